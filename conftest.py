@@ -1,0 +1,102 @@
+"""Test personas and shared fixtures: one user per role, two authorities, the seeded directory."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from stroydesk.accounts.models import User
+from stroydesk.accounts.services import applicant_for_user, user_create
+from stroydesk.directory.models import Authority, Topic
+from stroydesk.directory.services import directory_seed, specialist_appoint
+
+
+def _user(username: str, role: str, **extra) -> User:
+    return user_create(
+        username=username,
+        password="pass-for-tests-1",
+        role=role,
+        email=f"{username}@example.ru",
+        **extra,
+    )
+
+
+@pytest.fixture
+def directory(db) -> None:
+    directory_seed()
+
+
+@pytest.fixture
+def authority(directory) -> Authority:
+    return Authority.objects.get(code="mosgosstroynadzor")
+
+
+@pytest.fixture
+def other_authority(directory) -> Authority:
+    return Authority.objects.get(code="moskomarkhitektura")
+
+
+@pytest.fixture
+def topic(directory) -> Topic:
+    return Topic.objects.get(code="construction-permit")
+
+
+@pytest.fixture
+def applicant_user(db) -> User:
+    user = _user("ivanov", User.Role.APPLICANT, first_name="Иван", last_name="Иванов")
+    applicant_for_user(user=user)
+    return user
+
+
+@pytest.fixture
+def other_applicant_user(db) -> User:
+    user = _user("petrova", User.Role.APPLICANT, first_name="Мария", last_name="Петрова")
+    applicant_for_user(user=user)
+    return user
+
+
+@pytest.fixture
+def operator(db) -> User:
+    return _user("operator", User.Role.OPERATOR, first_name="Ольга", last_name="Смирнова")
+
+
+@pytest.fixture
+def operator2(db) -> User:
+    return _user("operator2", User.Role.OPERATOR)
+
+
+@pytest.fixture
+def supervisor(db) -> User:
+    return _user("supervisor", User.Role.SUPERVISOR)
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return _user("admin", User.Role.ADMIN)
+
+
+@pytest.fixture
+def specialist(authority) -> User:
+    user = _user("specialist", User.Role.SPECIALIST)
+    specialist_appoint(user=user, authority=authority)
+    return user
+
+
+@pytest.fixture
+def other_specialist(other_authority) -> User:
+    user = _user("specialist2", User.Role.SPECIALIST)
+    specialist_appoint(user=user, authority=other_authority)
+    return user
+
+
+@pytest.fixture
+def api():
+    """An API client factory: api(user) is a client signed in as that user (None: anonymous)."""
+
+    def make(user: User | None = None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user=user)
+        return client
+
+    return make

@@ -1,0 +1,157 @@
+"""Users of stroydesk, their roles, and the applicants who ask the center questions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from stroydesk.accounts.validators import validate_inn, validate_ogrn
+
+
+class User(AbstractUser):
+    """A person who signs in: an applicant, or a member of staff with one role."""
+
+    class Role(models.TextChoices):
+        APPLICANT = "applicant", _("Applicant")
+        OPERATOR = "operator", _("Operator")
+        SPECIALIST = "specialist", _("Specialist of an authority")
+        SUPERVISOR = "supervisor", _("Supervisor")
+        ADMIN = "admin", _("Administrator")
+
+    role = models.CharField(
+        _("role"),
+        max_length=16,
+        choices=Role.choices,
+        default=Role.APPLICANT,
+        db_index=True,
+        help_text=_("What the user does in the center; decides what they may see and do."),
+    )
+    middle_name = models.CharField(
+        _("middle name"), max_length=150, blank=True, help_text=_("Patronymic (отчество).")
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_center_staff(self) -> bool:
+        """Operators, supervisors and administrators of the center see every request."""
+        return self.role in {self.Role.OPERATOR, self.Role.SUPERVISOR, self.Role.ADMIN}
+
+    @property
+    def display_name(self) -> str:
+        parts = [self.last_name, self.first_name, self.middle_name]
+        return " ".join(p for p in parts if p) or self.username
+
+
+class Applicant(models.Model):
+    """Who a request comes from: a resident or a developer organisation.
+
+    An applicant need not have a login: a caller registered by an operator or a sender of an
+    e-mail is an applicant too, and may later sign up and be linked to the same record.
+    """
+
+    class Kind(models.TextChoices):
+        RESIDENT = "resident", _("Resident")
+        DEVELOPER = "developer", _("Developer organisation")
+
+    kind = models.CharField(
+        _("kind"),
+        max_length=16,
+        choices=Kind.choices,
+        default=Kind.RESIDENT,
+        help_text=_("A resident (физическое лицо) or a developer organisation (застройщик)."),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="applicant",
+        help_text=_("The login of the applicant, when they have one."),
+    )
+    full_name = models.CharField(
+        _("full name"),
+        max_length=300,
+        help_text=_("The person's name, or the contact person of an organisation."),
+    )
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True, help_text=_("For answers."))
+    phone = models.CharField(
+        _("phone"), max_length=16, blank=True, db_index=True, help_text=_("As +7XXXXXXXXXX.")
+    )
+    organisation_name = models.CharField(
+        _("organisation"),
+        max_length=500,
+        blank=True,
+        help_text=_("Full name of the developer organisation."),
+    )
+    inn = models.CharField(
+        _("ИНН"),
+        max_length=12,
+        blank=True,
+        validators=[validate_inn],
+        help_text=_("Taxpayer number of the organisation (10 digits) or entrepreneur (12)."),
+    )
+    ogrn = models.CharField(
+        _("ОГРН"),
+        max_length=15,
+        blank=True,
+        validators=[validate_ogrn],
+        help_text=_("State registration number: ОГРН (13 digits) or ОГРНИП (15)."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("applicant")
+        verbose_name_plural = _("applicants")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="resident")
+                | (~Q(inn="") & ~Q(ogrn="") & ~Q(organisation_name="")),
+                name="applicant_developer_has_inn_ogrn",
+                violation_error_message=_("A developer organisation needs its name, ИНН and ОГРН."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.DEVELOPER:
+            return f"{self.organisation_name} ({self.full_name})"
+        return self.full_name
+
+
+class PersonalDataAccess(models.Model):
+    """One reading of an applicant's personal data by a member of staff (152-ФЗ audit trail)."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The member of staff who opened the data."),
+    )
+    applicant = models.ForeignKey(
+        Applicant,
+        verbose_name=_("applicant"),
+        on_delete=models.CASCADE,
+        related_name="accesses",
+        help_text=_("Whose personal data was shown."),
+    )
+    context = models.CharField(
+        _("where"),
+        max_length=100,
+        help_text=_("What was opened, e.g. the request number."),
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} → {self.context} {self.at:%Y-%m-%d %H:%M}"

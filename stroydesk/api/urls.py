@@ -1,0 +1,19 @@
+"""The REST API v1 URL map; each app keeps its serializers and views in its own ``api.py``."""
+
+from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from stroydesk.cases.api import RequestViewSet
+from stroydesk.directory.api import AuthorityViewSet, TopicViewSet
+
+router = DefaultRouter()
+router.register("requests", RequestViewSet, basename="request")
+router.register("authorities", AuthorityViewSet, basename="authority")
+router.register("topics", TopicViewSet, basename="topic")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("workdays/", include("stroydesk.workcalendar.api")),
+]

@@ -1,0 +1,74 @@
+"""The request state machine: which action moves a request from which status to which, and who
+may take it. Pure data and checks; the services in ``cases.services`` apply them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stroydesk.accounts.models import User
+from stroydesk.cases.models import Request
+
+S = Request.Status
+R = User.Role
+
+CENTER_STAFF = frozenset({R.OPERATOR, R.SUPERVISOR, R.ADMIN})
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An action on a request: the statuses it starts from, where it leads, who may take it."""
+
+    action: str
+    sources: frozenset[str]
+    target: str | None  # None: back to the status before the pause
+    roles: frozenset[str]
+    public: bool = True  # whether the applicant sees this step in their timeline
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        Transition("take", frozenset({S.REGISTERED}), S.IN_PROGRESS, CENTER_STAFF),
+        Transition("answer", frozenset({S.IN_PROGRESS, S.UNDER_REVIEW}), S.ANSWERED, CENTER_STAFF),
+        Transition("escalate", frozenset({S.IN_PROGRESS}), S.ESCALATED, CENTER_STAFF),
+        Transition("reassign", frozenset({S.ESCALATED}), S.ESCALATED, CENTER_STAFF, public=False),
+        Transition(
+            "authority_answer",
+            frozenset({S.ESCALATED}),
+            S.UNDER_REVIEW,
+            frozenset({R.SPECIALIST, R.ADMIN}),
+            public=False,
+        ),
+        Transition(
+            "decline",
+            frozenset({S.ESCALATED}),
+            S.IN_PROGRESS,
+            frozenset({R.SPECIALIST, R.ADMIN}),
+            public=False,
+        ),
+        Transition(
+            "send_back", frozenset({S.UNDER_REVIEW}), S.ESCALATED, CENTER_STAFF, public=False
+        ),
+        Transition(
+            "ask_clarification",
+            frozenset({S.IN_PROGRESS, S.ESCALATED}),
+            S.WAITING_APPLICANT,
+            CENTER_STAFF,
+        ),
+        Transition(
+            "clarify",
+            frozenset({S.WAITING_APPLICANT}),
+            None,
+            CENTER_STAFF | {R.APPLICANT},
+        ),
+        Transition("close", frozenset({S.ANSWERED}), S.CLOSED, CENTER_STAFF | {R.APPLICANT}),
+        Transition(
+            "reopen", frozenset({S.ANSWERED, S.CLOSED}), S.IN_PROGRESS, CENTER_STAFF | {R.APPLICANT}
+        ),
+    ]
+}
+
+
+def allowed_actions(*, status: str, role: str) -> list[str]:
+    """The actions a user of this role could take on a request in this status."""
+    return [t.action for t in TRANSITIONS.values() if status in t.sources and role in t.roles]

@@ -1,0 +1,130 @@
+"""Queries of requests, answered in one place for who may see what.
+
+An applicant sees their own requests, a specialist those escalated to their authority now, the
+center's staff everything. What a user may not see does not exist for them (404, not 403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from stroydesk.accounts.models import User
+from stroydesk.cases.models import Escalation, History, Request
+from stroydesk.directory.selectors import authority_id_of
+from stroydesk.workcalendar import selectors as workdays
+
+
+def request_visible_to(*, user: User) -> QuerySet[Request]:
+    """Every request this user may see."""
+    qs = Request.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_center_staff:
+        return qs
+    if user.role == User.Role.SPECIALIST:
+        authority_id = authority_id_of(user=user)
+        return qs.filter(authority_id=authority_id) if authority_id else qs.none()
+    if user.role == User.Role.APPLICANT:
+        return qs.filter(applicant__user=user)
+    return qs.none()
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    """What a list of requests can be narrowed by; None means "any"."""
+
+    status: list[str] | None = None
+    topic_id: int | None = None
+    authority_id: int | None = None
+    channel: str | None = None
+    overdue: bool | None = None
+    registered_from: date | None = None
+    registered_to: date | None = None
+    query: str | None = None
+
+
+def request_list_for(*, user: User, filters: RequestFilters | None = None) -> QuerySet[Request]:
+    """The requests a user may see, filtered, newest first, ready for a list page."""
+    f = filters or RequestFilters()
+    qs = request_visible_to(user=user).select_related("topic", "authority", "applicant")
+    if f.status:
+        qs = qs.filter(status__in=f.status)
+    if f.topic_id is not None:
+        qs = qs.filter(Q(topic_id=f.topic_id) | Q(topic__parent_id=f.topic_id))
+    if f.authority_id is not None:
+        qs = qs.filter(authority_id=f.authority_id)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.overdue is not None:
+        overdue = Q(due_at__lt=timezone.now(), status__in=OPEN_FOR_AUTHORITY)
+        qs = qs.filter(overdue) if f.overdue else qs.exclude(overdue)
+    if f.registered_from is not None:
+        qs = qs.filter(registered_at__gte=workdays.start_of_day(f.registered_from))
+    if f.registered_to is not None:
+        qs = qs.filter(registered_at__lte=workdays.end_of_day(f.registered_to))
+    if f.query:
+        qs = qs.filter(Q(subject__icontains=f.query) | Q(number__iexact=f.query.strip()))
+    return qs.order_by("-id")
+
+
+# Statuses in which the authority's clock runs (waiting for the applicant stops it).
+OPEN_FOR_AUTHORITY = (Request.Status.ESCALATED,)
+
+
+def request_get_for(*, user: User, pk: int) -> Request:
+    """One request the user may see, or Http404."""
+    try:
+        return (
+            request_visible_to(user=user)
+            .select_related("topic__parent", "authority", "applicant", "operator")
+            .get(pk=pk)
+        )
+    except (Request.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such request.") from None
+
+
+def request_history_for(*, user: User, request: Request) -> QuerySet[History]:
+    """The request's timeline as this user may see it: the applicant only the public steps."""
+    qs = History.objects.filter(request=request).select_related("actor")
+    if user.role == User.Role.APPLICANT:
+        qs = qs.filter(is_public=True)
+    return qs.order_by("at", "id")
+
+
+def request_escalations(*, request: Request) -> QuerySet[Escalation]:
+    return (
+        Escalation.objects.filter(request=request)
+        .select_related("authority")
+        .order_by("escalated_at", "id")
+    )
+
+
+def request_open_escalation(*, request: Request) -> Escalation | None:
+    return request_escalations(request=request).filter(status=Escalation.Status.OPEN).first()
+
+
+def escalations_due_soon(*, now: datetime) -> QuerySet[Escalation]:
+    """Open, running escalations due by the end of the next working day, not yet reminded."""
+    horizon = workdays.end_of_day(workdays.add_working_days(workdays.moscow_date(now), 1))
+    return Escalation.objects.filter(
+        status=Escalation.Status.OPEN,
+        paused_at__isnull=True,
+        reminder_sent_at__isnull=True,
+        due_at__gt=now,
+        due_at__lte=horizon,
+    )
+
+
+def escalations_overdue(*, now: datetime) -> QuerySet[Escalation]:
+    """Open, running escalations past their due moment, supervisor not yet alerted."""
+    return Escalation.objects.filter(
+        status=Escalation.Status.OPEN,
+        paused_at__isnull=True,
+        overdue_alerted_at__isnull=True,
+        due_at__lt=now,
+    )

@@ -1,0 +1,270 @@
+"""How requests look in the REST API, and what a client may send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from stroydesk.accounts.models import Applicant, User
+from stroydesk.cases.models import Answer, Attachment, Escalation, History, Request
+from stroydesk.directory.models import Authority, Topic
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know instead of silently dropping them."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class ContactSerializer(StrictSerializer):
+    full_name = serializers.CharField(max_length=300)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
+    kind = serializers.ChoiceField(choices=Applicant.Kind.choices, default=Applicant.Kind.RESIDENT)
+    organisation_name = serializers.CharField(required=False, allow_blank=True, default="")
+    inn = serializers.CharField(required=False, allow_blank=True, default="", max_length=12)
+    ogrn = serializers.CharField(required=False, allow_blank=True, default="", max_length=15)
+
+
+class RequestCreateSerializer(StrictSerializer):
+    """A new request. Operators also say who the caller is and through which channel."""
+
+    subject = serializers.CharField(max_length=300)
+    text = serializers.CharField(max_length=20000)
+    topic = serializers.SlugRelatedField(
+        slug_field="code", queryset=Topic.objects.filter(is_active=True), required=False
+    )
+    address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    cadastral_number = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
+    channel = serializers.ChoiceField(
+        choices=Request.Channel.choices, required=False, help_text="Operators only; default api."
+    )
+    registered_at = serializers.DateTimeField(
+        required=False, help_text="Operators only: the call's time for a phone request."
+    )
+    applicant = ContactSerializer(required=False, help_text="Operators only: who the caller is.")
+    attachments = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True), required=False, default=list
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user: User = self.context["request"].user
+        if user.role == User.Role.APPLICANT:
+            staff_only = {"channel", "registered_at", "applicant"} & set(attrs)
+            if staff_only:
+                raise serializers.ValidationError(
+                    {name: ["Only operators may set this."] for name in sorted(staff_only)}
+                )
+        elif "applicant" not in attrs:
+            raise serializers.ValidationError(
+                {"applicant": ["Say who the applicant is (the caller)."]}
+            )
+        return attrs
+
+
+class TopicRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["code", "name"]
+
+
+class AuthorityRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Authority
+        fields = ["code", "short_name"]
+
+
+class RequestListSerializer(serializers.ModelSerializer):
+    topic = TopicRefSerializer(read_only=True)
+    authority = AuthorityRefSerializer(read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Request
+        fields = [
+            "id",
+            "number",
+            "status",
+            "channel",
+            "subject",
+            "topic",
+            "authority",
+            "registered_at",
+            "due_at",
+            "answered_at",
+            "overdue",
+        ]
+
+    def get_overdue(self, obj: Request) -> bool:
+        now = self.context["now"]
+        return (
+            obj.status == Request.Status.ESCALATED and obj.due_at is not None and obj.due_at < now
+        )
+
+
+class ApplicantSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Applicant
+        fields = ["kind", "full_name", "email", "phone", "organisation_name", "inn", "ogrn"]
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = History
+        fields = ["at", "action", "from_status", "to_status", "actor", "comment", "data"]
+
+    def get_actor(self, obj: History) -> str | None:
+        if obj.actor is None:
+            return None
+        viewer: User = self.context["request"].user
+        if viewer.role == User.Role.APPLICANT and obj.actor_id != viewer.pk:
+            return obj.actor.get_role_display()
+        return obj.actor.display_name
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    authority = AuthorityRefSerializer(read_only=True)
+
+    class Meta:
+        model = Escalation
+        fields = [
+            "id",
+            "authority",
+            "status",
+            "question",
+            "escalated_at",
+            "due_at",
+            "paused_at",
+            "paused_working_days",
+            "answered_at",
+            "closing_reason",
+        ]
+
+
+class AnswerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Answer
+        fields = ["kind", "text", "created_at"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["original_name", "content_type", "size", "uploaded_at"]
+
+
+class RequestDetailSerializer(RequestListSerializer):
+    applicant = ApplicantSerializer(read_only=True)
+    address = serializers.CharField(read_only=True)
+    history = serializers.SerializerMethodField()
+    escalations = serializers.SerializerMethodField()
+    answers = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    paused = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta(RequestListSerializer.Meta):
+        fields = [
+            *RequestListSerializer.Meta.fields,
+            "text",
+            "address",
+            "cadastral_number",
+            "applicant",
+            "closed_at",
+            "version",
+            "paused",
+            "actions",
+            "attachments",
+            "answers",
+            "escalations",
+            "history",
+        ]
+
+    def get_history(self, obj: Request) -> list[dict[str, Any]]:
+        return HistorySerializer(self.context["history"], many=True, context=self.context).data
+
+    def get_escalations(self, obj: Request) -> list[dict[str, Any]]:
+        if self.context["request"].user.role == User.Role.APPLICANT:
+            return []
+        return EscalationSerializer(self.context["escalations"], many=True).data
+
+    def get_answers(self, obj: Request) -> list[dict[str, Any]]:
+        answers = obj.answers.all()
+        if self.context["request"].user.role == User.Role.APPLICANT:
+            answers = answers.filter(kind=Answer.Kind.FINAL)
+        return AnswerSerializer(answers, many=True).data
+
+    def get_paused(self, obj: Request) -> bool:
+        return obj.status == Request.Status.WAITING_APPLICANT
+
+    def get_actions(self, obj: Request) -> list[str]:
+        return self.context["actions"]
+
+
+class TextActionSerializer(StrictSerializer):
+    text = serializers.CharField(max_length=20000)
+
+
+class ReasonActionSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class CommentActionSerializer(StrictSerializer):
+    comment = serializers.CharField(max_length=5000)
+
+
+class QuestionActionSerializer(StrictSerializer):
+    question = serializers.CharField(max_length=5000)
+
+
+class EmptyActionSerializer(StrictSerializer):
+    pass
+
+
+class EscalateSerializer(StrictSerializer):
+    authority = serializers.SlugRelatedField(slug_field="code", queryset=Authority.objects.all())
+    question = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class ReassignSerializer(StrictSerializer):
+    authority = serializers.SlugRelatedField(slug_field="code", queryset=Authority.objects.all())
+    reason = serializers.CharField(max_length=5000)
+
+
+class SetTopicSerializer(StrictSerializer):
+    topic = serializers.SlugRelatedField(
+        slug_field="code", queryset=Topic.objects.filter(is_active=True)
+    )
+
+
+class RequestFilterSerializer(serializers.Serializer):
+    status = serializers.MultipleChoiceField(choices=Request.Status.choices, required=False)
+    topic = serializers.SlugRelatedField(
+        slug_field="code", queryset=Topic.objects.all(), required=False
+    )
+    authority = serializers.SlugRelatedField(
+        slug_field="code", queryset=Authority.objects.all(), required=False
+    )
+    channel = serializers.ChoiceField(choices=Request.Channel.choices, required=False)
+    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+    registered_from = serializers.DateField(required=False)
+    registered_to = serializers.DateField(required=False)
+    q = serializers.CharField(required=False, max_length=200)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("registered_from"), attrs.get("registered_to")
+        if start and end and start > end:
+            raise serializers.ValidationError(
+                {"registered_to": ["The end of the period is before its start."]}
+            )
+        return attrs

@@ -1,0 +1,547 @@
+"""Commands that change requests: registration and every step of the lifecycle.
+
+Each command is one transaction: a compare-and-set on the request's status and version (two
+operators acting at once: exactly one wins, the other gets ``ConcurrentChange``), the side rows
+(escalation, answer) and one ``History`` row. Notifications are queued on commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from stroydesk.accounts.models import Applicant, User
+from stroydesk.cases.attachments import CheckedFile
+from stroydesk.cases.lifecycle import TRANSITIONS
+from stroydesk.cases.models import Answer, Attachment, Escalation, History, Request
+from stroydesk.cases.numbering import next_number
+from stroydesk.directory.models import Authority, Topic
+from stroydesk.workcalendar import selectors as workdays
+
+S = Request.Status
+
+
+class TransitionNotAllowed(Exception):
+    """The request's status does not allow the action (HTTP 409)."""
+
+
+class ConcurrentChange(TransitionNotAllowed):
+    """Someone else changed the request first; reload it and decide again (HTTP 409)."""
+
+
+# --- Registration ---------------------------------------------------------------------------
+
+
+def request_register(
+    *,
+    applicant: Applicant,
+    channel: str,
+    subject: str,
+    text: str,
+    topic: Topic | None = None,
+    address: str = "",
+    cadastral_number: str = "",
+    registered_at: datetime | None = None,
+    created_by: User | None = None,
+    attachments: Iterable[CheckedFile] = (),
+) -> Request:
+    """Register a request with the next number of its year; the files were checked already.
+
+    Stored files are removed again if the transaction fails, so that a refused request leaves
+    nothing behind.
+    """
+    now = timezone.now()
+    registered_at = registered_at or now
+    if registered_at > now + timedelta(minutes=5):
+        raise ValidationError({"registered_at": ["The registration time is in the future."]})
+    if topic is not None and not topic.is_active:
+        raise ValidationError({"topic": ["This topic is no longer in use."]})
+    request = Request(
+        applicant=applicant,
+        channel=channel,
+        subject=subject.strip(),
+        text=text.strip(),
+        topic=topic,
+        address=address.strip(),
+        cadastral_number=cadastral_number.strip(),
+        registered_at=registered_at,
+        created_by=created_by,
+        year=workdays.moscow_date(registered_at).year,
+        number="-",
+        sequence=0,
+    )
+    request.full_clean(exclude=["number", "sequence", "year", "applicant", "topic"])
+    stored: list[Attachment] = []
+    try:
+        with transaction.atomic():
+            request.sequence = next_number(year=request.year)
+            request.number = (
+                f"{settings.REQUEST_NUMBER_PREFIX}-{request.year}-{request.sequence:06d}"
+            )
+            request.save(force_insert=True)
+            for checked in attachments:
+                attachment = Attachment(
+                    request=request,
+                    original_name=checked.name,
+                    content_type=checked.content_type,
+                    size=checked.size,
+                )
+                attachment.file.save(checked.name, checked.file, save=False)
+                stored.append(attachment)
+                attachment.save()
+            _record(
+                request,
+                action="register",
+                by=created_by,
+                to_status=S.REGISTERED,
+                at=now,
+                data={"channel": channel, "attachments": len(stored)},
+            )
+    except BaseException:
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
+    _notify_on_commit("registered", request)
+    return request
+
+
+# --- Lifecycle ------------------------------------------------------------------------------
+
+
+def request_take(*, request: Request, by: User, at: datetime | None = None) -> Request:
+    """An operator takes a new request into work."""
+    with transaction.atomic():
+        return _move(request, action="take", by=by, at=at, fields={"operator": by})
+
+
+def request_answer(*, request: Request, by: User, text: str, at: datetime | None = None) -> Request:
+    """The operator sends the applicant the full answer (their own or the reviewed authority's)."""
+    _authorize(request, "answer", by)
+    text = _required(text, "text", "The answer is empty.")
+    now = at or timezone.now()
+    with transaction.atomic():
+        _move(request, action="answer", by=by, at=now, fields={"answered_at": now})
+        Answer.objects.create(
+            request=request, kind=Answer.Kind.FINAL, text=text, author=by, created_at=now
+        )
+    _notify_on_commit("answered", request)
+    return request
+
+
+def request_escalate(
+    *,
+    request: Request,
+    by: User,
+    authority: Authority,
+    question: str = "",
+    at: datetime | None = None,
+) -> Escalation:
+    """Hand the request to a competent authority; its answer is due in 4 working days."""
+    _authorize(request, "escalate", by)
+    if not authority.is_active:
+        raise ValidationError({"authority": ["This authority takes no new requests."]})
+    now = at or timezone.now()
+    due_at = workdays.answer_due(now)
+    with transaction.atomic():
+        _move(
+            request,
+            action="escalate",
+            by=by,
+            at=now,
+            fields={"authority": authority, "due_at": due_at},
+            data={"authority": authority.short_name, "due_at": due_at.isoformat()},
+        )
+        escalation = _escalation_create(
+            request=request,
+            authority=authority,
+            question=question.strip(),
+            by=by,
+            at=now,
+            due_at=due_at,
+        )
+    _notify_on_commit("escalated", request)
+    return escalation
+
+
+def request_reassign(
+    *,
+    request: Request,
+    by: User,
+    authority: Authority,
+    reason: str,
+    at: datetime | None = None,
+) -> Escalation:
+    """Move an escalation to another authority; the due moment stays, the reason is kept."""
+    _authorize(request, "reassign", by)
+    reason = _required(reason, "reason", "Say why the request goes to another authority.")
+    if not authority.is_active:
+        raise ValidationError({"authority": ["This authority takes no new requests."]})
+    if authority.pk == request.authority_id:
+        raise ValidationError({"authority": ["The request is already with this authority."]})
+    now = at or timezone.now()
+    with transaction.atomic():
+        current = _open_escalation(request)
+        _move(
+            request,
+            action="reassign",
+            by=by,
+            at=now,
+            comment=reason,
+            fields={"authority": authority},
+            data={"from": str(current.authority), "to": authority.short_name},
+        )
+        _escalation_close(current, status=Escalation.Status.REASSIGNED, reason=reason)
+        escalation = _escalation_create(
+            request=request,
+            authority=authority,
+            question=current.question,
+            by=by,
+            at=now,
+            due_at=current.due_at,
+            paused_working_days=current.paused_working_days,
+        )
+    _notify_on_commit("escalated", request)
+    return escalation
+
+
+def request_authority_answer(
+    *, request: Request, by: User, text: str, at: datetime | None = None
+) -> Answer:
+    """The authority's specialist answers; the operator reviews it before it goes out."""
+    _authorize(request, "authority_answer", by)
+    text = _required(text, "text", "The answer is empty.")
+    now = at or timezone.now()
+    with transaction.atomic():
+        escalation = _open_escalation(request)
+        _move(request, action="authority_answer", by=by, at=now)
+        Escalation.objects.filter(pk=escalation.pk).update(
+            status=Escalation.Status.ANSWERED, answered_at=now, answered_by=by
+        )
+        answer = Answer.objects.create(
+            request=request,
+            escalation=escalation,
+            kind=Answer.Kind.AUTHORITY,
+            text=text,
+            author=by,
+            created_at=now,
+        )
+    return answer
+
+
+def request_decline(
+    *, request: Request, by: User, reason: str, at: datetime | None = None
+) -> Request:
+    """The specialist returns the request: not their authority's competence."""
+    _authorize(request, "decline", by)
+    reason = _required(reason, "reason", "Say why this is not your authority's competence.")
+    with transaction.atomic():
+        escalation = _open_escalation(request)
+        _move(
+            request,
+            action="decline",
+            by=by,
+            at=at,
+            comment=reason,
+            fields={"authority": None, "due_at": None},
+            data={"authority": str(escalation.authority)},
+        )
+        _escalation_close(escalation, status=Escalation.Status.RETURNED, reason=reason)
+    return request
+
+
+def request_send_back(
+    *, request: Request, by: User, comment: str, at: datetime | None = None
+) -> Request:
+    """The operator finds the authority's answer incomplete and sends it back, due date kept."""
+    _authorize(request, "send_back", by)
+    comment = _required(comment, "comment", "Say what the answer lacks.")
+    with transaction.atomic():
+        escalation = (
+            Escalation.objects.filter(request=request, status=Escalation.Status.ANSWERED)
+            .order_by("-escalated_at", "-id")
+            .first()
+        )
+        if escalation is None:
+            raise TransitionNotAllowed("There is no authority's answer to send back.")
+        _move(request, action="send_back", by=by, at=at, comment=comment)
+        Escalation.objects.filter(pk=escalation.pk).update(
+            status=Escalation.Status.OPEN, answered_at=None, answered_by=None
+        )
+    return request
+
+
+def request_ask_clarification(
+    *, request: Request, by: User, question: str, at: datetime | None = None
+) -> Request:
+    """Ask the applicant for a clarification; an escalation's clock stops until they answer."""
+    _authorize(request, "ask_clarification", by)
+    question = _required(question, "question", "Write what the applicant should clarify.")
+    now = at or timezone.now()
+    with transaction.atomic():
+        previous = request.status
+        _move(
+            request,
+            action="ask_clarification",
+            by=by,
+            at=now,
+            comment=question,
+            fields={"paused_status": previous},
+        )
+        if previous == S.ESCALATED:
+            Escalation.objects.filter(request=request, status=Escalation.Status.OPEN).update(
+                paused_at=now
+            )
+    _notify_on_commit("clarification_needed", request)
+    return request
+
+
+def request_clarify(
+    *, request: Request, by: User, text: str, at: datetime | None = None
+) -> Request:
+    """The applicant answers the clarification; the due moment moves by the paused working days."""
+    _authorize(request, "clarify", by)
+    text = _required(text, "text", "The clarification is empty.")
+    now = at or timezone.now()
+    with transaction.atomic():
+        escalation = Escalation.objects.filter(
+            request=request, status=Escalation.Status.OPEN, paused_at__isnull=False
+        ).first()
+        fields: dict[str, Any] = {"paused_status": ""}
+        data: dict[str, Any] = {}
+        if escalation is not None:
+            assert escalation.paused_at is not None
+            shift = _paused_working_days(escalation.paused_at, now)
+            due_at = workdays.end_of_day(
+                workdays.add_working_days(workdays.moscow_date(escalation.due_at), shift)
+            )
+            fields["due_at"] = due_at
+            data = {"paused_working_days": shift, "due_at": due_at.isoformat()}
+        _move(request, action="clarify", by=by, at=now, comment=text, fields=fields, data=data)
+        if escalation is not None:
+            Escalation.objects.filter(pk=escalation.pk).update(
+                paused_at=None,
+                due_at=fields["due_at"],
+                paused_working_days=F("paused_working_days") + data["paused_working_days"],
+            )
+    return request
+
+
+def request_close(*, request: Request, by: User, at: datetime | None = None) -> Request:
+    """Close an answered request (the applicant is satisfied, or the operator closes it)."""
+    now = at or timezone.now()
+    with transaction.atomic():
+        return _move(request, action="close", by=by, at=now, fields={"closed_at": now})
+
+
+def request_reopen(
+    *, request: Request, by: User, reason: str, at: datetime | None = None
+) -> Request:
+    """The applicant reopens an answered request within the window of working days."""
+    _authorize(request, "reopen", by)
+    reason = _required(reason, "reason", "Say what is missing in the answer.")
+    now = at or timezone.now()
+    if request.answered_at is not None:
+        window = settings.REOPEN_WINDOW_WORKING_DAYS
+        last_day = workdays.add_working_days(workdays.moscow_date(request.answered_at), window)
+        if workdays.moscow_date(now) > last_day:
+            raise TransitionNotAllowed(
+                f"A request can be reopened within {window} working days of the answer; "
+                f"that ended on {last_day:%d.%m.%Y}. Please send a new request."
+            )
+    with transaction.atomic():
+        return _move(
+            request, action="reopen", by=by, at=now, comment=reason, fields={"closed_at": None}
+        )
+
+
+def request_add_note(*, request: Request, by: User, text: str) -> History:
+    """An internal note of the staff; never shown to the applicant."""
+    if by.role == User.Role.APPLICANT:
+        raise PermissionDenied("Applicants cannot write internal notes.")
+    text = _required(text, "text", "The note is empty.")
+    return _record(request, action="note", by=by, comment=text, is_public=False)
+
+
+def request_set_topic(*, request: Request, by: User, topic: Topic) -> Request:
+    """An operator classifies or re-classifies the request."""
+    if not by.is_center_staff:
+        raise PermissionDenied("Only the center's staff classify requests.")
+    with transaction.atomic():
+        before = request.topic
+        changed = Request.objects.filter(pk=request.pk, version=request.version).update(
+            topic=topic, version=F("version") + 1, updated_at=timezone.now()
+        )
+        if changed != 1:
+            raise ConcurrentChange("The request was changed by someone else; reload it.")
+        request.topic = topic
+        request.version += 1
+        _record(
+            request,
+            action="set_topic",
+            by=by,
+            is_public=False,
+            data={"from": str(before) if before else "", "to": str(topic)},
+        )
+    return request
+
+
+# --- Internals ------------------------------------------------------------------------------
+
+
+def _move(
+    request: Request,
+    *,
+    action: str,
+    by: User,
+    at: datetime | None = None,
+    comment: str = "",
+    fields: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> Request:
+    """Check and apply one transition by compare-and-set, and record it in the history."""
+    transition = TRANSITIONS[action]
+    _check_actor(request, transition.roles, by)
+    source = request.status
+    if source not in transition.sources:
+        raise TransitionNotAllowed(
+            f"Cannot {action.replace('_', ' ')} a request in status "
+            f"«{Request.Status(source).label}»."
+        )
+    target = transition.target or request.paused_status or S.IN_PROGRESS
+    at = at or timezone.now()
+    fields = fields or {}
+    changed = Request.objects.filter(pk=request.pk, status=source, version=request.version).update(
+        status=target, version=F("version") + 1, updated_at=at, **fields
+    )
+    if changed != 1:
+        raise ConcurrentChange("The request was changed by someone else; reload it.")
+    request.status = target
+    request.version += 1
+    for name, value in fields.items():
+        setattr(request, name, value)
+    _record(
+        request,
+        action=action,
+        by=by,
+        at=at,
+        from_status=source,
+        to_status=target,
+        comment=comment,
+        data=data or {},
+        is_public=transition.public,
+    )
+    return request
+
+
+def _authorize(request: Request, action: str, by: User) -> None:
+    """Refuse a user whose role may not take the action, before the input is even looked at."""
+    _check_actor(request, TRANSITIONS[action].roles, by)
+
+
+def _check_actor(request: Request, roles: frozenset[str], by: User) -> None:
+    if by.role not in roles:
+        raise PermissionDenied("Your role does not allow this action.")
+    if by.role == User.Role.APPLICANT:
+        if request.applicant.user_id != by.pk:
+            raise PermissionDenied("This is not your request.")
+    elif by.role == User.Role.SPECIALIST:
+        specialist = getattr(by, "specialist", None)
+        if specialist is None or specialist.authority_id != request.authority_id:
+            raise PermissionDenied("The request is not with your authority.")
+
+
+def _record(
+    request: Request,
+    *,
+    action: str,
+    by: User | None,
+    at: datetime | None = None,
+    from_status: str = "",
+    to_status: str = "",
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+    is_public: bool = True,
+) -> History:
+    return History.objects.create(
+        request=request,
+        action=action,
+        actor=by,
+        at=at or timezone.now(),
+        from_status=from_status,
+        to_status=to_status,
+        comment=comment,
+        data=data or {},
+        is_public=is_public,
+    )
+
+
+def _required(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: [message]})
+    return value
+
+
+def _open_escalation(request: Request) -> Escalation:
+    escalation = (
+        Escalation.objects.select_related("authority")
+        .filter(request=request, status=Escalation.Status.OPEN)
+        .first()
+    )
+    if escalation is None:
+        raise TransitionNotAllowed("The request has no open escalation.")
+    return escalation
+
+
+def _escalation_create(
+    *,
+    request: Request,
+    authority: Authority,
+    question: str,
+    by: User,
+    at: datetime,
+    due_at: datetime,
+    paused_working_days: int = 0,
+) -> Escalation:
+    try:
+        with transaction.atomic():
+            return Escalation.objects.create(
+                request=request,
+                authority=authority,
+                question=question,
+                escalated_by=by,
+                escalated_at=at,
+                due_at=due_at,
+                paused_working_days=paused_working_days,
+            )
+    except IntegrityError:
+        raise ConcurrentChange("The request was escalated by someone else.") from None
+
+
+def _escalation_close(escalation: Escalation, *, status: str, reason: str) -> None:
+    Escalation.objects.filter(pk=escalation.pk, status=Escalation.Status.OPEN).update(
+        status=status, closing_reason=reason
+    )
+
+
+def _paused_working_days(paused_at: datetime, resumed_at: datetime) -> int:
+    """Working days the clock stood still: those after the pause's day up to the resume's day."""
+    start = workdays.moscow_date(paused_at)
+    end = workdays.moscow_date(resumed_at)
+    if end <= start:
+        return 0
+    return workdays.working_days_between(start + timedelta(days=1), end)
+
+
+def _notify_on_commit(event: str, request: Request) -> None:
+    from stroydesk.cases import tasks
+
+    request_id = request.pk
+    transaction.on_commit(lambda: tasks.notify_request_event(event, request_id))

@@ -1,0 +1,103 @@
+"""The single entry point for a new request from any channel.
+
+A channel (portal form, e-mail, phone, REST, Open311, in person) only parses what it received
+and calls ``register_request()``: the applicant is matched or created, the files are checked,
+and the request is registered by ``cases.services`` in one transaction, so that a request from
+any channel is the same request under the same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from stroydesk.accounts import services as accounts
+from stroydesk.accounts.models import Applicant, User
+from stroydesk.cases import services as cases
+from stroydesk.cases.attachments import check_attachments
+from stroydesk.cases.models import Request
+from stroydesk.directory.models import Topic
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who asks, as a channel knows them (a caller, an e-mail sender, a portal user's profile)."""
+
+    full_name: str
+    email: str = ""
+    phone: str = ""
+    kind: str = Applicant.Kind.RESIDENT
+    organisation_name: str = ""
+    inn: str = ""
+    ogrn: str = ""
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    name: str
+    size: int
+    file: IO[bytes]
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A new request as received: what was asked, by whom, through which channel."""
+
+    channel: str
+    subject: str
+    text: str
+    topic: Topic | None = None
+    address: str = ""
+    cadastral_number: str = ""
+    registered_at: datetime | None = None
+    files: Sequence[IncomingFile] = field(default_factory=tuple)
+
+
+def register_request(
+    *, intake: Intake, by: User | None = None, contact: Contact | None = None
+) -> Request:
+    """Register a request from any channel.
+
+    ``by`` is the signed-in user: an applicant asking for themselves, or an operator typing in a
+    caller's request (then ``contact`` says who the caller is). Channels without a user (e-mail,
+    Open311) pass only ``contact``. Nothing is stored unless everything is valid.
+    """
+    if intake.channel not in Request.Channel.values:
+        raise ValidationError({"channel": [f"Unknown channel {intake.channel!r}."]})
+    checked = check_attachments([(f.name, f.size, f.file) for f in intake.files])
+    on_behalf = by is not None and by.role != User.Role.APPLICANT
+    if by is not None and not on_behalf and contact is not None:
+        raise ValidationError({"applicant": ["An applicant registers requests for themselves."]})
+    if (by is None or on_behalf) and contact is None:
+        raise ValidationError({"applicant": ["Say who the applicant is."]})
+    with transaction.atomic():
+        if contact is not None:
+            applicant = accounts.applicant_for_contact(
+                full_name=contact.full_name,
+                email=contact.email,
+                phone=contact.phone,
+                kind=contact.kind,
+                organisation_name=contact.organisation_name,
+                inn=contact.inn,
+                ogrn=contact.ogrn,
+            )
+        else:
+            assert by is not None
+            applicant = accounts.applicant_for_user(user=by)
+        return cases.request_register(
+            applicant=applicant,
+            channel=intake.channel,
+            subject=intake.subject,
+            text=intake.text,
+            topic=intake.topic,
+            address=intake.address,
+            cadastral_number=intake.cadastral_number,
+            registered_at=intake.registered_at,
+            created_by=by if on_behalf else None,
+            attachments=checked,
+        )

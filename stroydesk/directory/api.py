@@ -1,0 +1,48 @@
+"""REST API of the directory: authorities and the topic tree (read-only, public)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers, viewsets
+from rest_framework.permissions import AllowAny
+
+from stroydesk.directory import selectors
+from stroydesk.directory.models import Authority, Topic
+
+
+class AuthoritySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Authority
+        fields = ["code", "short_name", "name", "competence", "email", "phone", "website"]
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    authorities = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta:
+        model = Topic
+        fields = ["code", "name", "parent", "authorities"]
+
+
+class AuthorityViewSet(viewsets.ReadOnlyModelViewSet):
+    """The competent authorities of the construction complex."""
+
+    permission_classes = [AllowAny]
+    serializer_class = AuthoritySerializer
+    lookup_field = "code"
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.authority_list()
+
+
+class TopicViewSet(viewsets.ReadOnlyModelViewSet):
+    """Topics of requests: sections (no parent) and their topics."""
+
+    permission_classes = [AllowAny]
+    serializer_class = TopicSerializer
+    lookup_field = "code"
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.topic_list().prefetch_related("authorities")

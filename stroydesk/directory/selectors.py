@@ -1,0 +1,49 @@
+"""Queries of the directory: who answers what."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from stroydesk.accounts.models import User
+from stroydesk.directory.models import Authority, Topic
+
+
+def authority_of(*, user: User) -> Authority | None:
+    """The authority a specialist works for; None for everyone else."""
+    if user.role != User.Role.SPECIALIST:
+        return None
+    specialist = getattr(user, "specialist", None)
+    return specialist.authority if specialist is not None else None
+
+
+def authority_id_of(*, user: User) -> int | None:
+    specialist = getattr(user, "specialist", None) if user.role == User.Role.SPECIALIST else None
+    return specialist.authority_id if specialist is not None else None
+
+
+def authority_list(*, active_only: bool = True) -> QuerySet[Authority]:
+    qs = Authority.objects.all()
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def topic_tree() -> list[Topic]:
+    """Sections with their topics prefetched, in display order."""
+    return list(
+        Topic.objects.filter(parent__isnull=True, is_active=True).prefetch_related(
+            "children__authorities", "authorities"
+        )
+    )
+
+
+def topic_list(*, active_only: bool = True) -> QuerySet[Topic]:
+    qs = Topic.objects.select_related("parent")
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def topic_competent_authorities(*, topic: Topic) -> list[Authority]:
+    """The authorities a topic's questions go to: its own, else its section's."""
+    own = list(topic.authorities.filter(is_active=True))
+    if own or topic.parent_id is None:
+        return own
+    assert topic.parent is not None
+    return list(topic.parent.authorities.filter(is_active=True))

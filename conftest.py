@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -100,3 +102,46 @@ def api():
         return client
 
     return make
+
+
+# --- Browser tests (Playwright against Debian's chromium) -----------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _strict() -> bool:
+    return os.environ.get("STROYDESK_STRICT", "") not in {"", "0"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A browser test skips (with the reason) when chromium is missing; fails when strict."""
+    if item.get_closest_marker("browser") is None:
+        return
+    if os.access(CHROMIUM, os.X_OK):
+        # Playwright's sync API keeps an event loop running in the test thread from the first
+        # browser test to the end of the session; Django would refuse the plain sync ORM calls
+        # of fixtures and database teardown as "async unsafe" while it runs.
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        return
+    reason = f"{CHROMIUM} is missing: install it with `apt-get install -y chromium`"
+    if _strict():
+        pytest.fail(f"STROYDESK_STRICT=1 and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Every Playwright test drives the system chromium (nothing is downloaded)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            *browser_type_launch_args.get("args", []),
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }

@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "stroydesk.directory",
     "stroydesk.cases",
     "stroydesk.channels",
+    "stroydesk.kb",
+    "stroydesk.stats",
+    "stroydesk.portal",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +182,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test run gets its own database, so that parallel runs on one server don't collide.
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        _db["TEST"] = {"NAME": f"test_{_db['NAME']}_{os.getpid()}"}
 LOGIN_URL = "/admin/login/"
 
 # --- Language and time ----------------------------------------------------------------------
@@ -192,6 +198,7 @@ USE_TZ = True
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "stroydesk" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
@@ -233,7 +240,6 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + ([] if not DEBUG else ["rest_framework.renderers.BrowsableAPIRenderer"]),
     "EXCEPTION_HANDLER": "stroydesk.api.errors.exception_handler",
-    "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "stroydesk API",

@@ -1,13 +1,25 @@
 """The project's URL map: admin, the REST API and its documentation."""
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness probe; also the bare-Django baseline of benchmarks/intake.py."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("stroydesk.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("open311/v2/", include("stroydesk.channels.urls_open311")),
+    path("kb/", include("stroydesk.kb.urls")),
+    path("stats/", include("stroydesk.stats.urls")),
+    path("", include("stroydesk.portal.urls")),
 ]

@@ -33,7 +33,14 @@ def applicant_create(
     )
     if not applicant.email and not applicant.phone and user is None:
         raise ValidationError({"email": ["Give an e-mail or a phone number to answer to."]})
-    applicant.full_clean()
+    if applicant.kind == Applicant.Kind.DEVELOPER and not (
+        applicant.organisation_name and applicant.inn and applicant.ogrn
+    ):
+        raise ValidationError(
+            {"organisation_name": ["A developer organisation needs its name, ИНН and ОГРН."]}
+        )
+    # The database constraint repeats the check above; asking it here would cost a query.
+    applicant.full_clean(exclude=["user"], validate_constraints=False)
     applicant.save()
     return applicant
 

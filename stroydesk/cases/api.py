@@ -73,7 +73,7 @@ class RequestViewSet(viewsets.ViewSet):
         data = s.RequestListSerializer(page, many=True, context={"now": timezone.now()}).data
         return paginator.get_paginated_response(data)
 
-    @extend_schema(request=s.RequestCreateSerializer, responses={201: s.RequestDetailSerializer})
+    @extend_schema(request=s.RequestCreateSerializer, responses={201: s.RequestCreatedSerializer})
     def create(self, request: HttpRequest) -> Response:
         data = request.data
         if hasattr(data, "getlist"):  # multipart: files arrive as a list under one name
@@ -95,7 +95,19 @@ class RequestViewSet(viewsets.ViewSet):
             files=[IncomingFile(name=f.name, size=f.size, file=f) for f in v["attachments"]],
         )
         created = _domain_errors(lambda: register_request(intake=intake, by=user, contact=contact))
-        return Response(self._detail(request, created.pk), status=status.HTTP_201_CREATED)
+        # A compact answer: registration is the hot path of every channel; the full card with
+        # its history is one GET away (Location).
+        url = f"/api/v1/requests/{created.pk}/"
+        body = {
+            "id": created.pk,
+            "number": created.number,
+            "status": created.status,
+            "channel": created.channel,
+            "topic": created.topic.code if created.topic else None,
+            "registered_at": created.registered_at,
+            "url": url,
+        }
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": url})
 
     @extend_schema(responses=s.RequestDetailSerializer)
     def retrieve(self, request: HttpRequest, pk: str) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -372,3 +372,70 @@ class RequestNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class Rating(models.Model):
+    """The applicant's mark (1–5) of a final answer, with an optional comment; once per answer."""
+
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    answer = models.OneToOneField(
+        Answer,
+        verbose_name=_("answer"),
+        on_delete=models.CASCADE,
+        related_name="rating",
+        help_text=_("The final answer that was rated; each answer is rated at most once."),
+    )
+    score = models.PositiveSmallIntegerField(
+        _("score"),
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("From 1 (useless) to 5 (fully answered)."),
+    )
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("rated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=1, score__lte=5), name="rating_score_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.score}"
+
+
+class Notification(models.Model):
+    """An e-mail sent about one event of a request; the unique key makes a retry send nothing.
+
+    ``key`` names the occurrence (e.g. the history row of the transition, or the escalation of a
+    due-soon reminder), so the same event is mailed at most once to each recipient.
+    """
+
+    event = models.CharField(_("event"), max_length=32)
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    key = models.CharField(
+        _("occurrence"),
+        max_length=64,
+        help_text=_("Which occurrence of the event: the history row or escalation it is about."),
+    )
+    recipient = models.EmailField(_("recipient"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "request", "key", "recipient"], name="notification_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.request_id} → {self.recipient}"

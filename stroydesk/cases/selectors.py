@@ -46,6 +46,10 @@ class RequestFilters:
     registered_from: date | None = None
     registered_to: date | None = None
     query: str | None = None
+    operator_id: int | None = None
+    unassigned: bool | None = None
+    due_from: datetime | None = None
+    due_to: datetime | None = None
 
 
 def request_list_for(*, user: User, filters: RequestFilters | None = None) -> QuerySet[Request]:
@@ -69,6 +73,14 @@ def request_list_for(*, user: User, filters: RequestFilters | None = None) -> Qu
         qs = qs.filter(registered_at__lte=workdays.end_of_day(f.registered_to))
     if f.query:
         qs = qs.filter(Q(subject__icontains=f.query) | Q(number__iexact=f.query.strip()))
+    if f.operator_id is not None:
+        qs = qs.filter(operator_id=f.operator_id)
+    if f.unassigned is not None:
+        qs = qs.filter(operator__isnull=f.unassigned)
+    if f.due_from is not None:
+        qs = qs.filter(due_at__gte=f.due_from)
+    if f.due_to is not None:
+        qs = qs.filter(due_at__lte=f.due_to)
     return qs.order_by("-id")
 
 

@@ -22,6 +22,17 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class ActiveTopicField(serializers.SlugRelatedField):
+    """A topic by its code. The queryset is made per call: a declared one would be deep-copied
+    with the serializer on every request, which costs more than the query itself."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="code", **kwargs)
+
+    def get_queryset(self) -> Any:
+        return Topic.objects.filter(is_active=True)
+
+
 class ContactSerializer(StrictSerializer):
     full_name = serializers.CharField(max_length=300)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
@@ -37,9 +48,7 @@ class RequestCreateSerializer(StrictSerializer):
 
     subject = serializers.CharField(max_length=300)
     text = serializers.CharField(max_length=20000)
-    topic = serializers.SlugRelatedField(
-        slug_field="code", queryset=Topic.objects.filter(is_active=True), required=False
-    )
+    topic = ActiveTopicField(required=False)
     address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     cadastral_number = serializers.CharField(
         max_length=40, required=False, allow_blank=True, default=""
@@ -68,6 +77,18 @@ class RequestCreateSerializer(StrictSerializer):
                 {"applicant": ["Say who the applicant is (the caller)."]}
             )
         return attrs
+
+
+class RequestCreatedSerializer(serializers.Serializer):
+    """What registration answers: enough to show the number and find the request again."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.CharField()
+    channel = serializers.CharField()
+    topic = serializers.CharField(allow_null=True)
+    registered_at = serializers.DateTimeField()
+    url = serializers.CharField()
 
 
 class TopicRefSerializer(serializers.ModelSerializer):

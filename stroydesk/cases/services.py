@@ -20,7 +20,7 @@ from django.utils import timezone
 from stroydesk.accounts.models import Applicant, User
 from stroydesk.cases.attachments import CheckedFile
 from stroydesk.cases.lifecycle import TRANSITIONS
-from stroydesk.cases.models import Answer, Attachment, Escalation, History, Request
+from stroydesk.cases.models import Answer, Attachment, Escalation, History, Rating, Request
 from stroydesk.cases.numbering import next_number
 from stroydesk.directory.models import Authority, Topic
 from stroydesk.workcalendar import selectors as workdays
@@ -77,7 +77,12 @@ def request_register(
         number="-",
         sequence=0,
     )
-    request.full_clean(exclude=["number", "sequence", "year", "applicant", "topic"])
+    # Related rows were loaded by the caller and the number comes below: validate the fields only.
+    request.full_clean(
+        exclude=["number", "sequence", "year", "applicant", "topic", "created_by"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     stored: list[Attachment] = []
     try:
         with transaction.atomic():
@@ -367,6 +372,35 @@ def request_add_note(*, request: Request, by: User, text: str) -> History:
         raise PermissionDenied("Applicants cannot write internal notes.")
     text = _required(text, "text", "The note is empty.")
     return _record(request, action="note", by=by, comment=text, is_public=False)
+
+
+def request_rate(*, request: Request, by: User, score: int, comment: str = "") -> Rating:
+    """The applicant rates the last final answer of their request, once per answer."""
+    if by.role != User.Role.APPLICANT or request.applicant.user_id != by.pk:
+        raise PermissionDenied("Only the applicant rates the answer to their request.")
+    if request.status not in {S.ANSWERED, S.CLOSED}:
+        raise TransitionNotAllowed("Only an answered request can be rated.")
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise ValidationError({"score": ["Choose a mark from 1 to 5."]})
+    comment = (comment or "").strip()
+    if len(comment) > 2000:
+        raise ValidationError({"comment": ["The comment is longer than 2000 characters."]})
+    answer = (
+        Answer.objects.filter(request=request, kind=Answer.Kind.FINAL)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if answer is None:
+        raise TransitionNotAllowed("There is no answer to rate yet.")
+    try:
+        with transaction.atomic():
+            rating = Rating.objects.create(
+                request=request, answer=answer, score=score, comment=comment
+            )
+            _record(request, action="rated", by=by, comment=comment, data={"score": score})
+    except IntegrityError:
+        raise TransitionNotAllowed("This answer has been rated already.") from None
+    return rating
 
 
 def request_set_topic(*, request: Request, by: User, topic: Topic) -> Request:

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
@@ -42,7 +42,9 @@ class CountQuerySerializer(serializers.Serializer):
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # "from" is a Python keyword, so it cannot be declared as a class attribute.
-        fields = {"from": serializers.DateField(help_text="First day (inclusive), YYYY-MM-DD.")}
+        fields: dict[str, serializers.Field] = {
+            "from": serializers.DateField(help_text="First day (inclusive), YYYY-MM-DD.")
+        }
         fields.update(super().get_fields())
         return fields
 
@@ -62,7 +64,8 @@ class DueQuerySerializer(serializers.Serializer):
         required=False,
         min_value=0,
         max_value=MAX_WORKING_DAYS,
-        help_text="Working days to answer; defaults to the center's promise (4).",
+        help_text="Working days to answer; defaults to the center's promise "
+        "(setting ANSWER_DUE_WORKING_DAYS, 4).",
     )
 
 
@@ -78,9 +81,14 @@ class DueResultSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(default_timezone=MOSCOW)
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+# Only for the schema: a Serializer cannot declare a field named "errors" (it is a property).
+ERROR_RESPONSE = inline_serializer(
+    name="WorkdaysError",
+    fields={
+        "detail": serializers.CharField(),
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+    },
+)
 
 
 def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -110,9 +118,10 @@ class _PublicView(APIView):
 class AddWorkingDaysView(_PublicView):
     @extend_schema(
         operation_id="workdays_add",
+        tags=["workdays"],
         summary="The n-th working day after a date",
         parameters=[AddQuerySerializer],
-        responses={200: DateResultSerializer, 400: ErrorSerializer},
+        responses={200: DateResultSerializer, 400: ERROR_RESPONSE},
         examples=[OpenApiExample("Feb 2021", value={"date": "2021-02-26"}, response_only=True)],
     )
     def get(self, request: Request) -> Response:
@@ -125,9 +134,10 @@ class AddWorkingDaysView(_PublicView):
 class CountWorkingDaysView(_PublicView):
     @extend_schema(
         operation_id="workdays_count",
+        tags=["workdays"],
         summary="Working days in an inclusive date range",
         parameters=[CountQuerySerializer],
-        responses={200: CountResultSerializer, 400: ErrorSerializer},
+        responses={200: CountResultSerializer, 400: ERROR_RESPONSE},
         examples=[OpenApiExample("2021", value={"working_days": 247}, response_only=True)],
     )
     def get(self, request: Request) -> Response:
@@ -140,13 +150,16 @@ class CountWorkingDaysView(_PublicView):
 class AnswerDueView(_PublicView):
     @extend_schema(
         operation_id="workdays_due",
+        tags=["workdays"],
         summary="When an escalated request must be answered",
         description="End (23:59:59 Moscow time) of the n-th working day after the Moscow date "
         "of escalation.",
         parameters=[DueQuerySerializer],
-        responses={200: DueResultSerializer, 400: ErrorSerializer},
+        responses={200: DueResultSerializer, 400: ERROR_RESPONSE},
         examples=[
-            OpenApiExample("Feb 2021", value={"due_at": "2021-02-26T23:59:59+03:00"}),
+            OpenApiExample(
+                "Feb 2021", value={"due_at": "2021-02-26T23:59:59+03:00"}, response_only=True
+            ),
         ],
     )
     def get(self, request: Request) -> Response:

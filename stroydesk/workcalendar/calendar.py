@@ -150,7 +150,9 @@ def load_calendar_file(path: Path = DATA_FILE) -> CalendarData:
         elif line.strip():
             data_lines.append(line)
     if any(year < FIRST_SUPPORTED_YEAR for year in years):
-        raise CalendarDataError(f"{path.name}: years before {FIRST_SUPPORTED_YEAR} are not supported")
+        raise CalendarDataError(
+            f"{path.name}: years before {FIRST_SUPPORTED_YEAR} are not supported"
+        )
     for year, reason in provisional.items():
         if year not in years:
             raise CalendarDataError(f"{path.name}: provisional {year} has no source line")

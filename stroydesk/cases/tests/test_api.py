@@ -28,9 +28,11 @@ def test_applicant_creates_a_request_for_themselves(api, applicant_user, topic):
     assert body["number"].startswith("ЕКЦ-")
     assert body["status"] == "registered"
     assert body["channel"] == "api"
-    assert body["topic"]["code"] == topic.code
-    assert [h["action"] for h in body["history"]] == ["register"]
+    assert body["topic"] == topic.code
+    assert response["Location"] == body["url"] == f"{URL}{body['id']}/"
     assert Request.objects.get(pk=body["id"]).applicant.user == applicant_user
+    detail = api(applicant_user).get(body["url"]).json()
+    assert [h["action"] for h in detail["history"]] == ["register"]
 
 
 def test_operator_registers_a_callers_request_matching_a_known_applicant(api, operator, directory):
@@ -111,7 +113,8 @@ def test_attachment_is_stored_with_the_request(api, applicant_user, directory, s
     attachment = Attachment.objects.get()
     assert attachment.original_name == "план.pdf"
     assert attachment.size == len(PDF)
-    assert response.json()["attachments"][0]["original_name"] == "план.pdf"
+    detail = api(applicant_user).get(response.json()["url"]).json()
+    assert detail["attachments"][0]["original_name"] == "план.pdf"
 
 
 def test_too_large_attachment_is_413_and_nothing_is_left(

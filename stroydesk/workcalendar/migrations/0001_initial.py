@@ -5,43 +5,142 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(help_text='The calendar date this row describes.', unique=True, verbose_name='date')),
-                ('kind', models.CharField(choices=[('holiday', 'Public holiday'), ('transferred_day_off', 'Transferred day off'), ('working_weekend', 'Working Saturday or Sunday'), ('decreed_day_off', 'Non-working day by presidential decree'), ('short_day', 'Shortened pre-holiday day'), ('working_day', 'Working day (override)')], help_text="What the day is. Holidays and transferred days off are days off; working weekend days, shortened days and 'working day' are working; decreed days are off only when deadlines are set to skip them.", max_length=32, verbose_name='kind')),
-                ('note', models.CharField(blank=True, help_text="Why: the holiday's name or the act that made the transfer.", max_length=500, verbose_name='note')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When this row was last changed.', verbose_name='updated at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "date",
+                    models.DateField(
+                        help_text="The calendar date this row describes.",
+                        unique=True,
+                        verbose_name="date",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("holiday", "Public holiday"),
+                            ("transferred_day_off", "Transferred day off"),
+                            ("working_weekend", "Working Saturday or Sunday"),
+                            ("decreed_day_off", "Non-working day by presidential decree"),
+                            ("short_day", "Shortened pre-holiday day"),
+                            ("working_day", "Working day (override)"),
+                        ],
+                        help_text="What the day is. Holidays and transferred days off are days off; working weekend days, shortened days and 'working day' are working; decreed days are off only when deadlines are set to skip them.",
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True,
+                        help_text="Why: the holiday's name or the act that made the transfer.",
+                        max_length=500,
+                        verbose_name="note",
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        auto_now=True,
+                        help_text="When this row was last changed.",
+                        verbose_name="updated at",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calendar day',
-                'verbose_name_plural': 'calendar days',
-                'ordering': ['date'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['holiday', 'transferred_day_off', 'working_weekend', 'decreed_day_off', 'short_day', 'working_day'])), name='workcalendar_day_kind_valid')],
+                "verbose_name": "calendar day",
+                "verbose_name_plural": "calendar days",
+                "ordering": ["date"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                [
+                                    "holiday",
+                                    "transferred_day_off",
+                                    "working_weekend",
+                                    "decreed_day_off",
+                                    "short_day",
+                                    "working_day",
+                                ],
+                            )
+                        ),
+                        name="workcalendar_day_kind_valid",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CalendarYear',
+            name="CalendarYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(help_text='The calendar year the production calendar covers.', unique=True, validators=[django.core.validators.MinValueValidator(2013), django.core.validators.MaxValueValidator(2100)], verbose_name='year')),
-                ('source', models.CharField(help_text='The official acts of this year, e.g. the Government decree with its number.', max_length=1000, verbose_name='source')),
-                ('is_provisional', models.BooleanField(default=False, help_text='Tick while the year is derived from the law without its Government decree.', verbose_name='provisional')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When this row was last changed.', verbose_name='updated at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        help_text="The calendar year the production calendar covers.",
+                        unique=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(2013),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="year",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="The official acts of this year, e.g. the Government decree with its number.",
+                        max_length=1000,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "is_provisional",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Tick while the year is derived from the law without its Government decree.",
+                        verbose_name="provisional",
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        auto_now=True,
+                        help_text="When this row was last changed.",
+                        verbose_name="updated at",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calendar year',
-                'verbose_name_plural': 'calendar years',
-                'ordering': ['year'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('year__gte', 2013), ('year__lte', 2100)), name='workcalendar_year_in_range')],
+                "verbose_name": "calendar year",
+                "verbose_name_plural": "calendar years",
+                "ordering": ["year"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("year__gte", 2013), ("year__lte", 2100)),
+                        name="workcalendar_year_in_range",
+                    )
+                ],
             },
         ),
     ]

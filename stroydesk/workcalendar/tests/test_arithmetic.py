@@ -8,9 +8,9 @@ from stroydesk.workcalendar.calendar import (
     MOSCOW,
     CalendarData,
     CalendarRangeError,
+    DayKind,
     ProductionCalendar,
     SpecialDay,
-    DayKind,
     YearInfo,
     end_of_day,
     load_calendar_file,
@@ -78,7 +78,9 @@ def test_count_is_inclusive_and_refuses_a_reversed_range(cal):
 
 
 def test_a_date_outside_the_covered_years_is_an_error_not_a_guess(cal):
-    with pytest.raises(CalendarRangeError, match="no production calendar for 2031; covered: 2020–2027"):
+    with pytest.raises(
+        CalendarRangeError, match="no production calendar for 2031; covered: 2020–2027"
+    ):
         cal.is_working_day(date(2031, 3, 3))
     with pytest.raises(CalendarRangeError, match="2019"):
         cal.working_days_between(date(2019, 12, 1), date(2020, 1, 31))
@@ -93,9 +95,7 @@ def test_adding_past_the_last_covered_year_names_the_missing_year(cal):
 
 def test_a_gap_between_covered_years_is_not_jumped_over():
     data = load_calendar_file()
-    gappy = CalendarData(
-        days=data.days, years={y: i for y, i in data.years.items() if y != 2024}
-    )
+    gappy = CalendarData(days=data.days, years={y: i for y, i in data.years.items() if y != 2024})
     cal = ProductionCalendar(gappy)
     assert cal.add_working_days(date(2023, 12, 28), 1) == date(2023, 12, 29)
     with pytest.raises(CalendarRangeError, match="no production calendar for 2024"):

@@ -40,7 +40,9 @@ def test_years_lists_the_sources_and_flags_2027():
     lines = run("years").splitlines()
     assert len(lines) == 8
     assert lines[1].startswith("2021: Постановление Правительства РФ от 10.10.2020 № 1648")
-    assert lines[-1].startswith("2027 (provisional):")
+    assert lines[-1].startswith("2027: ст. 112 ТК РФ")
+    assert "PROVISIONAL: no adopted Government decree" in lines[-1]
+    assert "PROVISIONAL" not in lines[-2]
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,7 @@ def _moment(value: str) -> datetime:
 
 class Command(BaseCommand):
     help = "Working-day arithmetic over the production calendar (file + admin overrides)."
+    requires_system_checks: list[str] = []  # a read-only calculator; keep its output clean
 
     def add_arguments(self, parser: Any) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -82,7 +83,8 @@ class Command(BaseCommand):
             return selectors.answer_due(options["moment"], options["days"]).isoformat()
         if action == "years":
             return "\n".join(
-                f"{info.year}{' (provisional)' if info.provisional else ''}: {info.source}"
+                f"{info.year}: {info.source}"
+                + (f" PROVISIONAL: {info.provisional_reason}" if info.provisional else "")
                 for info in selectors.covered_years()
             )
         day: date = options["date"]

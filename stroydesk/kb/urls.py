@@ -1,0 +1,3 @@
+"""URLs of the kb app."""
+
+urlpatterns: list = []

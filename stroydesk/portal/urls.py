@@ -1,0 +1,3 @@
+"""URLs of the portal app."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the stats app."""
+
+urlpatterns: list = []

@@ -10,11 +10,11 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "last_name", "first_name", "email", "role", "is_active")
     list_filter = ("role", "is_active", "is_staff")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Contact center"), {"fields": ("role", "middle_name")}),
     )
     add_fieldsets = (
-        *DjangoUserAdmin.add_fieldsets,
+        *(DjangoUserAdmin.add_fieldsets or ()),
         (_("Contact center"), {"fields": ("role", "email", "first_name", "last_name")}),
     )
 

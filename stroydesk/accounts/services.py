@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
 from stroydesk.accounts.validators import normalize_phone
@@ -32,12 +33,12 @@ def applicant_create(
         user=user,
     )
     if not applicant.email and not applicant.phone and user is None:
-        raise ValidationError({"email": ["Give an e-mail or a phone number to answer to."]})
+        raise ValidationError({"email": [_("Give an e-mail or a phone number to answer to.")]})
     if applicant.kind == Applicant.Kind.DEVELOPER and not (
         applicant.organisation_name and applicant.inn and applicant.ogrn
     ):
         raise ValidationError(
-            {"organisation_name": ["A developer organisation needs its name, ИНН and ОГРН."]}
+            {"organisation_name": [_("A developer organisation needs its name, ИНН and ОГРН.")]}
         )
     # The database constraint repeats the check above; asking it here would cost a query.
     applicant.full_clean(exclude=["user"], validate_constraints=False)
@@ -46,7 +47,14 @@ def applicant_create(
 
 
 def applicant_for_contact(
-    *, full_name: str, email: str = "", phone: str = "", **profile: str
+    *,
+    full_name: str,
+    email: str = "",
+    phone: str = "",
+    kind: str = Applicant.Kind.RESIDENT,
+    organisation_name: str = "",
+    inn: str = "",
+    ogrn: str = "",
 ) -> Applicant:
     """The applicant known by this e-mail or phone, or a new one.
 
@@ -62,7 +70,15 @@ def applicant_for_contact(
         existing = Applicant.objects.filter(phone=normalized).order_by("pk").first()
     if existing is not None:
         return existing
-    return applicant_create(full_name=full_name, email=email, phone=normalized, **profile)
+    return applicant_create(
+        full_name=full_name,
+        email=email,
+        phone=normalized,
+        kind=kind,
+        organisation_name=organisation_name,
+        inn=inn,
+        ogrn=ogrn,
+    )
 
 
 def applicant_for_user(*, user: User) -> Applicant:

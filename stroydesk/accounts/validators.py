@@ -70,10 +70,13 @@ def normalize_phone(value: str) -> str:
     and finding an applicant by phone needs one spelling.
     """
     digits = _PHONE_JUNK.sub("", value.strip())
-    if digits.startswith("+"):
+    international = digits.startswith("+")
+    if international:
         digits = digits[1:]
     if not digits.isdigit():
         raise ValidationError(_("A phone number may contain only digits, spaces, ( ) - and +."))
+    if international and not (len(digits) == 11 and digits[0] == "7"):
+        raise ValidationError(_("A Russian phone number is +7 and 10 digits."))
     if len(digits) == 11 and digits[0] in "78":
         digits = digits[1:]
     if len(digits) != 10:

@@ -9,6 +9,7 @@ from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 # Extension → (content type, the first bytes such a file starts with; None: plain text).
 _ZIP = b"PK\x03\x04"
@@ -51,15 +52,18 @@ def check_attachment(*, name: str, size: int, file: IO[bytes]) -> CheckedFile:
     limit = settings.ATTACHMENT_MAX_BYTES
     if size > limit:
         raise AttachmentTooLarge(
-            f"«{safe_name}» is {size} bytes; the limit is {limit} bytes.", code="too_large"
+            _("«%(name)s» is %(size)d bytes; the limit is %(limit)d bytes.")
+            % {"name": safe_name, "size": size, "limit": limit},
+            code="too_large",
         )
     if size == 0:
-        raise ValidationError(f"«{safe_name}» is empty.", code="empty")
+        raise ValidationError(_("«%(name)s» is empty.") % {"name": safe_name}, code="empty")
     extension = PurePath(safe_name).suffix.lower()
     if extension not in ALLOWED_TYPES:
         allowed = ", ".join(sorted(ALLOWED_TYPES))
         raise ValidationError(
-            f"«{safe_name}»: files of this type are not accepted (allowed: {allowed}).",
+            _("«%(name)s»: files of this type are not accepted (allowed: %(allowed)s).")
+            % {"name": safe_name, "allowed": allowed},
             code="forbidden_type",
         )
     content_type, signatures = ALLOWED_TYPES[extension]
@@ -67,10 +71,13 @@ def check_attachment(*, name: str, size: int, file: IO[bytes]) -> CheckedFile:
     file.seek(0)
     if signatures is None:
         if b"\x00" in head:
-            raise ValidationError(f"«{safe_name}» is not a text file.", code="forbidden_type")
+            raise ValidationError(
+                _("«%(name)s» is not a text file.") % {"name": safe_name}, code="forbidden_type"
+            )
     elif not any(head.startswith(sig) for sig in signatures):
         raise ValidationError(
-            f"«{safe_name}»: the content is not a {extension[1:].upper()} file.",
+            _("«%(name)s»: the content is not a %(type)s file.")
+            % {"name": safe_name, "type": extension[1:].upper()},
             code="forbidden_type",
         )
     return CheckedFile(name=safe_name, content_type=content_type, size=size, file=file)
@@ -80,7 +87,8 @@ def check_attachments(files: list[tuple[str, int, IO[bytes]]]) -> list[CheckedFi
     """Check every file, and their count, before anything is stored."""
     if len(files) > settings.ATTACHMENT_MAX_COUNT:
         raise ValidationError(
-            f"At most {settings.ATTACHMENT_MAX_COUNT} files per request, got {len(files)}.",
+            _("At most %(limit)d files per request, got %(count)d.")
+            % {"limit": settings.ATTACHMENT_MAX_COUNT, "count": len(files)},
             code="too_many",
         )
     return [check_attachment(name=n, size=s, file=f) for n, s, f in files]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from stroydesk.accounts.models import User
 from stroydesk.cases.models import Request
 
@@ -66,6 +68,21 @@ TRANSITIONS: dict[str, Transition] = {
             "reopen", frozenset({S.ANSWERED, S.CLOSED}), S.IN_PROGRESS, CENTER_STAFF | {R.APPLICANT}
         ),
     ]
+}
+
+
+ACTION_LABELS = {
+    "take": _("take into work"),
+    "answer": _("answer"),
+    "escalate": _("escalate to an authority"),
+    "reassign": _("reassign to another authority"),
+    "authority_answer": _("authority's answer"),
+    "decline": _("return as not our competence"),
+    "send_back": _("send the answer back"),
+    "ask_clarification": _("ask for a clarification"),
+    "clarify": _("clarify"),
+    "close": _("close"),
+    "reopen": _("reopen"),
 }
 
 

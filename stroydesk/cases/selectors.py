@@ -88,7 +88,7 @@ def request_list_for(*, user: User, filters: RequestFilters | None = None) -> Qu
 OPEN_FOR_AUTHORITY = (Request.Status.ESCALATED,)
 
 
-def request_get_for(*, user: User, pk: int) -> Request:
+def request_get_for(*, user: User, pk: int | str) -> Request:
     """One request the user may see, or Http404."""
     try:
         return (

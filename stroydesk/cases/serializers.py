@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from stroydesk.accounts.models import Applicant, User
@@ -18,7 +19,7 @@ class StrictSerializer(serializers.Serializer):
         if hasattr(data, "keys"):
             unknown = sorted(set(data.keys()) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
         return super().to_internal_value(data)
 
 
@@ -70,11 +71,11 @@ class RequestCreateSerializer(StrictSerializer):
             staff_only = {"channel", "registered_at", "applicant"} & set(attrs)
             if staff_only:
                 raise serializers.ValidationError(
-                    {name: ["Only operators may set this."] for name in sorted(staff_only)}
+                    {name: [_("Only operators may set this.")] for name in sorted(staff_only)}
                 )
         elif "applicant" not in attrs:
             raise serializers.ValidationError(
-                {"applicant": ["Say who the applicant is (the caller)."]}
+                {"applicant": [_("Say who the applicant is (the caller).")]}
             )
         return attrs
 
@@ -211,15 +212,15 @@ class RequestDetailSerializer(RequestListSerializer):
             "history",
         ]
 
-    def get_history(self, obj: Request) -> list[dict[str, Any]]:
+    def get_history(self, obj: Request) -> Any:
         return HistorySerializer(self.context["history"], many=True, context=self.context).data
 
-    def get_escalations(self, obj: Request) -> list[dict[str, Any]]:
+    def get_escalations(self, obj: Request) -> Any:
         if self.context["request"].user.role == User.Role.APPLICANT:
             return []
         return EscalationSerializer(self.context["escalations"], many=True).data
 
-    def get_answers(self, obj: Request) -> list[dict[str, Any]]:
+    def get_answers(self, obj: Request) -> Any:
         answers = obj.answers.all()
         if self.context["request"].user.role == User.Role.APPLICANT:
             answers = answers.filter(kind=Answer.Kind.FINAL)
@@ -286,6 +287,6 @@ class RequestFilterSerializer(serializers.Serializer):
         start, end = attrs.get("registered_from"), attrs.get("registered_to")
         if start and end and start > end:
             raise serializers.ValidationError(
-                {"registered_to": ["The end of the period is before its start."]}
+                {"registered_to": [_("The end of the period is before its start.")]}
             )
         return attrs

@@ -16,10 +16,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import Applicant, User
 from stroydesk.cases.attachments import CheckedFile
-from stroydesk.cases.lifecycle import TRANSITIONS
+from stroydesk.cases.lifecycle import ACTION_LABELS, TRANSITIONS
 from stroydesk.cases.models import Answer, Attachment, Escalation, History, Rating, Request
 from stroydesk.cases.numbering import next_number
 from stroydesk.directory.models import Authority, Topic
@@ -60,9 +61,9 @@ def request_register(
     now = timezone.now()
     registered_at = registered_at or now
     if registered_at > now + timedelta(minutes=5):
-        raise ValidationError({"registered_at": ["The registration time is in the future."]})
+        raise ValidationError({"registered_at": [_("The registration time is in the future.")]})
     if topic is not None and not topic.is_active:
-        raise ValidationError({"topic": ["This topic is no longer in use."]})
+        raise ValidationError({"topic": [_("This topic is no longer in use.")]})
     request = Request(
         applicant=applicant,
         channel=channel,
@@ -129,7 +130,7 @@ def request_take(*, request: Request, by: User, at: datetime | None = None) -> R
 def request_answer(*, request: Request, by: User, text: str, at: datetime | None = None) -> Request:
     """The operator sends the applicant the full answer (their own or the reviewed authority's)."""
     _authorize(request, "answer", by)
-    text = _required(text, "text", "The answer is empty.")
+    text = _required(text, "text", _("The answer is empty."))
     now = at or timezone.now()
     with transaction.atomic():
         _move(request, action="answer", by=by, at=now, fields={"answered_at": now})
@@ -151,7 +152,7 @@ def request_escalate(
     """Hand the request to a competent authority; its answer is due in 4 working days."""
     _authorize(request, "escalate", by)
     if not authority.is_active:
-        raise ValidationError({"authority": ["This authority takes no new requests."]})
+        raise ValidationError({"authority": [_("This authority takes no new requests.")]})
     now = at or timezone.now()
     due_at = workdays.answer_due(now)
     with transaction.atomic():
@@ -185,11 +186,11 @@ def request_reassign(
 ) -> Escalation:
     """Move an escalation to another authority; the due moment stays, the reason is kept."""
     _authorize(request, "reassign", by)
-    reason = _required(reason, "reason", "Say why the request goes to another authority.")
+    reason = _required(reason, "reason", _("Say why the request goes to another authority."))
     if not authority.is_active:
-        raise ValidationError({"authority": ["This authority takes no new requests."]})
+        raise ValidationError({"authority": [_("This authority takes no new requests.")]})
     if authority.pk == request.authority_id:
-        raise ValidationError({"authority": ["The request is already with this authority."]})
+        raise ValidationError({"authority": [_("The request is already with this authority.")]})
     now = at or timezone.now()
     with transaction.atomic():
         current = _open_escalation(request)
@@ -221,7 +222,7 @@ def request_authority_answer(
 ) -> Answer:
     """The authority's specialist answers; the operator reviews it before it goes out."""
     _authorize(request, "authority_answer", by)
-    text = _required(text, "text", "The answer is empty.")
+    text = _required(text, "text", _("The answer is empty."))
     now = at or timezone.now()
     with transaction.atomic():
         escalation = _open_escalation(request)
@@ -245,7 +246,7 @@ def request_decline(
 ) -> Request:
     """The specialist returns the request: not their authority's competence."""
     _authorize(request, "decline", by)
-    reason = _required(reason, "reason", "Say why this is not your authority's competence.")
+    reason = _required(reason, "reason", _("Say why this is not your authority's competence."))
     with transaction.atomic():
         escalation = _open_escalation(request)
         _move(
@@ -266,7 +267,7 @@ def request_send_back(
 ) -> Request:
     """The operator finds the authority's answer incomplete and sends it back, due date kept."""
     _authorize(request, "send_back", by)
-    comment = _required(comment, "comment", "Say what the answer lacks.")
+    comment = _required(comment, "comment", _("Say what the answer lacks."))
     with transaction.atomic():
         escalation = (
             Escalation.objects.filter(request=request, status=Escalation.Status.ANSWERED)
@@ -274,7 +275,7 @@ def request_send_back(
             .first()
         )
         if escalation is None:
-            raise TransitionNotAllowed("There is no authority's answer to send back.")
+            raise TransitionNotAllowed(_("There is no authority's answer to send back."))
         _move(request, action="send_back", by=by, at=at, comment=comment)
         Escalation.objects.filter(pk=escalation.pk).update(
             status=Escalation.Status.OPEN, answered_at=None, answered_by=None
@@ -287,7 +288,7 @@ def request_ask_clarification(
 ) -> Request:
     """Ask the applicant for a clarification; an escalation's clock stops until they answer."""
     _authorize(request, "ask_clarification", by)
-    question = _required(question, "question", "Write what the applicant should clarify.")
+    question = _required(question, "question", _("Write what the applicant should clarify."))
     now = at or timezone.now()
     with transaction.atomic():
         previous = request.status
@@ -312,7 +313,7 @@ def request_clarify(
 ) -> Request:
     """The applicant answers the clarification; the due moment moves by the paused working days."""
     _authorize(request, "clarify", by)
-    text = _required(text, "text", "The clarification is empty.")
+    text = _required(text, "text", _("The clarification is empty."))
     now = at or timezone.now()
     with transaction.atomic():
         escalation = Escalation.objects.filter(
@@ -350,15 +351,18 @@ def request_reopen(
 ) -> Request:
     """The applicant reopens an answered request within the window of working days."""
     _authorize(request, "reopen", by)
-    reason = _required(reason, "reason", "Say what is missing in the answer.")
+    reason = _required(reason, "reason", _("Say what is missing in the answer."))
     now = at or timezone.now()
     if request.answered_at is not None:
         window = settings.REOPEN_WINDOW_WORKING_DAYS
         last_day = workdays.add_working_days(workdays.moscow_date(request.answered_at), window)
         if workdays.moscow_date(now) > last_day:
             raise TransitionNotAllowed(
-                f"A request can be reopened within {window} working days of the answer; "
-                f"that ended on {last_day:%d.%m.%Y}. Please send a new request."
+                _(
+                    "A request can be reopened within %(window)d working days of the answer; "
+                    "that ended on %(last_day)s. Please send a new request."
+                )
+                % {"window": window, "last_day": f"{last_day:%d.%m.%Y}"}
             )
     with transaction.atomic():
         return _move(
@@ -369,29 +373,29 @@ def request_reopen(
 def request_add_note(*, request: Request, by: User, text: str) -> History:
     """An internal note of the staff; never shown to the applicant."""
     if by.role == User.Role.APPLICANT:
-        raise PermissionDenied("Applicants cannot write internal notes.")
-    text = _required(text, "text", "The note is empty.")
+        raise PermissionDenied(_("Applicants cannot write internal notes."))
+    text = _required(text, "text", _("The note is empty."))
     return _record(request, action="note", by=by, comment=text, is_public=False)
 
 
 def request_rate(*, request: Request, by: User, score: int, comment: str = "") -> Rating:
     """The applicant rates the last final answer of their request, once per answer."""
     if by.role != User.Role.APPLICANT or request.applicant.user_id != by.pk:
-        raise PermissionDenied("Only the applicant rates the answer to their request.")
+        raise PermissionDenied(_("Only the applicant rates the answer to their request."))
     if request.status not in {S.ANSWERED, S.CLOSED}:
-        raise TransitionNotAllowed("Only an answered request can be rated.")
+        raise TransitionNotAllowed(_("Only an answered request can be rated."))
     if not isinstance(score, int) or not 1 <= score <= 5:
-        raise ValidationError({"score": ["Choose a mark from 1 to 5."]})
+        raise ValidationError({"score": [_("Choose a mark from 1 to 5.")]})
     comment = (comment or "").strip()
     if len(comment) > 2000:
-        raise ValidationError({"comment": ["The comment is longer than 2000 characters."]})
+        raise ValidationError({"comment": [_("The comment is longer than 2000 characters.")]})
     answer = (
         Answer.objects.filter(request=request, kind=Answer.Kind.FINAL)
         .order_by("-created_at", "-id")
         .first()
     )
     if answer is None:
-        raise TransitionNotAllowed("There is no answer to rate yet.")
+        raise TransitionNotAllowed(_("There is no answer to rate yet."))
     try:
         with transaction.atomic():
             rating = Rating.objects.create(
@@ -399,21 +403,21 @@ def request_rate(*, request: Request, by: User, score: int, comment: str = "") -
             )
             _record(request, action="rated", by=by, comment=comment, data={"score": score})
     except IntegrityError:
-        raise TransitionNotAllowed("This answer has been rated already.") from None
+        raise TransitionNotAllowed(_("This answer has been rated already.")) from None
     return rating
 
 
 def request_set_topic(*, request: Request, by: User, topic: Topic) -> Request:
     """An operator classifies or re-classifies the request."""
     if not by.is_center_staff:
-        raise PermissionDenied("Only the center's staff classify requests.")
+        raise PermissionDenied(_("Only the center's staff classify requests."))
     with transaction.atomic():
         before = request.topic
         changed = Request.objects.filter(pk=request.pk, version=request.version).update(
             topic=topic, version=F("version") + 1, updated_at=timezone.now()
         )
         if changed != 1:
-            raise ConcurrentChange("The request was changed by someone else; reload it.")
+            raise ConcurrentChange(_("The request was changed by someone else; reload it."))
         request.topic = topic
         request.version += 1
         _record(
@@ -445,8 +449,8 @@ def _move(
     source = request.status
     if source not in transition.sources:
         raise TransitionNotAllowed(
-            f"Cannot {action.replace('_', ' ')} a request in status "
-            f"«{Request.Status(source).label}»."
+            _("The action «%(action)s» is not possible for a request in status «%(status)s».")
+            % {"action": ACTION_LABELS[action], "status": Request.Status(source).label}
         )
     target = transition.target or request.paused_status or S.IN_PROGRESS
     at = at or timezone.now()
@@ -455,7 +459,7 @@ def _move(
         status=target, version=F("version") + 1, updated_at=at, **fields
     )
     if changed != 1:
-        raise ConcurrentChange("The request was changed by someone else; reload it.")
+        raise ConcurrentChange(_("The request was changed by someone else; reload it."))
     request.status = target
     request.version += 1
     for name, value in fields.items():
@@ -481,14 +485,14 @@ def _authorize(request: Request, action: str, by: User) -> None:
 
 def _check_actor(request: Request, roles: frozenset[str], by: User) -> None:
     if by.role not in roles:
-        raise PermissionDenied("Your role does not allow this action.")
+        raise PermissionDenied(_("Your role does not allow this action."))
     if by.role == User.Role.APPLICANT:
         if request.applicant.user_id != by.pk:
-            raise PermissionDenied("This is not your request.")
+            raise PermissionDenied(_("This is not your request."))
     elif by.role == User.Role.SPECIALIST:
         specialist = getattr(by, "specialist", None)
         if specialist is None or specialist.authority_id != request.authority_id:
-            raise PermissionDenied("The request is not with your authority.")
+            raise PermissionDenied(_("The request is not with your authority."))
 
 
 def _record(
@@ -530,7 +534,7 @@ def _open_escalation(request: Request) -> Escalation:
         .first()
     )
     if escalation is None:
-        raise TransitionNotAllowed("The request has no open escalation.")
+        raise TransitionNotAllowed(_("The request has no open escalation."))
     return escalation
 
 
@@ -556,7 +560,7 @@ def _escalation_create(
                 paused_working_days=paused_working_days,
             )
     except IntegrityError:
-        raise ConcurrentChange("The request was escalated by someone else.") from None
+        raise ConcurrentChange(_("The request was escalated by someone else.")) from None
 
 
 def _escalation_close(escalation: Escalation, *, status: str, reason: str) -> None:

@@ -15,6 +15,7 @@ from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from stroydesk.accounts import services as accounts
 from stroydesk.accounts.models import Applicant, User
@@ -68,13 +69,15 @@ def register_request(
     Open311) pass only ``contact``. Nothing is stored unless everything is valid.
     """
     if intake.channel not in Request.Channel.values:
-        raise ValidationError({"channel": [f"Unknown channel {intake.channel!r}."]})
+        raise ValidationError(
+            {"channel": [_("Unknown channel %(channel)r.") % {"channel": intake.channel}]}
+        )
     checked = check_attachments([(f.name, f.size, f.file) for f in intake.files])
     on_behalf = by is not None and by.role != User.Role.APPLICANT
     if by is not None and not on_behalf and contact is not None:
-        raise ValidationError({"applicant": ["An applicant registers requests for themselves."]})
+        raise ValidationError({"applicant": [_("An applicant registers requests for themselves.")]})
     if (by is None or on_behalf) and contact is None:
-        raise ValidationError({"applicant": ["Say who the applicant is."]})
+        raise ValidationError({"applicant": [_("Say who the applicant is.")]})
     with transaction.atomic():
         if contact is not None:
             applicant = accounts.applicant_for_contact(

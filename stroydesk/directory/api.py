@@ -16,12 +16,17 @@ class AuthoritySerializer(serializers.ModelSerializer):
 
 
 class TopicSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    authorities = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    # "section", not "parent": a DRF field's own `parent` attribute is its serializer.
+    section: serializers.Field = serializers.SlugRelatedField(
+        source="parent", slug_field="code", read_only=True
+    )
+    authorities: serializers.Field = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
 
     class Meta:
         model = Topic
-        fields = ["code", "name", "parent", "authorities"]
+        fields = ["code", "name", "section", "authorities"]
 
 
 class AuthorityViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,11 +1,29 @@
-"""Commands of the knowledge base: suggestions shown, deflection recorded (articles: see below)."""
+"""Commands of the knowledge base: articles and their versions, feedback, suggestions shown."""
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.utils import timezone
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from stroydesk.kb.models import SuggestionImpression
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from stroydesk.directory.models import Authority, Topic
+from stroydesk.kb import search, text
+from stroydesk.kb.models import (
+    Article,
+    ArticleFeedback,
+    ArticleVersion,
+    SearchLemma,
+    SearchMiss,
+    SearchTerm,
+    SuggestionImpression,
+)
 
 MAX_IMPRESSION_QUERY = 500
 
@@ -51,3 +69,251 @@ def deflection_record_submission(*, session_key: str, request_number: str) -> No
     SuggestionImpression.objects.filter(
         session_key=session_key, submitted_request_number__isnull=True
     ).update(submitted_request_number=request_number[:32])
+
+
+# --- articles -------------------------------------------------------------------------------
+
+TRANSLIT = str.maketrans(
+    {
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
+        "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+        "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
+        "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+        "я": "ya",
+    }
+)  # fmt: skip
+MAX_BODY_CHARS = 200_000
+
+
+@dataclass
+class ArticleData:
+    """The editable content of an article, as an editor or the seed file gives it."""
+
+    title: str
+    body: str
+    summary: str = ""
+    tags: str = ""
+    audience: str = Article.Audience.PUBLIC
+    language: str = Article.Language.RU
+    authority: Authority | None = None
+    topics: list[Topic] = field(default_factory=list)
+    legal_acts: list[dict[str, str]] = field(default_factory=list)
+    related: list[Article] = field(default_factory=list)
+
+
+def slug_for(title: str) -> str:
+    """A readable Latin slug for a title («Разрешение на строительство» → razreshenie-na-…)."""
+    return slugify(title.lower().translate(TRANSLIT))[:100].strip("-") or "article"
+
+
+def _unique_slug(base: str) -> str:
+    slug, n = base, 2
+    while Article.objects.filter(slug=slug).exists():
+        slug = f"{base[:95]}-{n}"
+        n += 1
+    return slug
+
+
+def _validate(data: ArticleData) -> None:
+    errors: dict[str, list[str]] = {}
+    if not data.title.strip():
+        errors.setdefault("title", []).append(_("An article needs a title."))
+    if not data.body.strip():
+        errors.setdefault("body", []).append(_("An article needs a body."))
+    if len(data.body) > MAX_BODY_CHARS:
+        errors.setdefault("body", []).append(_("The body is too long."))
+    if data.audience not in Article.Audience.values:
+        errors.setdefault("audience", []).append(_("Unknown audience."))
+    if data.language not in Article.Language.values:
+        errors.setdefault("language", []).append(_("Unknown language."))
+    for act in data.legal_acts:
+        if not isinstance(act, dict) or not str(act.get("title", "")).strip():
+            errors.setdefault("legal_acts", []).append(
+                _("Each legal act needs a title (and may have a URL).")
+            )
+            break
+        url = str(act.get("url", ""))
+        if url and not url.startswith(("http://", "https://")):
+            errors.setdefault("legal_acts", []).append(_("A legal act's URL must be http(s)."))
+            break
+    if errors:
+        raise ValidationError(errors)
+
+
+def _lemma_set(article: Article) -> set[str]:
+    return set(f"{article.search_title} {article.search_tags} {article.search_body}".split())
+
+
+def _apply(article: Article, data: ArticleData) -> None:
+    """Copy content onto the article and derive the rendered HTML and the lemma text."""
+    article.title = data.title.strip()
+    article.body = data.body
+    article.summary = data.summary.strip()
+    article.tags = ", ".join(t.strip() for t in data.tags.split(",") if t.strip())
+    article.audience = data.audience
+    article.language = data.language
+    article.authority = data.authority
+    article.legal_acts = [
+        {"title": str(a["title"]).strip(), "url": str(a.get("url", "")).strip()}
+        for a in data.legal_acts
+    ]
+    article.body_html = text.render_markdown(data.body)
+    plain = text.html_to_text(article.body_html)
+    article.search_title = text.lemma_text(article.title)
+    article.search_tags = text.lemma_text(article.tags.replace(",", " "))
+    article.search_body = text.lemma_text(f"{article.summary} {plain}")
+
+
+def _reindex(article: Article, old_lemmas: set[str]) -> None:
+    """Update the full-text index, document frequencies and the typo vocabulary."""
+    new_lemmas = _lemma_set(article)
+    added, removed = new_lemmas - old_lemmas, old_lemmas - new_lemmas
+    if added:
+        SearchLemma.objects.bulk_create(
+            [SearchLemma(lemma=lemma[:64], doc_count=0) for lemma in added],
+            ignore_conflicts=True,
+        )
+        SearchLemma.objects.filter(lemma__in=added).update(doc_count=F("doc_count") + 1)
+    if removed:
+        SearchLemma.objects.filter(lemma__in=removed).update(doc_count=F("doc_count") - 1)
+    pairs = text.form_lemma_pairs(f"{article.title} {article.tags} {article.summary}")
+    pairs |= text.form_lemma_pairs(text.html_to_text(article.body_html))
+    SearchTerm.objects.bulk_create(
+        [SearchTerm(form=form, lemma=lemma) for form, lemma in pairs], ignore_conflicts=True
+    )
+    search.index_article(article)
+
+
+def _snapshot(article: Article, *, by: Any, comment: str) -> ArticleVersion:
+    return ArticleVersion.objects.create(
+        article=article,
+        number=article.version,
+        title=article.title,
+        summary=article.summary,
+        body=article.body,
+        tags=article.tags,
+        changed_by=by,
+        changed_at=article.updated_at,
+        comment=comment[:300],
+    )
+
+
+@transaction.atomic
+def article_create(
+    *, data: ArticleData, by: Any, slug: str = "", reviewed: bool = False
+) -> Article:
+    """Write a new article: rendered, indexed for search, and saved as version 1."""
+    _validate(data)
+    if slug:
+        if Article.objects.filter(slug=slug).exists():
+            raise ValidationError({"slug": [_("An article with this address already exists.")]})
+        if slugify(slug) != slug:
+            raise ValidationError({"slug": [_("Use Latin letters, digits and hyphens.")]})
+    article = Article(slug=slug or _unique_slug(slug_for(data.title)), author=by)
+    _apply(article, data)
+    if reviewed:
+        article.reviewed_by, article.reviewed_at = by, timezone.now()
+    article.save()
+    article.topics.set(data.topics)
+    article.related.set([a for a in data.related if a.pk != article.pk])
+    _reindex(article, set())
+    _snapshot(article, by=by, comment=str(_("Created")))
+    return article
+
+
+@transaction.atomic
+def article_update(*, article: Article, data: ArticleData, by: Any, comment: str = "") -> Article:
+    """Change an article's content; the previous text stays in its version history.
+
+    Saving the same content again changes nothing and adds no version.
+    """
+    _validate(data)
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    before = (article.title, article.body, article.summary, article.tags)
+    old_lemmas = _lemma_set(article)
+    _apply(article, data)
+    changed_text = before != (article.title, article.body, article.summary, article.tags)
+    article.updated_at = timezone.now()
+    if changed_text:
+        article.version += 1
+    article.save()
+    article.topics.set(data.topics)
+    article.related.set([a for a in data.related if a.pk != article.pk])
+    _reindex(article, old_lemmas)
+    if changed_text:
+        _snapshot(article, by=by, comment=comment)
+    return article
+
+
+def article_data_of(article: Article) -> ArticleData:
+    """The current content of an article, as a starting point for an update."""
+    return ArticleData(
+        title=article.title,
+        body=article.body,
+        summary=article.summary,
+        tags=article.tags,
+        audience=article.audience,
+        language=article.language,
+        authority=article.authority,
+        topics=list(article.topics.all()),
+        legal_acts=list(article.legal_acts),
+        related=list(article.related.all()),
+    )
+
+
+@transaction.atomic
+def article_restore(*, version: ArticleVersion, by: Any) -> Article:
+    """Bring back the text of an earlier version, as a new version (history is never rewritten)."""
+    data = article_data_of(version.article)
+    data.title, data.body = version.title, version.body
+    data.summary, data.tags = version.summary, version.tags
+    comment = str(_("Restored version %(number)s")) % {"number": version.number}
+    return article_update(article=version.article, data=data, by=by, comment=comment)
+
+
+def article_mark_reviewed(*, article: Article, by: Any, at: datetime | None = None) -> None:
+    """Record that an editor checked the article is still correct; resets the 12-month clock."""
+    Article.objects.filter(pk=article.pk).update(reviewed_by=by, reviewed_at=at or timezone.now())
+
+
+@transaction.atomic
+def article_delete(*, article: Article) -> None:
+    """Remove an article and its traces in the search index."""
+    old_lemmas = _lemma_set(article)
+    if old_lemmas:
+        SearchLemma.objects.filter(lemma__in=old_lemmas).update(doc_count=F("doc_count") - 1)
+    search.unindex_article(article.pk)
+    article.delete()
+
+
+def article_feedback_record(
+    *, article: Article, session_key: str, helpful: bool, comment: str = ""
+) -> bool:
+    """Count one "was this helpful?" answer per session; False when this session already voted."""
+    if not session_key:
+        return False
+    try:
+        with transaction.atomic():
+            ArticleFeedback.objects.create(
+                article=article, session_key=session_key, helpful=helpful, comment=comment[:1000]
+            )
+            counter = "helpful_yes" if helpful else "helpful_no"
+            Article.objects.filter(pk=article.pk).update(**{counter: F(counter) + 1})
+    except IntegrityError:
+        return False
+    return True
+
+
+def search_miss_record(*, query: str) -> None:
+    """Count a search that found nothing, by its normalised text, for the editors' list."""
+    normalised = " ".join(text.words(query))[:200]
+    if not normalised:
+        return
+    now = timezone.now()
+    updated = SearchMiss.objects.filter(query=normalised).update(count=F("count") + 1, last_at=now)
+    if not updated:
+        try:
+            with transaction.atomic():
+                SearchMiss.objects.create(query=normalised, first_at=now, last_at=now)
+        except IntegrityError:
+            SearchMiss.objects.filter(query=normalised).update(count=F("count") + 1, last_at=now)

@@ -7,139 +7,403 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
+        ("directory", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SearchLemma',
+            name="SearchLemma",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lemma', models.CharField(max_length=64, unique=True, verbose_name='lemma')),
-                ('doc_count', models.IntegerField(default=0, verbose_name='articles')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("lemma", models.CharField(max_length=64, unique=True, verbose_name="lemma")),
+                ("doc_count", models.IntegerField(default=0, verbose_name="articles")),
             ],
             options={
-                'verbose_name': 'search lemma',
-                'verbose_name_plural': 'search lemmas',
+                "verbose_name": "search lemma",
+                "verbose_name_plural": "search lemmas",
             },
         ),
         migrations.CreateModel(
-            name='SearchMiss',
+            name="SearchMiss",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('query', models.CharField(max_length=200, unique=True, verbose_name='query')),
-                ('count', models.PositiveIntegerField(default=1, verbose_name='times')),
-                ('first_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='first at')),
-                ('last_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='last at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("query", models.CharField(max_length=200, unique=True, verbose_name="query")),
+                ("count", models.PositiveIntegerField(default=1, verbose_name="times")),
+                (
+                    "first_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="first at"
+                    ),
+                ),
+                (
+                    "last_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="last at"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'search without results',
-                'verbose_name_plural': 'searches without results',
-                'ordering': ['-last_at'],
+                "verbose_name": "search without results",
+                "verbose_name_plural": "searches without results",
+                "ordering": ["-last_at"],
             },
         ),
         migrations.CreateModel(
-            name='SearchTerm',
+            name="SearchTerm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('form', models.CharField(max_length=64, unique=True, verbose_name='word form')),
-                ('lemma', models.CharField(max_length=64, verbose_name='lemma')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("form", models.CharField(max_length=64, unique=True, verbose_name="word form")),
+                ("lemma", models.CharField(max_length=64, verbose_name="lemma")),
             ],
             options={
-                'verbose_name': 'search term',
-                'verbose_name_plural': 'search terms',
+                "verbose_name": "search term",
+                "verbose_name_plural": "search terms",
             },
         ),
         migrations.CreateModel(
-            name='SuggestionImpression',
+            name="SuggestionImpression",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('session_key', models.CharField(db_index=True, max_length=64, verbose_name='session')),
-                ('query', models.CharField(max_length=500, verbose_name='typed text')),
-                ('shown_slugs', models.JSONField(default=list, verbose_name='shown articles')),
-                ('shown_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='shown at')),
-                ('submitted_request_number', models.CharField(blank=True, help_text='Number of the request the visitor sent after seeing the suggestions.', max_length=32, null=True, verbose_name='request sent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "session_key",
+                    models.CharField(db_index=True, max_length=64, verbose_name="session"),
+                ),
+                ("query", models.CharField(max_length=500, verbose_name="typed text")),
+                ("shown_slugs", models.JSONField(default=list, verbose_name="shown articles")),
+                (
+                    "shown_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="shown at"
+                    ),
+                ),
+                (
+                    "submitted_request_number",
+                    models.CharField(
+                        blank=True,
+                        help_text="Number of the request the visitor sent after seeing the suggestions.",
+                        max_length=32,
+                        null=True,
+                        verbose_name="request sent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'suggestion impression',
-                'verbose_name_plural': 'suggestion impressions',
+                "verbose_name": "suggestion impression",
+                "verbose_name_plural": "suggestion impressions",
             },
         ),
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(help_text='The question or subject.', max_length=250, verbose_name='title')),
-                ('slug', models.SlugField(help_text="The readable part of the article's address, /kb/<slug>/; never changes.", max_length=120, unique=True, verbose_name='slug')),
-                ('summary', models.CharField(blank=True, help_text='One or two sentences shown in lists and suggestions.', max_length=400, verbose_name='summary')),
-                ('body', models.TextField(help_text='Markdown; HTML is sanitised on save.', verbose_name='body')),
-                ('body_html', models.TextField(blank=True, editable=False, help_text='Sanitised HTML of the body.', verbose_name='rendered body')),
-                ('tags', models.CharField(blank=True, help_text='Comma-separated keywords and synonyms people use for the subject.', max_length=400, verbose_name='tags')),
-                ('audience', models.CharField(choices=[('public', 'Public'), ('internal', 'Internal (staff only)')], db_index=True, default='public', help_text="Internal articles are visible to the center's staff only.", max_length=16, verbose_name='audience')),
-                ('language', models.CharField(choices=[('ru', 'Russian'), ('en', 'English')], default='ru', max_length=2, verbose_name='language')),
-                ('legal_acts', models.JSONField(blank=True, default=list, help_text='A list of {"title": "...", "url": "..."}; the URL may be empty.', verbose_name='legal acts')),
-                ('reviewed_at', models.DateTimeField(blank=True, db_index=True, help_text='When an editor last confirmed the article is correct.', null=True, verbose_name='reviewed at')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='updated at')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, help_text='Number of the current version.', verbose_name='version')),
-                ('helpful_yes', models.PositiveIntegerField(default=0, editable=False, verbose_name='found helpful')),
-                ('helpful_no', models.PositiveIntegerField(default=0, editable=False, verbose_name='found not helpful')),
-                ('search_title', models.TextField(blank=True, editable=False, verbose_name='title lemmas')),
-                ('search_tags', models.TextField(blank=True, editable=False, verbose_name='tag lemmas')),
-                ('search_body', models.TextField(blank=True, editable=False, verbose_name='body lemmas')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('authority', models.ForeignKey(blank=True, help_text='The authority that is competent on the subject.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='kb_articles', to='directory.authority', verbose_name='owning authority')),
-                ('related', models.ManyToManyField(blank=True, to='kb.article', verbose_name='related articles')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reviewed by')),
-                ('topics', models.ManyToManyField(blank=True, help_text='Topics of requests this article answers; used for search facets.', related_name='kb_articles', to='directory.topic', verbose_name='topics')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        help_text="The question or subject.", max_length=250, verbose_name="title"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="The readable part of the article's address, /kb/<slug>/; never changes.",
+                        max_length=120,
+                        unique=True,
+                        verbose_name="slug",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.CharField(
+                        blank=True,
+                        help_text="One or two sentences shown in lists and suggestions.",
+                        max_length=400,
+                        verbose_name="summary",
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Markdown; HTML is sanitised on save.", verbose_name="body"
+                    ),
+                ),
+                (
+                    "body_html",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        help_text="Sanitised HTML of the body.",
+                        verbose_name="rendered body",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated keywords and synonyms people use for the subject.",
+                        max_length=400,
+                        verbose_name="tags",
+                    ),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[("public", "Public"), ("internal", "Internal (staff only)")],
+                        db_index=True,
+                        default="public",
+                        help_text="Internal articles are visible to the center's staff only.",
+                        max_length=16,
+                        verbose_name="audience",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("ru", "Russian"), ("en", "English")],
+                        default="ru",
+                        max_length=2,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "legal_acts",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='A list of {"title": "...", "url": "..."}; the URL may be empty.',
+                        verbose_name="legal acts",
+                    ),
+                ),
+                (
+                    "reviewed_at",
+                    models.DateTimeField(
+                        blank=True,
+                        db_index=True,
+                        help_text="When an editor last confirmed the article is correct.",
+                        null=True,
+                        verbose_name="reviewed at",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created at"
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="updated at"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Number of the current version.",
+                        verbose_name="version",
+                    ),
+                ),
+                (
+                    "helpful_yes",
+                    models.PositiveIntegerField(
+                        default=0, editable=False, verbose_name="found helpful"
+                    ),
+                ),
+                (
+                    "helpful_no",
+                    models.PositiveIntegerField(
+                        default=0, editable=False, verbose_name="found not helpful"
+                    ),
+                ),
+                (
+                    "search_title",
+                    models.TextField(blank=True, editable=False, verbose_name="title lemmas"),
+                ),
+                (
+                    "search_tags",
+                    models.TextField(blank=True, editable=False, verbose_name="tag lemmas"),
+                ),
+                (
+                    "search_body",
+                    models.TextField(blank=True, editable=False, verbose_name="body lemmas"),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The authority that is competent on the subject.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="kb_articles",
+                        to="directory.authority",
+                        verbose_name="owning authority",
+                    ),
+                ),
+                (
+                    "related",
+                    models.ManyToManyField(
+                        blank=True, to="kb.article", verbose_name="related articles"
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reviewed by",
+                    ),
+                ),
+                (
+                    "topics",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Topics of requests this article answers; used for search facets.",
+                        related_name="kb_articles",
+                        to="directory.topic",
+                        verbose_name="topics",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'article',
-                'verbose_name_plural': 'articles',
-                'ordering': ['title'],
-                'permissions': [('edit_kb', 'Can edit the knowledge base')],
+                "verbose_name": "article",
+                "verbose_name_plural": "articles",
+                "ordering": ["title"],
+                "permissions": [("edit_kb", "Can edit the knowledge base")],
             },
         ),
         migrations.CreateModel(
-            name='ArticleFeedback',
+            name="ArticleFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('session_key', models.CharField(max_length=64, verbose_name='session')),
-                ('helpful', models.BooleanField(verbose_name='helpful')),
-                ('comment', models.CharField(blank=True, max_length=1000, verbose_name='comment')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='kb.article', verbose_name='article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("session_key", models.CharField(max_length=64, verbose_name="session")),
+                ("helpful", models.BooleanField(verbose_name="helpful")),
+                ("comment", models.CharField(blank=True, max_length=1000, verbose_name="comment")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="kb.article",
+                        verbose_name="article",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'feedback',
-                'verbose_name_plural': 'feedback',
-                'constraints': [models.UniqueConstraint(fields=('article', 'session_key'), name='kb_feedback_once_per_session')],
+                "verbose_name": "feedback",
+                "verbose_name_plural": "feedback",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("article", "session_key"), name="kb_feedback_once_per_session"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ArticleVersion',
+            name="ArticleVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='number')),
-                ('title', models.CharField(max_length=250, verbose_name='title')),
-                ('summary', models.CharField(blank=True, max_length=400, verbose_name='summary')),
-                ('body', models.TextField(verbose_name='body')),
-                ('tags', models.CharField(blank=True, max_length=400, verbose_name='tags')),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='changed at')),
-                ('comment', models.CharField(blank=True, max_length=300, verbose_name='comment')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='kb.article', verbose_name='article')),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='changed by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="number")),
+                ("title", models.CharField(max_length=250, verbose_name="title")),
+                ("summary", models.CharField(blank=True, max_length=400, verbose_name="summary")),
+                ("body", models.TextField(verbose_name="body")),
+                ("tags", models.CharField(blank=True, max_length=400, verbose_name="tags")),
+                (
+                    "changed_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="changed at"
+                    ),
+                ),
+                ("comment", models.CharField(blank=True, max_length=300, verbose_name="comment")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="kb.article",
+                        verbose_name="article",
+                    ),
+                ),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="changed by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'article version',
-                'verbose_name_plural': 'article versions',
-                'ordering': ['article', '-number'],
-                'constraints': [models.UniqueConstraint(fields=('article', 'number'), name='kb_version_unique_number')],
+                "verbose_name": "article version",
+                "verbose_name_plural": "article versions",
+                "ordering": ["article", "-number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("article", "number"), name="kb_version_unique_number"
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,340 @@
+"""The search engine behind ``kb.selectors.article_search``, the same on PostgreSQL and SQLite.
+
+A query is analysed into groups of alternative lemmas (the word's lemma, a typo correction from
+the vocabulary, synonyms). The database's full-text index (PostgreSQL tsvector + GIN, or SQLite
+FTS5) finds candidate articles containing any of them; the candidates are then ranked here, in
+Python, by one formula for both databases: title matches first, then tags, then the body, each
+weighed by how rare the lemma is; recently reviewed articles get a small boost.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from django.db import connection
+from django.utils import timezone
+
+from stroydesk.kb import text
+from stroydesk.kb.models import SearchLemma
+
+MAX_QUERY_CHARS = 300
+MAX_QUERY_WORDS = 12
+TYPO_MIN_SIMILARITY = 0.2
+TITLE_WEIGHT, TAGS_WEIGHT, BODY_WEIGHT = 3.0, 1.5, 1.0
+SYNONYM_WEIGHT, CORRECTION_WEIGHT = 0.7, 0.85
+# Candidates shorter than this share of the query's weight are noise from one common word.
+MIN_COVERAGE = 0.3
+
+
+@dataclass
+class QueryGroup:
+    """One word of the query: the lemmas that count as a match for it, with their weights."""
+
+    word: str
+    lemmas: dict[str, float]
+    corrected_to: str = ""
+    idf: float = 0.0
+
+
+@dataclass
+class AnalysedQuery:
+    groups: list[QueryGroup] = field(default_factory=list)
+    total_docs: int = 0
+
+    @property
+    def all_lemmas(self) -> frozenset[str]:
+        return frozenset(lemma for g in self.groups for lemma in g.lemmas)
+
+    @property
+    def corrections(self) -> dict[str, str]:
+        return {g.word: g.corrected_to for g in self.groups if g.corrected_to}
+
+
+# --- synonyms -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def synonym_map() -> dict[str, frozenset[str]]:
+    """lemma → lemmas that mean the same, from data/synonyms.json (written in any word form)."""
+    path = Path(__file__).parent / "data" / "synonyms.json"
+    groups = json.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, set[str]] = {}
+    for group in groups:
+        lemmas = {" ".join(text.lemmas(entry)) for entry in group}
+        lemmas = {lemma for lemma in lemmas if lemma and " " not in lemma}
+        for lemma in lemmas:
+            out.setdefault(lemma, set()).update(lemmas - {lemma})
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+# --- typo correction ------------------------------------------------------------------------
+
+
+def trigrams(word: str) -> frozenset[str]:
+    """pg_trgm's trigrams of one word (two spaces before, one after), for identical results."""
+    padded = f"  {word} "
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
+def trigram_similarity(a: str, b: str) -> float:
+    ta, tb = trigrams(a), trigrams(b)
+    return len(ta & tb) / len(ta | tb) if ta or tb else 0.0
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a swap of neighbours is one edit), capped at limit+1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def allowed_typos(word: str) -> int:
+    if len(word) < 5:
+        return 0
+    return 1 if len(word) < 7 else 2
+
+
+def _vocabulary_candidates(word: str) -> list[tuple[str, str]]:
+    """Forms of the vocabulary that share enough trigrams with the word, with their lemmas."""
+    n = len(word)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT set_limit(%s)", [TYPO_MIN_SIMILARITY])
+            cursor.execute(
+                "SELECT form, lemma FROM kb_searchterm WHERE form %% %s "
+                "AND length(form) BETWEEN %s AND %s",
+                [word, n - 2, n + 2],
+            )
+            return list(cursor.fetchall())
+        cursor.execute(
+            "SELECT form, lemma FROM kb_searchterm WHERE length(form) BETWEEN %s AND %s",
+            [n - 2, n + 2],
+        )
+        rows = cursor.fetchall()
+    return [(f, lemma) for f, lemma in rows if trigram_similarity(word, f) >= TYPO_MIN_SIMILARITY]
+
+
+def correct_word(word: str) -> tuple[str, set[str]]:
+    """The closest vocabulary form within the allowed edits, and its lemma(s); ("", ∅) if none."""
+    limit = allowed_typos(word)
+    if limit == 0:
+        return "", set()
+    best: dict[str, set[str]] = {}
+    best_distance = limit + 1
+    for form, lemma in _vocabulary_candidates(word):
+        d = edit_distance(word, form, limit)
+        if d < best_distance:
+            best, best_distance = {form: {lemma}}, d
+        elif d == best_distance and d <= limit:
+            best.setdefault(form, set()).add(lemma)
+    if not best or best_distance > limit:
+        return "", set()
+    form = min(best)  # ties: a stable choice, the same on both databases
+    lemmas = set().union(*best.values())
+    return form, lemmas
+
+
+# --- query analysis -------------------------------------------------------------------------
+
+
+def _doc_counts(lemmas: set[str]) -> dict[str, int]:
+    if not lemmas:
+        return {}
+    rows = SearchLemma.objects.filter(lemma__in=lemmas, doc_count__gt=0).values_list(
+        "lemma", "doc_count"
+    )
+    return dict(rows)
+
+
+_total_cache: dict[str, tuple[float, int]] = {}
+
+
+def total_documents() -> int:
+    """Number of articles, cached for a few seconds: it only scales word weights."""
+    from stroydesk.kb.models import Article
+
+    key = connection.settings_dict["NAME"]
+    hit = _total_cache.get(key)
+    now = time.monotonic()
+    if hit is None or now - hit[0] > 5:
+        hit = (now, Article.objects.count())
+        _total_cache[key] = hit
+    return hit[1]
+
+
+def analyse_query(query: str) -> AnalysedQuery:
+    """Split a query into groups of lemmas; words unknown to the articles are corrected."""
+    seen: set[str] = set()
+    raw_groups: list[QueryGroup] = []
+    for word in text.words(query[:MAX_QUERY_CHARS]):
+        if word in seen:
+            continue
+        seen.add(word)
+        lemma, stop, _known = text.analyse_word(word)
+        if stop:
+            continue
+        raw_groups.append(QueryGroup(word=word, lemmas={lemma: 1.0}))
+        if len(raw_groups) >= MAX_QUERY_WORDS:
+            break
+    if not raw_groups:
+        return AnalysedQuery()
+    synonyms = synonym_map()
+    wanted = {lemma for g in raw_groups for lemma in g.lemmas}
+    wanted |= {s for lemma in wanted for s in synonyms.get(lemma, ())}
+    df = _doc_counts(wanted)
+    for g in raw_groups:
+        (lemma,) = g.lemmas
+        if lemma not in df:
+            form, corrected = correct_word(g.word)
+            if corrected:
+                g.corrected_to = form
+                g.lemmas = dict.fromkeys(corrected, CORRECTION_WEIGHT)
+                df.update(_doc_counts(corrected - set(df)))
+        for lemma in list(g.lemmas):
+            for s in synonyms.get(lemma, ()):
+                g.lemmas.setdefault(s, SYNONYM_WEIGHT * g.lemmas[lemma])
+        # Lemmas no article contains cannot match; dropping them keeps the index query short.
+        g.lemmas = {lemma: w for lemma, w in g.lemmas.items() if lemma in df}
+    total = max(total_documents(), 1)
+    groups = [g for g in raw_groups if g.lemmas]
+    for g in groups:
+        rarest = min(df[lemma] for lemma in g.lemmas)
+        g.idf = math.log(1 + (total + 1) / (rarest + 0.5))
+    return AnalysedQuery(groups=groups, total_docs=total)
+
+
+# --- candidates from the index --------------------------------------------------------------
+
+
+def candidate_ids(
+    analysed: AnalysedQuery, *, public_only: bool, topic_ids: list[int] | None, limit: int
+) -> list[int]:
+    """Ids of articles containing any of the query's lemmas, best first by the index's rank."""
+    lemmas = sorted(analysed.all_lemmas)
+    if not lemmas:
+        return []
+    params: list[object] = []
+    where = []
+    if public_only:
+        where.append("a.audience = 'public'")
+    if topic_ids:
+        marks = ", ".join(["%s"] * len(topic_ids))
+        where.append(
+            "EXISTS (SELECT 1 FROM kb_article_topics t "
+            f"WHERE t.article_id = a.id AND t.topic_id IN ({marks}))"
+        )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Lemmas are runs of letters and digits (text.WORD_RE), so quoting them is enough to
+            # keep any tsquery operator out of the query.
+            tsquery = " | ".join(f"'{lemma}'" for lemma in lemmas)
+            extra = "".join(f" AND {w}" for w in where)
+            cursor.execute(
+                "SELECT a.id FROM kb_article a, to_tsquery('simple', %s) q "
+                f"WHERE a.search_vector @@ q{extra} "
+                "ORDER BY ts_rank(a.search_vector, q, 1) DESC, a.id LIMIT %s",
+                [tsquery, *(topic_ids or []), limit],
+            )
+        else:
+            match = " OR ".join(f'"{lemma}"' for lemma in lemmas)
+            extra = "".join(f" AND {w}" for w in where)
+            params = [match, *(topic_ids or []), limit]
+            cursor.execute(
+                "SELECT a.id FROM kb_article_fts f JOIN kb_article a ON a.id = f.rowid "
+                f"WHERE kb_article_fts MATCH %s{extra} "
+                "ORDER BY bm25(kb_article_fts, 10.0, 5.0, 1.0), a.id LIMIT %s",
+                params,
+            )
+        return [row[0] for row in cursor.fetchall()]
+
+
+# --- ranking --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scored:
+    article_id: int
+    score: float
+
+
+def recency_factor(reviewed_at: datetime | None, now: datetime) -> float:
+    """1.1 for an article reviewed today, falling to 1.0 at a year; 0.95 when overdue."""
+    if reviewed_at is None:
+        return 0.95
+    age_days = (now - reviewed_at).days
+    if age_days > 365:
+        return 0.95
+    return 1.0 + 0.1 * (1 - age_days / 365)
+
+
+def rank(analysed: AnalysedQuery, rows: list[tuple]) -> list[Scored]:
+    """Score candidates (id, title lemmas, tag lemmas, body lemmas, reviewed_at), best first."""
+    now = timezone.now()
+    total_weight = sum(g.idf for g in analysed.groups) or 1.0
+    out = []
+    for article_id, title, tags, body, reviewed_at in rows:
+        title_set, tag_set = set(title.split()), set(tags.split())
+        body_counts = Counter(body.split())
+        score = covered = 0.0
+        for g in analysed.groups:
+            best = 0.0
+            for lemma, weight in g.lemmas.items():
+                tf = body_counts.get(lemma, 0)
+                value = (
+                    TITLE_WEIGHT * (lemma in title_set)
+                    + TAGS_WEIGHT * (lemma in tag_set)
+                    + BODY_WEIGHT * tf / (tf + 1.5)
+                ) * weight
+                best = max(best, value)
+            if best > 0:
+                covered += g.idf
+            score += best * g.idf
+        coverage = covered / total_weight
+        if coverage < MIN_COVERAGE:
+            continue
+        score *= (0.5 + 0.5 * coverage) * recency_factor(reviewed_at, now)
+        out.append(Scored(article_id, round(score, 4)))
+    out.sort(key=lambda s: (-s.score, s.article_id))
+    return out
+
+
+def index_article(article) -> None:
+    """Bring the database's full-text index up to date with the article's lemma text.
+
+    On PostgreSQL the tsvector is a generated column and follows by itself; SQLite's FTS5 table
+    is written here, inside the caller's transaction.
+    """
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM kb_article_fts WHERE rowid = %s", [article.pk])
+        cursor.execute(
+            "INSERT INTO kb_article_fts (rowid, title, tags, body) VALUES (%s, %s, %s, %s)",
+            [article.pk, article.search_title, article.search_tags, article.search_body],
+        )
+
+
+def unindex_article(article_id: int) -> None:
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM kb_article_fts WHERE rowid = %s", [article_id])

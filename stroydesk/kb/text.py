@@ -1,0 +1,269 @@
+"""Text analysis for search: normalisation, lemmas (pymorphy3), Markdown rendering, snippets.
+
+Pure functions without database access, so documents and queries pass through exactly the same
+analysis on every backend. One ``MorphAnalyzer`` per process; lemmas are cached per word form.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import markdown
+import nh3
+
+WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+CYRILLIC_RE = re.compile(r"[а-яё]")
+LATIN_RE = re.compile(r"[a-z]")
+
+# Latin letters that look like Cyrillic ones (and back): people paste «cтроительство» with a
+# Latin "c", keyboards autocorrect, and OCR mixes them; both scripts must land on one word.
+LATIN_TO_CYRILLIC = str.maketrans("aeopcxykmthb", "аеорсхукмтнв")
+CYRILLIC_TO_LATIN = str.maketrans("аеорсхукмтнв", "aeopcxykmthb")
+
+# Parts of speech that carry no subject: prepositions, conjunctions, particles, interjections,
+# pronouns. pymorphy3's tags decide, so every form of a pronoun is dropped, not a list of forms.
+STOP_POS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "NPRO"})
+RU_STOP_LEMMAS = frozenset(
+    {
+        "быть",
+        "мочь",
+        "как",
+        "какой",
+        "который",
+        "этот",
+        "тот",
+        "такой",
+        "весь",
+        "свой",
+        "мой",
+        "наш",
+        "ваш",
+        "где",
+        "когда",
+        "куда",
+        "зачем",
+        "почему",
+        "сколько",
+        "нужно",
+        "надо",
+        "можно",
+        "ли",
+        "если",
+        "также",
+        "т",
+        "д",
+        "др",
+        "пр",
+        "см",
+        "ст",
+    }
+)
+_EN_STOP_WORDS = """a an the to of in on at for by with and or not is are be been was were do does
+did how what when where which who why can could should would i my me we our you your it its this
+that from as into about if there their they them get"""
+EN_STOP = frozenset(_EN_STOP_WORDS.split())
+
+MAX_TOKEN_LEN = 40
+
+
+@lru_cache(maxsize=1)
+def _morph():
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+def normalise_word(word: str) -> str:
+    """Lower-case, ё → е, and look-alike letters of the other script brought to the word's own."""
+    word = word.lower().replace("ё", "е")
+    has_cyr = CYRILLIC_RE.search(word) is not None
+    has_lat = LATIN_RE.search(word) is not None
+    if has_cyr and has_lat:
+        cyr = len(CYRILLIC_RE.findall(word))
+        lat = len(LATIN_RE.findall(word))
+        table = LATIN_TO_CYRILLIC if cyr >= lat else CYRILLIC_TO_LATIN
+        word = word.translate(table)
+    return word
+
+
+def stem_english(word: str) -> str:
+    """A light suffix stripper for English: enough for permits/permitted/permission to meet."""
+    w = word
+    if len(w) > 4 and w.endswith("ies"):
+        w = w[:-3] + "y"
+    elif len(w) > 5 and w.endswith("ing"):
+        w = w[:-3]
+    elif len(w) > 4 and w.endswith(("ed", "sses", "xes", "ches", "shes")):
+        w = w[:-2]
+    elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "lsz" and w[-1].isalpha():
+        w = w[:-1]
+    return w
+
+
+@lru_cache(maxsize=200_000)
+def analyse_word(word: str) -> tuple[str, bool, bool]:
+    """(lemma, is a stop word, is a dictionary word) of one normalised word form."""
+    if CYRILLIC_RE.search(word):
+        morph = _morph()
+        parse = morph.parse(word)[0]
+        known = morph.word_is_known(word)
+        pos = parse.tag.POS
+        if known:
+            lemma = parse.normal_form.replace("ё", "е")
+        elif len(word) <= 5:
+            # Abbreviations (ГПЗУ, ОАТИ, ИЖС) are unknown to the dictionary; guessing a lemma
+            # for them only invents verbs, so they stay as they are.
+            lemma = word
+        else:
+            lemma = parse.normal_form.replace("ё", "е")
+        stop = (known and pos in STOP_POS) or lemma in RU_STOP_LEMMAS
+        return lemma, stop, known
+    if word.isdigit():
+        return word, False, True
+    return stem_english(word), word in EN_STOP, True
+
+
+def words(text: str) -> list[str]:
+    """The normalised word forms of a text, in order (over-long tokens cut)."""
+    return [normalise_word(m.group())[:MAX_TOKEN_LEN] for m in WORD_RE.finditer(text)]
+
+
+def lemmas(text: str) -> list[str]:
+    """Lemmas of the content words of a text, in order: what documents are indexed by."""
+    out = []
+    for w in words(text):
+        lemma, stop, _known = analyse_word(w)
+        if not stop:
+            out.append(lemma)
+    return out
+
+
+def lemma_text(text: str) -> str:
+    return " ".join(lemmas(text))
+
+
+def form_lemma_pairs(text: str) -> set[tuple[str, str]]:
+    """(form, lemma) of each content word of a text: the vocabulary for typo correction."""
+    pairs = set()
+    for w in words(text):
+        lemma, stop, _known = analyse_word(w)
+        if not stop and len(w) >= 3:
+            pairs.add((w, lemma[:64]))
+    return pairs
+
+
+# --- Markdown ---------------------------------------------------------------------------------
+
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "hr",
+    "h2",
+    "h3",
+    "h4",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "code",
+    "pre",
+    "blockquote",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "dl",
+    "dt",
+    "dd",
+}
+
+
+def render_markdown(source: str) -> str:
+    """Markdown to HTML that is safe to show: scripts, handlers and foreign schemes removed."""
+    raw = markdown.markdown(source, extensions=["extra", "sane_lists"], output_format="html")
+    return nh3.clean(
+        raw,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}, "th": {"align"}, "td": {"align"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of sanitised HTML, block elements separated by spaces."""
+    spaced = re.sub(r"</(p|li|h[2-4]|tr|td|th|dd|dt|blockquote|pre)>", r" \g<0>", fragment)
+    return re.sub(r"\s+", " ", html.unescape(nh3.clean(spaced, tags=set()))).strip()
+
+
+# --- Snippets ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Token:
+    start: int
+    end: int
+    hit: bool
+
+
+def _tokens(text: str, wanted: frozenset[str]) -> list[_Token]:
+    out = []
+    for m in WORD_RE.finditer(text):
+        word = normalise_word(m.group())[:MAX_TOKEN_LEN]
+        out.append(_Token(m.start(), m.end(), analyse_word(word)[0] in wanted))
+    return out
+
+
+def _mark(text: str, tokens: list[_Token], start: int, end: int) -> str:
+    parts, pos = [], start
+    for t in tokens:
+        if t.hit and start <= t.start and t.end <= end:
+            parts.append(html.escape(text[pos : t.start]))
+            parts.append(f"<mark>{html.escape(text[t.start : t.end])}</mark>")
+            pos = t.end
+    parts.append(html.escape(text[pos:end]))
+    return "".join(parts)
+
+
+def highlight(text: str, wanted: frozenset[str]) -> str:
+    """The whole text HTML-escaped, with the words whose lemma is wanted in <mark>."""
+    return _mark(text, _tokens(text, wanted), 0, len(text))
+
+
+def snippet(text: str, wanted: frozenset[str], *, words_around: int = 30) -> str:
+    """The passage of about ``words_around`` words with the most wanted lemmas, escaped and marked.
+
+    The text is escaped first and only then are the <mark> tags added, so article text can never
+    inject markup through a snippet.
+    """
+    tokens = _tokens(text, wanted)
+    if not tokens:
+        return ""
+    best, best_score = 0, -1
+    hits_prefix = [0]
+    for t in tokens:
+        hits_prefix.append(hits_prefix[-1] + (1 if t.hit else 0))
+    for i in range(len(tokens)):
+        j = min(len(tokens), i + words_around)
+        score = hits_prefix[j] - hits_prefix[i]
+        if score > best_score:
+            best, best_score = i, score
+    if best_score > 0:
+        # Start a little before the first hit so the passage reads as a sentence.
+        first_hit = next(k for k in range(best, len(tokens)) if tokens[k].hit)
+        best = max(0, first_hit - 5)
+    last = min(len(tokens), best + words_around) - 1
+    start, end = tokens[best].start, tokens[last].end
+    body = _mark(text, tokens, start, end)
+    return ("…" if start > 0 else "") + body + ("…" if end < len(text.rstrip()) else "")

@@ -1,0 +1,323 @@
+"""Forms of the public portal: signing in and up, asking, and the applicant's steps on a request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from stroydesk.accounts.models import Applicant, User
+from stroydesk.accounts.validators import normalize_phone, validate_inn, validate_ogrn
+from stroydesk.cases.attachments import ALLOWED_TYPES, CheckedFile, check_attachments
+from stroydesk.cases.models import CADASTRAL_NUMBER
+from stroydesk.directory.models import Topic
+from stroydesk.directory.selectors import topic_tree
+
+
+class LoginForm(AuthenticationForm):
+    """Sign in with the e-mail (applicants) or the login (staff)."""
+
+    username = forms.CharField(
+        label=_("E-mail or login"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+    def clean_username(self) -> str:
+        value = self.cleaned_data["username"].strip()
+        return value.lower() if "@" in value else value
+
+
+class SignUpForm(forms.Form):
+    """A new applicant account: a resident, or a developer organisation with ИНН and ОГРН."""
+
+    kind = forms.ChoiceField(
+        label=_("I am"),
+        choices=Applicant.Kind.choices,
+        initial=Applicant.Kind.RESIDENT,
+        widget=forms.RadioSelect,
+    )
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    email = forms.EmailField(
+        label=_("E-mail"),
+        help_text=_("You sign in with it; answers come to it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=32,
+        help_text=_("Optional, e.g. +7 495 123-45-67."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    organisation_name = forms.CharField(
+        label=_("Organisation"),
+        required=False,
+        max_length=500,
+        help_text=_("For a developer organisation: its full name."),
+    )
+    inn = forms.CharField(
+        label=_("ИНН"),
+        required=False,
+        max_length=12,
+        help_text=_("10 digits for an organisation, 12 for an entrepreneur."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    ogrn = forms.CharField(
+        label=_("ОГРН"),
+        required=False,
+        max_length=15,
+        help_text=_("13 digits (ОГРНИП: 15)."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        help_text=_("At least 8 characters, not only digits."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(username__iexact=email).exists():
+            raise ValidationError(_("An account with this e-mail exists already. Sign in."))
+        return email
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        if not phone:
+            return ""
+        try:
+            return normalize_phone(phone)
+        except ValidationError:
+            raise ValidationError(_("A Russian phone number has 10 digits after +7.")) from None
+
+    def clean_inn(self) -> str:
+        inn = self.cleaned_data["inn"].strip()
+        if inn:
+            try:
+                validate_inn(inn)
+            except ValidationError:
+                raise ValidationError(
+                    _("ИНН must be 10 or 12 digits with correct check digits.")
+                ) from None
+        return inn
+
+    def clean_ogrn(self) -> str:
+        ogrn = self.cleaned_data["ogrn"].strip()
+        if ogrn:
+            try:
+                validate_ogrn(ogrn)
+            except ValidationError:
+                raise ValidationError(
+                    _("ОГРН must be 13 digits (ОГРНИП 15) with a correct check digit.")
+                ) from None
+        return ogrn
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("kind") == Applicant.Kind.DEVELOPER:
+            for name in ("organisation_name", "inn", "ogrn"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("Required for a developer organisation."))
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            probe = User(
+                username=data.get("email", ""),
+                email=data.get("email", ""),
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(p1, probe)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several files at once, each checked by type (content, not only name) and size."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs["accept"] = ",".join(sorted(ALLOWED_TYPES))
+
+    def clean(self, data: Any, initial: Any = None) -> list[CheckedFile]:
+        files: list[UploadedFile] = [f for f in (data or []) if f] if isinstance(data, list) else []
+        if data and not isinstance(data, list):
+            files = [data]
+        try:
+            return check_attachments([(f.name or "file", f.size or 0, f) for f in files])
+        except ValidationError as exc:
+            raise ValidationError(attachment_error(exc, files)) from None
+
+
+def attachment_error(exc: ValidationError, files: list[UploadedFile]) -> str:
+    """The attachment check's refusal, in the user's language."""
+    code = getattr(exc, "code", "") or ""
+    text = exc.messages[0] if exc.messages else ""
+    name = next((f.name for f in files if f.name and f"«{f.name}»" in text), "")
+    limits = {
+        "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
+        "count": settings.ATTACHMENT_MAX_COUNT,
+        "name": name,
+        "allowed": ", ".join(sorted(ALLOWED_TYPES)),
+    }
+    if code == "too_large":
+        return str(_("«%(name)s» is too large: the limit is %(limit)s per file.") % limits)
+    if code == "empty":
+        return str(_("«%(name)s» is empty.") % limits)
+    if code == "too_many":
+        return str(_("At most %(count)s files per request.") % limits)
+    return str(
+        _("«%(name)s»: files of this type are not accepted (allowed: %(allowed)s).") % limits
+    )
+
+
+def topic_choices() -> list[tuple[Any, Any]]:
+    """Topics grouped by their sections, for a select with optgroups."""
+    choices: list[tuple[Any, Any]] = [("", _("— I don't know —"))]
+    for section in topic_tree():
+        children = [(t.pk, t.name) for t in section.children.all() if t.is_active]
+        choices.append((section.name, children) if children else (section.pk, section.name))
+    return choices
+
+
+class AskForm(forms.Form):
+    """The applicant's question: topic, subject, text, where, and files."""
+
+    topic = forms.TypedChoiceField(
+        label=_("Topic"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("If you are not sure, leave it: the operator will choose."),
+    )
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=300,
+        help_text=_("In a few words, e.g. «Permit for a private house»."),
+    )
+    text = forms.CharField(
+        label=_("Your question"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Describe the situation: what you want to do or what happened."),
+    )
+    address = forms.CharField(
+        label=_("Address of the building or site"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    cadastral_number = forms.CharField(
+        label=_("Cadastral number"),
+        required=False,
+        max_length=40,
+        help_text=_("If you know it, e.g. 77:01:0001001:1234."),
+    )
+    attachments = AttachmentsField(
+        label=_("Files"),
+        help_text=_("PDF, images, office documents; up to 10 files."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].choices = topic_choices()  # type: ignore[attr-defined]
+
+    def clean_cadastral_number(self) -> str:
+        value = self.cleaned_data["cadastral_number"].strip()
+        if value:
+            try:
+                CADASTRAL_NUMBER(value)
+            except ValidationError:
+                raise ValidationError(
+                    _("A cadastral number looks like 77:01:0001001:1234.")
+                ) from None
+        return value
+
+    def clean_topic(self) -> Topic | None:
+        pk = self.cleaned_data["topic"]
+        if pk is None:
+            return None
+        topic = Topic.objects.filter(pk=pk, is_active=True).first()
+        if topic is None:
+            raise ValidationError(_("This topic is no longer in use."))
+        return topic
+
+
+class ClarifyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your answer to the question"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is missing in the answer"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class RateForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("How well were you answered?"),
+        coerce=int,
+        choices=[
+            (5, _("5 — fully")),
+            (4, _("4 — well")),
+            (3, _("3 — partly")),
+            (2, _("2 — poorly")),
+            (1, _("1 — not at all")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(
+        label=_("Request number"),
+        max_length=32,
+        help_text=_("As in the confirmation, e.g. ЕКЦ-2025-000123."),
+    )
+    email = forms.EmailField(label=_("E-mail given in the request"))
+
+
+class TrackCodeForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Code from the e-mail"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("The code has 6 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )

@@ -1,0 +1,345 @@
+"""Queries of the workspaces: the operator's queue with its saved views, counts and cursor pages,
+the specialist's inbox, the supervisor's board, workload and the personal-data access log.
+
+Visibility always starts from ``cases.selectors`` (what a user may see); everything here only
+narrows and orders it. Each list is paged by a cursor over an indexed ordering, so a page costs
+the same on the millionth request as on the first.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
+from stroydesk.accounts.validators import normalize_phone
+from stroydesk.cases.lifecycle import allowed_actions
+from stroydesk.cases.models import Answer, Attachment, Escalation, History, Request
+from stroydesk.cases.selectors import (
+    RequestFilters,
+    request_history_for,
+    request_list_for,
+    request_visible_to,
+)
+from stroydesk.directory.selectors import authority_id_of
+from stroydesk.workcalendar import selectors as workdays
+
+S = Request.Status
+OPEN_STATUSES = [S.REGISTERED, S.IN_PROGRESS, S.WAITING_APPLICANT, S.ESCALATED, S.UNDER_REVIEW]
+PAGE_SIZE = 50
+
+# The saved views of the queue, in the order of the tabs; "open" is the default.
+QUEUE_VIEWS = ["open", "mine", "unassigned", "escalated", "review", "due_today", "overdue", "all"]
+COUNTED_VIEWS = ["mine", "unassigned", "escalated", "review", "due_today", "overdue"]
+QUEUE_SORTS = ["new", "old", "due"]
+
+
+def queue_filters(*, view: str, user: User, now: datetime, query: str = "") -> RequestFilters:
+    """The filters of one saved view of the queue."""
+    today = workdays.moscow_date(now)
+    q = query.strip() or None
+    views: dict[str, RequestFilters] = {
+        "open": RequestFilters(status=OPEN_STATUSES, query=q),
+        "mine": RequestFilters(status=OPEN_STATUSES, operator_id=user.pk, query=q),
+        "unassigned": RequestFilters(status=[S.REGISTERED], unassigned=True, query=q),
+        "escalated": RequestFilters(status=[S.ESCALATED], query=q),
+        "review": RequestFilters(status=[S.UNDER_REVIEW], query=q),
+        "due_today": RequestFilters(
+            status=[S.ESCALATED],
+            due_from=workdays.start_of_day(today),
+            due_to=workdays.end_of_day(today),
+            query=q,
+        ),
+        "overdue": RequestFilters(overdue=True, query=q),
+        "all": RequestFilters(query=q),
+    }
+    return views.get(view, views["open"])
+
+
+def queue_counts(*, user: User, now: datetime) -> dict[str, int]:
+    """How many requests each counted view holds, in one query over the open requests."""
+    today = workdays.moscow_date(now)
+    escalated = Q(status=S.ESCALATED)
+    return (
+        request_visible_to(user=user)
+        .filter(status__in=OPEN_STATUSES)
+        .aggregate(
+            mine=Count("pk", filter=Q(operator_id=user.pk)),
+            unassigned=Count("pk", filter=Q(status=S.REGISTERED, operator__isnull=True)),
+            escalated=Count("pk", filter=escalated),
+            review=Count("pk", filter=Q(status=S.UNDER_REVIEW)),
+            due_today=Count(
+                "pk",
+                filter=escalated
+                & Q(
+                    due_at__gte=workdays.start_of_day(today),
+                    due_at__lte=workdays.end_of_day(today),
+                ),
+            ),
+            overdue=Count("pk", filter=escalated & Q(due_at__lt=now)),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a cursor-paged list: its rows and the cursor of the next page, if any."""
+
+    items: list[Any]
+    next_cursor: str | None
+
+
+def encode_cursor(values: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    """The cursor's values, or {} for a missing or mangled one (the first page then)."""
+    if not cursor:
+        return {}
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return {}
+    if not isinstance(values, dict) or not isinstance(values.get("id"), int):
+        return {}
+    return values
+
+
+def queue_page(
+    *, user: User, view: str, sort: str, cursor: str = "", query: str = "", now: datetime
+) -> Page:
+    """One page of the operator's queue in the chosen view and order."""
+    qs = (
+        request_list_for(
+            user=user, filters=queue_filters(view=view, user=user, now=now, query=query)
+        )
+        .select_related("operator")
+        .defer("text", "applicant__phone", "applicant__email")
+    )
+    return _cursor_page(qs, sort=sort, cursor=cursor)
+
+
+def _cursor_page(qs: QuerySet[Request], *, sort: str, cursor: str) -> Page:
+    position = decode_cursor(cursor)
+    if sort == "old":
+        qs = qs.order_by("id")
+        if position:
+            qs = qs.filter(id__gt=position["id"])
+    elif sort == "due":
+        qs = qs.order_by(F("due_at").asc(nulls_last=True), "id")
+        if position:
+            due = parse_datetime(position.get("due") or "")
+            if due is None:
+                qs = qs.filter(due_at__isnull=True, id__gt=position["id"])
+            else:
+                qs = qs.filter(
+                    Q(due_at__gt=due)
+                    | Q(due_at=due, id__gt=position["id"])
+                    | Q(due_at__isnull=True)
+                )
+    else:
+        qs = qs.order_by("-id")
+        if position:
+            qs = qs.filter(id__lt=position["id"])
+    rows = list(qs[: PAGE_SIZE + 1])
+    if len(rows) <= PAGE_SIZE:
+        return Page(items=rows, next_cursor=None)
+    last = rows[PAGE_SIZE - 1]
+    values: dict[str, Any] = {"id": last.pk}
+    if sort == "due":
+        values["due"] = last.due_at.isoformat() if last.due_at else ""
+    return Page(items=rows[:PAGE_SIZE], next_cursor=encode_cursor(values))
+
+
+def duplicates_of(*, user: User, request: Request, limit: int = 5) -> list[Request]:
+    """Other open requests of the same applicant: maybe the same question asked twice."""
+    return list(
+        request_visible_to(user=user)
+        .filter(applicant_id=request.applicant_id, status__in=OPEN_STATUSES)
+        .exclude(pk=request.pk)
+        .only("pk", "number", "subject", "status", "registered_at")
+        .order_by("-id")[:limit]
+    )
+
+
+def applicants_matching(*, phone: str = "", email: str = "", limit: int = 5) -> list[Applicant]:
+    """Applicants known by this phone or e-mail, for the phone intake form."""
+    condition = Q()
+    email = email.strip().lower()
+    if email:
+        condition |= Q(email=email)
+    if phone.strip():
+        try:
+            condition |= Q(phone=normalize_phone(phone))
+        except Exception:
+            pass
+    if not condition:
+        return []
+    return list(Applicant.objects.filter(condition).order_by("pk")[:limit])
+
+
+def applicant_requests(*, user: User, limit: int = 50) -> QuerySet[Request]:
+    """The signed-in applicant's own requests, newest first."""
+    return (
+        request_visible_to(user=user).select_related("topic").defer("text").order_by("-id")[:limit]
+    )
+
+
+def authority_inbox(*, user: User) -> list[Escalation]:
+    """The open escalations of the specialist's authority, the most urgent first."""
+    authority_id = authority_id_of(user=user)
+    if authority_id is None:
+        return []
+    return list(
+        Escalation.objects.filter(authority_id=authority_id, status=Escalation.Status.OPEN)
+        .select_related("request", "request__topic")
+        .defer("request__text")
+        .order_by("due_at", "id")
+    )
+
+
+def authority_recent(*, user: User, limit: int = 20) -> list[Escalation]:
+    """What the specialist's authority answered or returned lately."""
+    authority_id = authority_id_of(user=user)
+    if authority_id is None:
+        return []
+    return list(
+        Escalation.objects.filter(authority_id=authority_id)
+        .exclude(status=Escalation.Status.OPEN)
+        .select_related("request")
+        .defer("request__text")
+        .order_by("-escalated_at", "-id")[:limit]
+    )
+
+
+def board(*, now: datetime | None = None) -> dict[str, list[Escalation]]:
+    """Escalations past their due moment, and those due by the end of the next working day."""
+    now = now or timezone.now()
+    horizon = workdays.end_of_day(workdays.add_working_days(workdays.moscow_date(now), 1))
+    running = Escalation.objects.filter(
+        status=Escalation.Status.OPEN, paused_at__isnull=True
+    ).select_related("request", "authority", "request__operator")
+    return {
+        "overdue": list(running.filter(due_at__lt=now).order_by("due_at", "id")[:200]),
+        "at_risk": list(
+            running.filter(due_at__gte=now, due_at__lte=horizon).order_by("due_at", "id")[:200]
+        ),
+    }
+
+
+def workload(*, now: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Open requests per operator and open escalations per authority, with the overdue ones."""
+    now = now or timezone.now()
+    per_operator = list(
+        Request.objects.filter(status__in=OPEN_STATUSES, operator__isnull=False)
+        .values("operator_id", "operator__username", "operator__last_name", "operator__first_name")
+        .annotate(
+            total=Count("pk"),
+            escalated=Count("pk", filter=Q(status=S.ESCALATED)),
+            review=Count("pk", filter=Q(status=S.UNDER_REVIEW)),
+            overdue=Count("pk", filter=Q(status=S.ESCALATED, due_at__lt=now)),
+        )
+        .order_by("-total", "operator__username")
+    )
+    for row in per_operator:
+        name = f"{row['operator__last_name']} {row['operator__first_name']}".strip()
+        row["name"] = name or row["operator__username"]
+    per_authority = list(
+        Escalation.objects.filter(status=Escalation.Status.OPEN)
+        .values("authority_id", "authority__short_name")
+        .annotate(
+            total=Count("pk"),
+            overdue=Count("pk", filter=Q(due_at__lt=now, paused_at__isnull=True)),
+            paused=Count("pk", filter=Q(paused_at__isnull=False)),
+        )
+        .order_by("-total", "authority__short_name")
+    )
+    unassigned = Request.objects.filter(status=S.REGISTERED, operator__isnull=True).count()
+    return {"operators": per_operator, "authorities": per_authority, "unassigned": unassigned}
+
+
+def access_log_page(*, cursor: str = "", actor: str = "", applicant_id: int | None = None) -> Page:
+    """The personal-data access trail, newest first, narrowed by staff login or applicant."""
+    qs = PersonalDataAccess.objects.select_related("actor", "applicant").order_by("-id")
+    if actor.strip():
+        qs = qs.filter(actor__username=actor.strip())
+    if applicant_id is not None:
+        qs = qs.filter(applicant_id=applicant_id)
+    position = decode_cursor(cursor)
+    if position:
+        qs = qs.filter(id__lt=position["id"])
+    rows = list(qs[: PAGE_SIZE + 1])
+    if len(rows) <= PAGE_SIZE:
+        return Page(items=rows, next_cursor=None)
+    return Page(items=rows[:PAGE_SIZE], next_cursor=encode_cursor({"id": rows[PAGE_SIZE - 1].pk}))
+
+
+def applicant_card(*, user: User, request: Request, now: datetime) -> dict[str, Any]:
+    """What the applicant's card shows: the public timeline, the answer and the open steps."""
+    history = list(request_history_for(user=user, request=request))
+    answers = list(
+        Answer.objects.filter(request=request, kind=Answer.Kind.FINAL)
+        .select_related("rating")
+        .order_by("created_at", "id")
+    )
+    last_answer = answers[-1] if answers else None
+    rating = getattr(last_answer, "rating", None) if last_answer else None
+    question = next((h.comment for h in reversed(history) if h.action == "ask_clarification"), "")
+    actions = set(allowed_actions(status=request.status, role=User.Role.APPLICANT))
+    reopen_until = None
+    if "reopen" in actions and request.answered_at is not None:
+        reopen_until = workdays.add_working_days(
+            workdays.moscow_date(request.answered_at), settings.REOPEN_WINDOW_WORKING_DAYS
+        )
+        if workdays.moscow_date(now) > reopen_until:
+            actions.discard("reopen")
+    return {
+        "history": history,
+        "answers": answers,
+        "question": question,
+        "can_clarify": "clarify" in actions,
+        "can_reopen": "reopen" in actions,
+        "reopen_until": reopen_until,
+        "can_close": "close" in actions,
+        "can_rate": last_answer is not None and rating is None,
+        "rating": rating,
+        "attachments": list(request.attachments.order_by("id")),
+    }
+
+
+def attachment_get_for(*, user: User, pk: int) -> Attachment:
+    """A file of a request the user may see, or Http404."""
+    attachment = (
+        Attachment.objects.filter(pk=pk, request__in=request_visible_to(user=user))
+        .select_related("request")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such file.")
+    return attachment
+
+
+def tracked_card(*, request_id: int) -> dict[str, Any]:
+    """The read-only card of a request tracked by number and e-mail code: public steps only."""
+    request = Request.objects.select_related("topic").get(pk=request_id)
+    return {
+        "case": request,
+        "history": list(
+            History.objects.filter(request=request, is_public=True).order_by("at", "id")
+        ),
+        "answers": list(
+            Answer.objects.filter(request=request, kind=Answer.Kind.FINAL).order_by("created_at")
+        ),
+    }

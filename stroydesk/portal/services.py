@@ -1,0 +1,116 @@
+"""Commands of the portal that span accounts: signing up an applicant, and the tracking code.
+
+Users and applicants are written by ``accounts.services``; this module only composes them and
+keeps the one-time code of "track without an account" in the visitor's session.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from stroydesk.accounts import services as accounts
+from stroydesk.accounts.models import Applicant, User
+from stroydesk.cases.models import Request
+
+TRACK_SESSION_KEY = "portal_track"
+TRACK_CODE_TTL = timedelta(minutes=15)
+TRACK_MAX_ATTEMPTS = 5
+
+
+@transaction.atomic
+def applicant_sign_up(
+    *,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    kind: str = Applicant.Kind.RESIDENT,
+    phone: str = "",
+    organisation_name: str = "",
+    inn: str = "",
+    ogrn: str = "",
+) -> User:
+    """Create an applicant's login (the e-mail is the login) and their applicant record."""
+    email = email.strip().lower()
+    user = accounts.user_create(
+        username=email,
+        password=password,
+        role=User.Role.APPLICANT,
+        email=email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+    )
+    full_name = f"{user.last_name} {user.first_name}".strip()
+    accounts.applicant_create(
+        full_name=full_name,
+        email=email,
+        phone=phone,
+        kind=kind,
+        organisation_name=organisation_name if kind == Applicant.Kind.DEVELOPER else "",
+        inn=inn if kind == Applicant.Kind.DEVELOPER else "",
+        ogrn=ogrn if kind == Applicant.Kind.DEVELOPER else "",
+        user=user,
+    )
+    return user
+
+
+def track_code_send(*, session: SessionBase, number: str, email: str) -> None:
+    """Mail a one-time code for a request to the e-mail it was asked from.
+
+    The same answer is given whether or not the number and the e-mail match, so that the form
+    cannot be used to learn which requests exist or which e-mail asked them.
+    """
+    number = number.strip().upper()
+    email = email.strip().lower()
+    request = (
+        Request.objects.filter(number=number, applicant__email=email).only("pk", "number").first()
+    )
+    code = f"{secrets.randbelow(10**6):06d}"
+    session[TRACK_SESSION_KEY] = {
+        "request_id": request.pk if request else None,
+        "code": make_password(code),
+        "expires": (timezone.now() + TRACK_CODE_TTL).isoformat(),
+        "attempts": 0,
+        "verified": False,
+    }
+    if request is None:
+        return
+    context = {"number": request.number, "code": code, "minutes": 15}
+    subject = translation.gettext("Code to view request %(number)s") % {"number": request.number}
+    body = render_to_string("emails/track_code.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+
+
+def track_code_check(*, session: SessionBase, code: str) -> bool:
+    """Whether the code is right; a few wrong tries or an old code end the attempt."""
+    state = session.get(TRACK_SESSION_KEY)
+    if not state:
+        return False
+    expired = timezone.now() > datetime.fromisoformat(state["expires"])
+    if expired or state["attempts"] >= TRACK_MAX_ATTEMPTS:
+        session.pop(TRACK_SESSION_KEY, None)
+        return False
+    state["attempts"] += 1
+    ok = state["request_id"] is not None and check_password(code.strip(), state["code"])
+    state["verified"] = ok
+    session[TRACK_SESSION_KEY] = state
+    return ok
+
+
+def track_request_id(*, session: SessionBase) -> int | None:
+    """The request this visitor proved they asked, while the code is fresh."""
+    state = session.get(TRACK_SESSION_KEY)
+    if not state or not state.get("verified"):
+        return None
+    if timezone.now() > datetime.fromisoformat(state["expires"]):
+        return None
+    return state["request_id"]

@@ -1,0 +1,113 @@
+"""Template helpers of the portal: role-aware navigation, accessible form fields, due colours."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from stroydesk.accounts.models import User
+from stroydesk.workcalendar import selectors as workdays
+
+register = template.Library()
+
+R = User.Role
+
+# (url name, label, roles that see it); links of apps that are not there yet are left out.
+NAV_ITEMS: list[tuple[str, Any, frozenset[str]]] = [
+    ("portal:ask", _("Ask a question"), frozenset({R.APPLICANT})),
+    ("portal:my_requests", _("My requests"), frozenset({R.APPLICANT})),
+    ("portal:queue", _("Queue"), frozenset({R.OPERATOR, R.SUPERVISOR, R.ADMIN})),
+    ("portal:phone_intake", _("Phone call"), frozenset({R.OPERATOR, R.SUPERVISOR, R.ADMIN})),
+    ("portal:authority_inbox", _("Escalations"), frozenset({R.SPECIALIST})),
+    ("portal:board", _("Deadlines"), frozenset({R.SUPERVISOR, R.ADMIN})),
+    ("portal:workload", _("Workload"), frozenset({R.SUPERVISOR, R.ADMIN})),
+    ("portal:audit", _("Data access log"), frozenset({R.SUPERVISOR, R.ADMIN})),
+    ("kb:index", _("Knowledge base"), frozenset(R.values)),
+    ("stats:dashboard", _("Statistics"), frozenset({R.SUPERVISOR, R.ADMIN})),
+]
+
+
+@register.inclusion_tag("portal/partials/nav.html", takes_context=True)
+def portal_nav(context: template.Context) -> dict[str, Any]:
+    """The menu for the signed-in user's role, the current page marked for screen readers."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    items = []
+    if user is not None and user.is_authenticated:
+        for name, label, roles in NAV_ITEMS:
+            if user.role not in roles:
+                continue
+            try:
+                url = reverse(name)
+            except NoReverseMatch:
+                continue
+            current = request.path == url or (url != "/" and request.path.startswith(url))
+            items.append({"url": url, "label": label, "current": current})
+    return {"items": items, "user": user, "request": request}
+
+
+@register.inclusion_tag("portal/partials/field.html")
+def field(bound: BoundField, **attrs: Any) -> dict[str, Any]:
+    """A labelled field with its help and its errors next to it, tied by aria-describedby."""
+    described = []
+    if bound.help_text:
+        described.append(f"{bound.auto_id}_help")
+    if bound.errors:
+        described.append(f"{bound.auto_id}_errors")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return {"field": bound, "widget": bound.as_widget(attrs=attrs)}
+
+
+def working_days_left(due_at: datetime | None, now: datetime | None = None) -> int | None:
+    """Working days left before the due moment: 0 when due today, negative when overdue."""
+    if due_at is None:
+        return None
+    now = now or timezone.now()
+    today = workdays.moscow_date(now)
+    due_day = workdays.moscow_date(due_at)
+    if due_at < now:
+        return -1
+    if due_day <= today:
+        return 0
+    return workdays.working_days_between(today, due_day) - (
+        1 if workdays.is_working_day(today) else 0
+    )
+
+
+@register.filter
+def due_class(due_at: datetime | None) -> str:
+    """A CSS class for the time left: overdue, today, soon (1 working day), ok."""
+    left = working_days_left(due_at)
+    if left is None:
+        return ""
+    if left < 0:
+        return "due-overdue"
+    if left == 0:
+        return "due-today"
+    if left == 1:
+        return "due-soon"
+    return "due-ok"
+
+
+@register.filter
+def due_label(due_at: datetime | None) -> str:
+    """The time left in words, so that the colour is never the only signal."""
+    left = working_days_left(due_at)
+    if left is None:
+        return ""
+    if left < 0:
+        return str(_("overdue"))
+    if left == 0:
+        return str(_("due today"))
+    return ngettext("%(count)d working day left", "%(count)d working days left", left) % {
+        "count": left
+    }

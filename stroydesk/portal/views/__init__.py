@@ -1,0 +1,1 @@
+"""Views of the portal and the staff workspaces, one module per audience."""

@@ -1,0 +1,189 @@
+"""The applicant's pages: ask a question, my requests, and the steps on one request."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from stroydesk.accounts.models import User
+from stroydesk.cases import selectors as cases
+from stroydesk.cases import services as lifecycle
+from stroydesk.cases.models import Request
+from stroydesk.channels.intake import IncomingFile, Intake, register_request
+from stroydesk.kb import services as kb_services
+from stroydesk.portal import selectors
+from stroydesk.portal.forms import AskForm, ClarifyForm, RateForm, ReopenForm
+from stroydesk.portal.views.common import attach_errors, done, role_required, run
+from stroydesk.workcalendar import selectors as workdays
+
+applicant_only = role_required(User.Role.APPLICANT)
+
+
+@applicant_only
+@require_http_methods(["GET", "POST"])
+def ask(request: HttpRequest) -> HttpResponse:
+    """Ask a question through the portal; the number and the promised date come next."""
+    form = AskForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        intake = Intake(
+            channel=Request.Channel.PORTAL,
+            subject=data["subject"],
+            text=data["text"],
+            topic=data["topic"],
+            address=data["address"],
+            cadastral_number=data["cadastral_number"],
+            files=[
+                IncomingFile(name=f.name, size=f.size, file=f.file) for f in data["attachments"]
+            ],
+        )
+        try:
+            created = register_request(intake=intake, by=request.user)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            kb_services.deflection_record_submission(
+                session_key=request.session.session_key or "", request_number=created.number
+            )
+            return redirect("portal:ask_sent", pk=created.pk)
+    return render(request, "portal/applicant/ask.html", {"form": form})
+
+
+@applicant_only
+def ask_sent(request: HttpRequest, pk: int) -> HttpResponse:
+    """The confirmation: the registration number and the promise, worded as it really is."""
+    case = cases.request_get_for(user=request.user, pk=pk)
+    promised = workdays.answer_due(max(case.registered_at, timezone.now()))
+    return render(
+        request,
+        "portal/applicant/sent.html",
+        {
+            "case": case,
+            "promised": promised,
+            "working_days": settings.ANSWER_DUE_WORKING_DAYS,
+        },
+    )
+
+
+@applicant_only
+def my_requests(request: HttpRequest) -> HttpResponse:
+    """The applicant's requests, newest first."""
+    return render(
+        request,
+        "portal/applicant/list.html",
+        {"requests": selectors.applicant_requests(user=request.user)},
+    )
+
+
+@applicant_only
+def my_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """One request: status, the public timeline, the answer and what the applicant can do."""
+    case = cases.request_get_for(user=request.user, pk=pk)
+    return render(request, "portal/applicant/card.html", _card_context(request, case))
+
+
+def _card_context(request: HttpRequest, case: Request, **forms: object) -> dict[str, object]:
+    card = selectors.applicant_card(user=request.user, request=case, now=timezone.now())
+    return {
+        "case": case,
+        **card,
+        "clarify_form": forms.get("clarify_form") or ClarifyForm(),
+        "reopen_form": forms.get("reopen_form") or ReopenForm(),
+        "rate_form": forms.get("rate_form") or RateForm(),
+    }
+
+
+@applicant_only
+@require_POST
+def my_request_clarify(request: HttpRequest, pk: int) -> HttpResponse:
+    case = cases.request_get_for(user=request.user, pk=pk)
+    back = reverse("portal:my_request", args=[case.pk])
+    form = ClarifyForm(request.POST)
+    if form.is_valid():
+        call = lambda: lifecycle.request_clarify(  # noqa: E731
+            request=case, by=request.user, text=form.cleaned_data["text"]
+        )
+        result, refused = run(request, call, form=form, back_to=back)
+        if refused:
+            return refused
+        if result is not None:
+            return done(request, _("Thank you: your answer is added to the request."), back)
+    return _card_again(request, case, clarify_form=form)
+
+
+@applicant_only
+@require_POST
+def my_request_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    case = cases.request_get_for(user=request.user, pk=pk)
+    back = reverse("portal:my_request", args=[case.pk])
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        call = lambda: lifecycle.request_reopen(  # noqa: E731
+            request=case, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        result, refused = run(request, call, form=form, back_to=back)
+        if refused:
+            return refused
+        if result is not None:
+            return done(
+                request, _("The request is open again; the operator will look at it."), back
+            )
+    return _card_again(request, case, reopen_form=form)
+
+
+@applicant_only
+@require_POST
+def my_request_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    case = cases.request_get_for(user=request.user, pk=pk)
+    back = reverse("portal:my_request", args=[case.pk])
+    form = RateForm(request.POST)
+    if form.is_valid():
+        call = lambda: lifecycle.request_rate(  # noqa: E731
+            request=case,
+            by=request.user,
+            score=form.cleaned_data["score"],
+            comment=form.cleaned_data["comment"],
+        )
+        result, refused = run(request, call, form=form, back_to=back)
+        if refused:
+            return refused
+        if result is not None:
+            return done(request, _("Thank you for your rating."), back)
+    return _card_again(request, case, rate_form=form)
+
+
+@applicant_only
+@require_POST
+def my_request_close(request: HttpRequest, pk: int) -> HttpResponse:
+    case = cases.request_get_for(user=request.user, pk=pk)
+    back = reverse("portal:my_request", args=[case.pk])
+    call = lambda: lifecycle.request_close(request=case, by=request.user)  # noqa: E731
+    result, refused = run(request, call, form=None, back_to=back)
+    return refused or done(request, _("The request is closed. Thank you!"), back)
+
+
+def _card_again(request: HttpRequest, case: Request, **forms: object) -> HttpResponse:
+    """The card with a form's errors next to its fields (HTTP 422 for HTMX to swap it)."""
+    case = cases.request_get_for(user=request.user, pk=case.pk)
+    messages.error(request, _("Please correct the marked fields."))
+    response = render(request, "portal/applicant/card.html", _card_context(request, case, **forms))
+    response.status_code = 422
+    return response
+
+
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """A file of a request, for whoever may see the request (404 for everyone else)."""
+    attachment = selectors.attachment_get_for(user=request.user, pk=pk)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )

@@ -1,0 +1,120 @@
+"""What every portal view shares: role checks, HTMX answers, and the services' errors shown.
+
+A service refusing an action (wrong status, someone else was faster) becomes a visible message:
+for an HTMX request an HTTP 409 whose body replaces the page's message area, for a plain form a
+message on the page it returns to. ``PermissionDenied`` is left to Django (403) and Http404 too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from stroydesk.cases.services import ConcurrentChange, TransitionNotAllowed
+
+CONFLICT = _("This step is not possible in the request's current state. The page shows it now.")
+CONCURRENT = _("Someone else changed this request a moment ago. Look at it again and decide.")
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def role_required(*roles: str) -> Callable:
+    """Let in only signed-in users of these roles: others sign in first, or get 403."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if user.role not in roles:  # type: ignore[union-attr]
+                raise PermissionDenied(gettext("This page is not for your role."))
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def service_message(exc: Exception, fallback: Any) -> str:
+    """The service's message in the user's language when we have it translated, else ours."""
+    text = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+    translated = gettext(text)
+    return translated if translated != text else str(fallback)
+
+
+def conflict(request: HttpRequest, exc: TransitionNotAllowed, back_to: str) -> HttpResponse:
+    """Show why the step was refused: 409 into the message area for HTMX, else a message."""
+    fallback = CONCURRENT if isinstance(exc, ConcurrentChange) else CONFLICT
+    text = service_message(exc, fallback)
+    if is_htmx(request):
+        body = render_to_string(
+            "portal/partials/messages.html",
+            {"messages": [{"tags": "error", "text": text}]},
+            request=request,
+        )
+        response = HttpResponse(body, status=409)
+        response["HX-Retarget"] = "#messages"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    messages.error(request, text)
+    return HttpResponseRedirect(back_to)
+
+
+def done(request: HttpRequest, text: Any, to: str) -> HttpResponse:
+    """After a successful step: a message and the page to show, also for an HTMX form."""
+    if text:
+        messages.success(request, text)
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = to
+        return response
+    return HttpResponseRedirect(to)
+
+
+def attach_errors(form: Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError next to the form's fields (or above the form)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            target = name if name in form.fields else None
+            for error in errors:
+                form.add_error(target, gettext(error))
+    else:
+        for error in exc.messages:
+            form.add_error(None, gettext(error))
+
+
+def run(
+    request: HttpRequest,
+    call: Callable[[], Any],
+    *,
+    form: Form | None,
+    back_to: str,
+) -> tuple[Any, HttpResponse | None]:
+    """Call a service; on refusal answer for the user (the caller re-renders a form on errors).
+
+    Returns (result, None) on success, (None, response) when the step was refused, and
+    (None, None) when a ValidationError was put onto the form.
+    """
+    try:
+        return call(), None
+    except TransitionNotAllowed as exc:
+        return None, conflict(request, exc, back_to)
+    except ValidationError as exc:
+        if form is None:
+            messages.error(request, service_message(exc, CONFLICT))
+            return None, done(request, "", back_to)
+        attach_errors(form, exc)
+        return None, None

@@ -1,0 +1,96 @@
+"""The public side: home, signing up, and tracking a request without an account."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from stroydesk.accounts.models import User
+from stroydesk.portal import selectors, services
+from stroydesk.portal.forms import SignUpForm, TrackCodeForm, TrackForm
+from stroydesk.portal.views.common import attach_errors
+
+R = User.Role
+HOME_OF_ROLE = {
+    R.APPLICANT: "portal:my_requests",
+    R.OPERATOR: "portal:queue",
+    R.SPECIALIST: "portal:authority_inbox",
+    R.SUPERVISOR: "portal:board",
+    R.ADMIN: "portal:queue",
+}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page for visitors; signed-in users go to their own workspace."""
+    if request.user.is_authenticated:
+        return redirect(HOME_OF_ROLE.get(request.user.role, "portal:my_requests"))
+    return render(request, "portal/home.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    """A new applicant account; signed in right away."""
+    if request.user.is_authenticated:
+        return redirect("portal:home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.applicant_sign_up(
+                email=data["email"],
+                password=data["password1"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                kind=data["kind"],
+                phone=data["phone"],
+                organisation_name=data["organisation_name"],
+                inn=data["inn"],
+                ogrn=data["ogrn"],
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Your account is ready."))
+            return redirect("portal:ask")
+    return render(request, "portal/auth/signup.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    """Step 1 of tracking without an account: the number and the e-mail; a code is mailed."""
+    form = TrackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.track_code_send(
+            session=request.session,
+            number=form.cleaned_data["number"],
+            email=form.cleaned_data["email"],
+        )
+        return redirect("portal:track_code")
+    return render(request, "portal/track.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def track_code(request: HttpRequest) -> HttpResponse:
+    """Step 2: the code from the e-mail opens the request's public card, read-only."""
+    if request.session.get(services.TRACK_SESSION_KEY) is None:
+        return redirect("portal:track")
+    form = TrackCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.track_code_check(session=request.session, code=form.cleaned_data["code"]):
+            return redirect("portal:track_view")
+        form.add_error("code", _("The code is wrong or too old. Ask for a new one."))
+    return render(request, "portal/track_code.html", {"form": form})
+
+
+def track_view(request: HttpRequest) -> HttpResponse:
+    """The tracked request: status, public timeline and the answer."""
+    request_id = services.track_request_id(session=request.session)
+    if request_id is None:
+        return redirect("portal:track")
+    return render(request, "portal/track_view.html", selectors.tracked_card(request_id=request_id))

@@ -185,7 +185,9 @@ if TESTING:
     # Each test run gets its own database, so that parallel runs on one server don't collide.
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db["TEST"] = {"NAME": f"test_{_db['NAME']}_{os.getpid()}"}
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:home"
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "ru"

@@ -60,7 +60,7 @@ class Applicant(models.Model):
         DEVELOPER = "developer", _("Developer organisation")
 
     kind = models.CharField(
-        _("kind"),
+        _("applicant type"),
         max_length=16,
         choices=Kind.choices,
         default=Kind.RESIDENT,

@@ -132,7 +132,7 @@ class Request(models.Model):
     version = models.PositiveIntegerField(
         _("version"), default=1, help_text=_("Grows with every change; two edits cannot both win.")
     )
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     class Meta:
         verbose_name = _("request")
@@ -297,7 +297,7 @@ class Answer(models.Model):
         on_delete=models.CASCADE,
         related_name="answers",
     )
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("answer type"), max_length=16, choices=Kind.choices)
     text = models.TextField(_("text"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -349,7 +349,7 @@ class AnswerTemplate(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
         verbose_name = _("answer template")

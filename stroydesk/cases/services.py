@@ -309,9 +309,13 @@ def request_ask_clarification(
 
 
 def request_clarify(
-    *, request: Request, by: User, text: str, at: datetime | None = None
+    *, request: Request, by: User | None, text: str, at: datetime | None = None
 ) -> Request:
-    """The applicant answers the clarification; the due moment moves by the paused working days."""
+    """The applicant answers the clarification; the due moment moves by the paused working days.
+
+    ``by`` is None when the answer came through a channel without a login (an e-mail reply
+    from the applicant's address, matched by channels).
+    """
     _authorize(request, "clarify", by)
     text = _required(text, "text", _("The clarification is empty."))
     now = at or timezone.now()
@@ -370,12 +374,48 @@ def request_reopen(
         )
 
 
-def request_add_note(*, request: Request, by: User, text: str) -> History:
-    """An internal note of the staff; never shown to the applicant."""
-    if by.role == User.Role.APPLICANT:
+def request_add_note(*, request: Request, by: User | None, text: str) -> History:
+    """An internal note of the staff (or of the system when ``by`` is None); never public."""
+    if by is not None and by.role == User.Role.APPLICANT:
         raise PermissionDenied(_("Applicants cannot write internal notes."))
     text = _required(text, "text", _("The note is empty."))
     return _record(request, action="note", by=by, comment=text, is_public=False)
+
+
+def request_add_message(
+    *,
+    request: Request,
+    text: str,
+    by: User | None = None,
+    channel: str = Request.Channel.EMAIL,
+    attachments: Iterable[CheckedFile] = (),
+    data: dict[str, Any] | None = None,
+) -> History:
+    """A further message of the applicant on their request (e.g. an e-mail reply), shown to both
+    sides; when the request waits for the applicant, the message is their clarification."""
+    text = _required(text, "text", _("The message is empty."))
+    stored: list[Attachment] = []
+    try:
+        with transaction.atomic():
+            for checked in attachments:
+                attachment = Attachment(
+                    request=request,
+                    original_name=checked.name,
+                    content_type=checked.content_type,
+                    size=checked.size,
+                )
+                attachment.file.save(checked.name, checked.file, save=False)
+                stored.append(attachment)
+                attachment.save()
+            if request.status == S.WAITING_APPLICANT:
+                request_clarify(request=request, by=by, text=text)
+                return History.objects.filter(request=request).latest("id")
+            details = {"channel": channel, "attachments": len(stored), **(data or {})}
+            return _record(request, action="message", by=by, comment=text, data=details)
+    except BaseException:
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
 
 
 def request_rate(*, request: Request, by: User, score: int, comment: str = "") -> Rating:
@@ -437,7 +477,7 @@ def _move(
     request: Request,
     *,
     action: str,
-    by: User,
+    by: User | None,
     at: datetime | None = None,
     comment: str = "",
     fields: dict[str, Any] | None = None,
@@ -478,12 +518,14 @@ def _move(
     return request
 
 
-def _authorize(request: Request, action: str, by: User) -> None:
+def _authorize(request: Request, action: str, by: User | None) -> None:
     """Refuse a user whose role may not take the action, before the input is even looked at."""
     _check_actor(request, TRANSITIONS[action].roles, by)
 
 
-def _check_actor(request: Request, roles: frozenset[str], by: User) -> None:
+def _check_actor(request: Request, roles: frozenset[str], by: User | None) -> None:
+    if by is None:
+        return  # a channel acting for the applicant; only request_clarify accepts None
     if by.role not in roles:
         raise PermissionDenied(_("Your role does not allow this action."))
     if by.role == User.Role.APPLICANT:

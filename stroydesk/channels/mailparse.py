@@ -225,8 +225,8 @@ def _sender(msg: Message) -> tuple[str, str]:
     try:
         header = msg.get("From")
         addresses = getattr(header, "addresses", ())
-        if addresses:
-            return clean_text(addresses[0].display_name), addresses[0].addr_spec.strip()
+        if addresses and "@" in addresses[0].addr_spec:
+            return clean_text(addresses[0].display_name), clean_text(addresses[0].addr_spec).strip()
         value = str(header or "")
     except Exception:
         value = _raw_header(msg, "From")
@@ -234,7 +234,8 @@ def _sender(msg: Message) -> tuple[str, str]:
     if not address:
         pairs = getaddresses([value])
         name, address = pairs[0] if pairs else ("", "")
-    return clean_text(name), clean_text(address).strip()
+    address = clean_text(address).strip()
+    return clean_text(name), address if "@" in address else ""
 
 
 # --- Body and attachments ---------------------------------------------------------------------

@@ -14,7 +14,7 @@ class Authority(models.Model):
     code = models.SlugField(
         _("code"), max_length=50, unique=True, help_text=_("Short stable identifier.")
     )
-    name = models.CharField(_("name"), max_length=300, help_text=_("Full official name."))
+    name = models.CharField(_("official name"), max_length=300, help_text=_("Full official name."))
     short_name = models.CharField(
         _("short name"), max_length=100, help_text=_("As people say it, e.g. Мосгосстройнадзор.")
     )
@@ -25,7 +25,7 @@ class Authority(models.Model):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     website = models.URLField(_("website"), blank=True)
     is_active = models.BooleanField(
-        _("active"), default=True, help_text=_("Inactive authorities get no new escalations.")
+        _("in use"), default=True, help_text=_("Inactive authorities get no new escalations.")
     )
 
     class Meta:
@@ -50,7 +50,7 @@ class Topic(models.Model):
         help_text=_("Empty for a section; a topic belongs to one section."),
     )
     code = models.SlugField(_("code"), max_length=60, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("topic name"), max_length=200)
     authorities = models.ManyToManyField(
         Authority,
         verbose_name=_("competent authorities"),
@@ -58,8 +58,8 @@ class Topic(models.Model):
         related_name="topics",
         help_text=_("Who answers questions of this topic, first the main one."),
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
         verbose_name = _("topic")
@@ -90,7 +90,7 @@ class Specialist(models.Model):
         related_name="specialists",
         help_text=_("A specialist sees only the requests escalated to this authority."),
     )
-    position = models.CharField(_("position"), max_length=200, blank=True)
+    position = models.CharField(_("job title"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("specialist")

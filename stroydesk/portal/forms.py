@@ -19,6 +19,7 @@ from stroydesk.cases.attachments import ALLOWED_TYPES, CheckedFile, check_attach
 from stroydesk.cases.models import CADASTRAL_NUMBER
 from stroydesk.directory.models import Topic
 from stroydesk.directory.selectors import topic_tree
+from stroydesk.portal import labels
 
 
 class LoginForm(AuthenticationForm):
@@ -40,7 +41,7 @@ class SignUpForm(forms.Form):
 
     kind = forms.ChoiceField(
         label=_("I am"),
-        choices=Applicant.Kind.choices,
+        choices=list(labels.KIND.items()),
         initial=Applicant.Kind.RESIDENT,
         widget=forms.RadioSelect,
     )
@@ -238,7 +239,7 @@ class AskForm(forms.Form):
         max_length=40,
         help_text=_("If you know it, e.g. 77:01:0001001:1234."),
     )
-    attachments = AttachmentsField(
+    files = AttachmentsField(
         label=_("Files"),
         help_text=_("PDF, images, office documents; up to 10 files."),
     )

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -27,11 +29,13 @@ from stroydesk.cases.lifecycle import allowed_actions
 from stroydesk.cases.models import Answer, Attachment, Escalation, History, Request
 from stroydesk.cases.selectors import (
     RequestFilters,
+    request_escalations,
     request_history_for,
     request_list_for,
     request_visible_to,
 )
-from stroydesk.directory.selectors import authority_id_of
+from stroydesk.directory.models import Authority, Topic
+from stroydesk.directory.selectors import authority_id_of, topic_competent_authorities
 from stroydesk.workcalendar import selectors as workdays
 
 S = Request.Status
@@ -181,13 +185,19 @@ def applicants_matching(*, phone: str = "", email: str = "", limit: int = 5) -> 
     if email:
         condition |= Q(email=email)
     if phone.strip():
-        try:
+        # A half-typed number simply matches nobody.
+        with contextlib.suppress(ValidationError):
             condition |= Q(phone=normalize_phone(phone))
-        except Exception:
-            pass
     if not condition:
         return []
-    return list(Applicant.objects.filter(condition).order_by("pk")[:limit])
+    return list(
+        Applicant.objects.filter(condition)
+        .annotate(
+            open_requests=Count("requests", filter=Q(requests__status__in=OPEN_STATUSES)),
+            all_requests=Count("requests"),
+        )
+        .order_by("pk")[:limit]
+    )
 
 
 def applicant_requests(*, user: User, limit: int = 50) -> QuerySet[Request]:
@@ -342,4 +352,53 @@ def tracked_card(*, request_id: int) -> dict[str, Any]:
         "answers": list(
             Answer.objects.filter(request=request, kind=Answer.Kind.FINAL).order_by("created_at")
         ),
+    }
+
+
+def desk_card(*, user: User, request: Request) -> dict[str, Any]:
+    """What the staff card of a request shows: everything, internal steps included."""
+    history = list(request_history_for(user=user, request=request))
+    answers = list(
+        Answer.objects.filter(request=request).select_related("author").order_by("created_at")
+    )
+    authority_answers = [a for a in answers if a.kind == Answer.Kind.AUTHORITY]
+    competent = desk_card_competent(request=request)
+    return {
+        "history": history,
+        "notes": [h for h in history if h.action == "note"],
+        "escalations": list(request_escalations(request=request)),
+        "answers": answers,
+        "final_answers": [a for a in answers if a.kind == Answer.Kind.FINAL],
+        "authority_answer": authority_answers[-1] if authority_answers else None,
+        "attachments": list(request.attachments.order_by("id")),
+        "duplicates": duplicates_of(user=user, request=request),
+        "actions": set(allowed_actions(status=request.status, role=user.role)),
+        "competent": competent,
+        "ratings": list(request.ratings.order_by("created_at")),
+    }
+
+
+def desk_card_competent(*, request: Request) -> list[Authority]:
+    """The authorities competent for the request's topic, the main one first."""
+    return topic_competent_authorities(topic=request.topic) if request.topic else []
+
+
+def topic_get(*, pk: int) -> Topic | None:
+    return Topic.objects.filter(pk=pk, is_active=True).select_related("parent").first()
+
+
+def authority_card(*, user: User, request: Request) -> dict[str, Any]:
+    """What a specialist sees of a request: the question, the files, the escalation; no contacts."""
+    escalations = [
+        e for e in request_escalations(request=request) if e.authority_id == request.authority_id
+    ]
+    return {
+        "escalation": escalations[-1] if escalations else None,
+        "attachments": list(request.attachments.order_by("id")),
+        "answers": list(
+            Answer.objects.filter(request=request, kind=Answer.Kind.AUTHORITY)
+            .filter(escalation__authority_id=request.authority_id)
+            .order_by("created_at")
+        ),
+        "actions": set(allowed_actions(status=request.status, role=user.role)),
     }

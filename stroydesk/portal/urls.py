@@ -1,3 +1,95 @@
-"""URLs of the portal app."""
+"""URLs of the portal: public pages, the applicant's, and the staff workspaces."""
 
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from stroydesk.portal.forms import LoginForm
+from stroydesk.portal.views import applicant, authority, desk, public, supervisor
+
+app_name = "portal"
+
+urlpatterns = [
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            template_name="portal/auth/login.html",
+            authentication_form=LoginForm,
+            redirect_authenticated_user=True,
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="portal/auth/password_reset.html",
+            email_template_name="emails/password_reset.txt",
+            subject_template_name="emails/password_reset_subject.txt",
+            success_url=reverse_lazy("portal:password_reset_done"),
+        ),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="portal/auth/password_reset_done.html"
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="portal/auth/password_reset_confirm.html",
+            success_url=reverse_lazy("portal:password_reset_complete"),
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="portal/auth/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
+    path("", public.home, name="home"),
+    path("accounts/signup/", public.signup, name="signup"),
+    path("track/", public.track, name="track"),
+    path("track/code/", public.track_code, name="track_code"),
+    path("track/request/", public.track_view, name="track_view"),
+    # The applicant
+    path("ask/", applicant.ask, name="ask"),
+    path("ask/sent/<int:pk>/", applicant.ask_sent, name="ask_sent"),
+    path("my/", applicant.my_requests, name="my_requests"),
+    path("my/<int:pk>/", applicant.my_request, name="my_request"),
+    path("my/<int:pk>/clarify/", applicant.my_request_clarify, name="my_request_clarify"),
+    path("my/<int:pk>/reopen/", applicant.my_request_reopen, name="my_request_reopen"),
+    path("my/<int:pk>/rate/", applicant.my_request_rate, name="my_request_rate"),
+    path("my/<int:pk>/close/", applicant.my_request_close, name="my_request_close"),
+    path("files/<int:pk>/", applicant.attachment_download, name="attachment"),
+    # The operator
+    path("desk/", desk.queue, name="queue"),
+    path("desk/take/", desk.queue_take, name="queue_take"),
+    path("desk/phone/", desk.phone_intake, name="phone_intake"),
+    path("desk/phone/lookup/", desk.phone_lookup, name="phone_lookup"),
+    path("desk/requests/<int:pk>/", desk.card, name="desk_card"),
+    path("desk/requests/<int:pk>/take/", desk.card_take, name="desk_take"),
+    path("desk/requests/<int:pk>/answer/", desk.card_answer, name="desk_answer"),
+    path("desk/requests/<int:pk>/template/", desk.answer_template, name="desk_template"),
+    path("desk/requests/<int:pk>/escalate/", desk.card_escalate, name="desk_escalate"),
+    path("desk/requests/<int:pk>/reassign/", desk.card_reassign, name="desk_reassign"),
+    path("desk/requests/<int:pk>/close/", desk.card_close, name="desk_close"),
+    path("desk/requests/<int:pk>/note/", desk.card_note, name="desk_note"),
+    path("desk/requests/<int:pk>/ask/", desk.card_ask, name="desk_ask"),
+    path("desk/requests/<int:pk>/send-back/", desk.card_send_back, name="desk_send_back"),
+    path("desk/requests/<int:pk>/reopen/", desk.card_reopen, name="desk_reopen"),
+    path("desk/requests/<int:pk>/topic/", desk.card_topic, name="desk_topic"),
+    # The specialist of an authority
+    path("authority/", authority.inbox, name="authority_inbox"),
+    path("authority/requests/<int:pk>/", authority.card, name="authority_card"),
+    path("authority/requests/<int:pk>/answer/", authority.answer, name="authority_answer"),
+    path("authority/requests/<int:pk>/decline/", authority.decline, name="authority_decline"),
+    # The supervisor
+    path("supervisor/", supervisor.board, name="board"),
+    path("supervisor/workload/", supervisor.workload, name="workload"),
+    path("supervisor/audit/", supervisor.audit, name="audit"),
+]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from stroydesk.accounts.models import User
+from stroydesk.portal import labels
 from stroydesk.workcalendar import selectors as workdays
 
 register = template.Library()
@@ -111,3 +112,66 @@ def due_label(due_at: datetime | None) -> str:
     return ngettext("%(count)d working day left", "%(count)d working days left", left) % {
         "count": left
     }
+
+
+def _label(table: dict[str, Any], code: str) -> str:
+    return str(table.get(code, code))
+
+
+@register.filter
+def status_label(code: str) -> str:
+    return _label(labels.STATUS, code)
+
+
+@register.filter
+def applicant_status(code: str) -> str:
+    return _label(labels.STATUS_FOR_APPLICANT, code)
+
+
+@register.filter
+def channel_label(code: str) -> str:
+    return _label(labels.CHANNEL, code)
+
+
+@register.filter
+def action_label(code: str) -> str:
+    return _label(labels.ACTION, code)
+
+
+@register.filter
+def role_label(code: str) -> str:
+    return _label(labels.ROLE, code)
+
+
+@register.filter
+def kind_label(code: str) -> str:
+    return _label(labels.KIND, code)
+
+
+@register.filter
+def escalation_status(code: str) -> str:
+    return _label(labels.ESCALATION_STATUS, code)
+
+
+@register.filter
+def view_label(code: str) -> str:
+    return _label(labels.QUEUE_VIEW, code)
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    return mapping.get(key, "") if mapping else ""
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: template.Context, **changes: Any) -> str:
+    """The current query string with some parameters changed (empty value: removed)."""
+    request = context["request"]
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value in ("", None):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"

@@ -20,7 +20,7 @@ from stroydesk.channels.intake import IncomingFile, Intake, register_request
 from stroydesk.kb import services as kb_services
 from stroydesk.portal import selectors
 from stroydesk.portal.forms import AskForm, ClarifyForm, RateForm, ReopenForm
-from stroydesk.portal.views.common import attach_errors, done, role_required, run
+from stroydesk.portal.views.common import attach_errors, form_step, role_required, step
 from stroydesk.workcalendar import selectors as workdays
 
 applicant_only = role_required(User.Role.APPLICANT)
@@ -104,78 +104,67 @@ def _card_context(request: HttpRequest, case: Request, **forms: object) -> dict[
 @require_POST
 def my_request_clarify(request: HttpRequest, pk: int) -> HttpResponse:
     case = cases.request_get_for(user=request.user, pk=pk)
-    back = reverse("portal:my_request", args=[case.pk])
-    form = ClarifyForm(request.POST)
-    if form.is_valid():
-        call = lambda: lifecycle.request_clarify(  # noqa: E731
-            request=case, by=request.user, text=form.cleaned_data["text"]
-        )
-        result, refused = run(request, call, form=form, back_to=back)
-        if refused:
-            return refused
-        if result is not None:
-            return done(request, _("Thank you: your answer is added to the request."), back)
-    return _card_again(request, case, clarify_form=form)
+    return form_step(
+        request,
+        form=ClarifyForm(request.POST),
+        call=lambda d: lifecycle.request_clarify(request=case, by=request.user, text=d["text"]),
+        success=_("Thank you: your answer is added to the request."),
+        back_to=_card_url(case),
+        rerender=lambda form: _card_again(request, case, clarify_form=form),
+    )
 
 
 @applicant_only
 @require_POST
 def my_request_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     case = cases.request_get_for(user=request.user, pk=pk)
-    back = reverse("portal:my_request", args=[case.pk])
-    form = ReopenForm(request.POST)
-    if form.is_valid():
-        call = lambda: lifecycle.request_reopen(  # noqa: E731
-            request=case, by=request.user, reason=form.cleaned_data["reason"]
-        )
-        result, refused = run(request, call, form=form, back_to=back)
-        if refused:
-            return refused
-        if result is not None:
-            return done(
-                request, _("The request is open again; the operator will look at it."), back
-            )
-    return _card_again(request, case, reopen_form=form)
+    return form_step(
+        request,
+        form=ReopenForm(request.POST),
+        call=lambda d: lifecycle.request_reopen(request=case, by=request.user, reason=d["reason"]),
+        success=_("The request is open again; the operator will look at it."),
+        back_to=_card_url(case),
+        rerender=lambda form: _card_again(request, case, reopen_form=form),
+    )
 
 
 @applicant_only
 @require_POST
 def my_request_rate(request: HttpRequest, pk: int) -> HttpResponse:
     case = cases.request_get_for(user=request.user, pk=pk)
-    back = reverse("portal:my_request", args=[case.pk])
-    form = RateForm(request.POST)
-    if form.is_valid():
-        call = lambda: lifecycle.request_rate(  # noqa: E731
-            request=case,
-            by=request.user,
-            score=form.cleaned_data["score"],
-            comment=form.cleaned_data["comment"],
-        )
-        result, refused = run(request, call, form=form, back_to=back)
-        if refused:
-            return refused
-        if result is not None:
-            return done(request, _("Thank you for your rating."), back)
-    return _card_again(request, case, rate_form=form)
+    return form_step(
+        request,
+        form=RateForm(request.POST),
+        call=lambda d: lifecycle.request_rate(
+            request=case, by=request.user, score=d["score"], comment=d["comment"]
+        ),
+        success=_("Thank you for your rating."),
+        back_to=_card_url(case),
+        rerender=lambda form: _card_again(request, case, rate_form=form),
+    )
 
 
 @applicant_only
 @require_POST
 def my_request_close(request: HttpRequest, pk: int) -> HttpResponse:
     case = cases.request_get_for(user=request.user, pk=pk)
-    back = reverse("portal:my_request", args=[case.pk])
-    call = lambda: lifecycle.request_close(request=case, by=request.user)  # noqa: E731
-    result, refused = run(request, call, form=None, back_to=back)
-    return refused or done(request, _("The request is closed. Thank you!"), back)
+    return step(
+        request,
+        call=lambda: lifecycle.request_close(request=case, by=request.user),
+        success=_("The request is closed. Thank you!"),
+        back_to=_card_url(case),
+    )
+
+
+def _card_url(case: Request) -> str:
+    return reverse("portal:my_request", args=[case.pk])
 
 
 def _card_again(request: HttpRequest, case: Request, **forms: object) -> HttpResponse:
-    """The card with a form's errors next to its fields (HTTP 422 for HTMX to swap it)."""
+    """The card again with a form's errors next to its fields."""
     case = cases.request_get_for(user=request.user, pk=case.pk)
     messages.error(request, _("Please correct the marked fields."))
-    response = render(request, "portal/applicant/card.html", _card_context(request, case, **forms))
-    response.status_code = 422
-    return response
+    return render(request, "portal/applicant/card.html", _card_context(request, case, **forms))
 
 
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:

@@ -27,7 +27,11 @@ CONCURRENT = _("Someone else changed this request a moment ago. Look at it again
 
 
 def is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+    """An HTMX request for a fragment; restoring history after "back" needs the whole page."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
 def role_required(*roles: str) -> Callable:
@@ -96,25 +100,44 @@ def attach_errors(form: Form, exc: ValidationError) -> None:
             form.add_error(None, gettext(error))
 
 
-def run(
+def form_step(
     request: HttpRequest,
-    call: Callable[[], Any],
     *,
-    form: Form | None,
+    form: Form,
+    call: Callable[[dict[str, Any]], Any],
+    success: Any,
     back_to: str,
-) -> tuple[Any, HttpResponse | None]:
-    """Call a service; on refusal answer for the user (the caller re-renders a form on errors).
+    rerender: Callable[[Form], HttpResponse],
+) -> HttpResponse:
+    """Validate a form, call one service with its data, and answer for the user.
 
-    Returns (result, None) on success, (None, response) when the step was refused, and
-    (None, None) when a ValidationError was put onto the form.
+    On success: the message and the page to go to. A refused step: the conflict message (409
+    for HTMX). Field errors, also those the service found: the page again, with what was typed
+    and the errors next to the fields (HTTP 422).
     """
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except TransitionNotAllowed as exc:
+            return conflict(request, exc, back_to)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return done(request, success, back_to)
+    response = rerender(form)
+    response.status_code = 422
+    return response
+
+
+def step(
+    request: HttpRequest, *, call: Callable[[], Any], success: Any, back_to: str
+) -> HttpResponse:
+    """A step without a form (take, close): done, or the reason it was refused."""
     try:
-        return call(), None
+        call()
     except TransitionNotAllowed as exc:
-        return None, conflict(request, exc, back_to)
+        return conflict(request, exc, back_to)
     except ValidationError as exc:
-        if form is None:
-            messages.error(request, service_message(exc, CONFLICT))
-            return None, done(request, "", back_to)
-        attach_errors(form, exc)
-        return None, None
+        messages.error(request, service_message(exc, CONFLICT))
+        return done(request, "", back_to)
+    return done(request, success, back_to)

@@ -1,0 +1,175 @@
+"""Outgoing e-mail: every message the center sends is logged under a key before it is sent, and
+sent by a background job that retries with backoff while the SMTP server is down.
+
+Never twice: ``send_email`` with a key that was used already returns the logged message and
+queues nothing; the job claims a message by a compare-and-set from *pending* to *sending*, so
+two workers cannot both send it. The price is the usual one: if a worker dies between the SMTP
+server's acceptance and the *sent* mark, the message stays *sending* (shown in the admin) rather
+than being sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+import uuid
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from stroydesk.cases.models import Request
+from stroydesk.channels.models import OutgoingMessage, ProcessedMessage
+
+log = logging.getLogger(__name__)
+
+Status = OutgoingMessage.Status
+MAX_ATTEMPTS = 8
+_EVENT_SAFE = re.compile(r"[^a-z0-9_]+")
+
+
+def message_id_domain() -> str:
+    return getattr(settings, "EMAIL_MESSAGE_ID_DOMAIN", "stroydesk")
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before the next attempt: 30 s, 1 min, 2 min, … up to an hour."""
+    base = getattr(settings, "EMAIL_RETRY_BASE_SECONDS", 30)
+    return int(min(base * 2 ** max(attempts - 1, 0), 3600))
+
+
+def make_message_id(*, request: Request | None, event: str) -> str:
+    """Our Message-ID (without angle brackets): it names the request, so a reply threads back."""
+    safe_event = _EVENT_SAFE.sub("-", event.lower()).strip("-") or "mail"
+    owner = f"request-{request.pk}" if request is not None else "mail"
+    return f"{owner}-{safe_event}-{uuid.uuid4().hex}@{message_id_domain()}"
+
+
+def _thread_headers(request: Request) -> tuple[str, str]:
+    """In-Reply-To: the applicant's latest e-mail on the request; References: their first e-mail
+    and our recent messages, so that mail programs show one conversation."""
+    theirs = list(
+        ProcessedMessage.objects.filter(request=request)
+        .exclude(message_id="")
+        .order_by("processed_at", "id")
+        .values_list("message_id", flat=True)
+    )
+    ours = list(
+        OutgoingMessage.objects.filter(request=request)
+        .order_by("-created_at", "-id")
+        .values_list("message_id", flat=True)[:8]
+    )
+    references: list[str] = []
+    for mid in [*theirs[:1], *reversed(ours), *theirs[-1:]]:
+        if mid not in references:
+            references.append(mid)
+    return (theirs[-1] if theirs else ""), " ".join(f"<{m}>" for m in references)
+
+
+def send_email(
+    *,
+    key: str,
+    to: Iterable[str],
+    subject: str,
+    body: str,
+    request: Request | None = None,
+    event: str = "",
+) -> OutgoingMessage | None:
+    """Log an e-mail under ``key`` and queue it for sending after the transaction commits.
+
+    The key names the occurrence, e.g. ``"answered:<request id>:<history id>"``: calling again
+    with the same key sends nothing and returns the first message. None when there is no
+    recipient.
+    """
+    recipients = sorted({address.strip() for address in to if address and address.strip()})
+    if not recipients:
+        return None
+    in_reply_to, references = _thread_headers(request) if request is not None else ("", "")
+    with transaction.atomic():
+        outgoing, created = OutgoingMessage.objects.get_or_create(
+            key=key[:200],
+            defaults={
+                "event": event[:40],
+                "request": request,
+                "to": recipients,
+                "subject": " ".join(subject.split())[:300],
+                "body": body,
+                "message_id": make_message_id(request=request, event=event),
+                "in_reply_to": in_reply_to,
+                "references": references,
+            },
+        )
+        if created:
+            outgoing_id = outgoing.pk
+            transaction.on_commit(lambda: _enqueue(outgoing_id))
+    return outgoing
+
+
+def _enqueue(outgoing_id: int) -> None:
+    from stroydesk.channels import tasks
+
+    tasks.deliver_email(outgoing_id)
+
+
+def outgoing_deliver(*, outgoing_id: int) -> int | None:
+    """Send one logged e-mail through SMTP if it is still pending.
+
+    Returns the seconds to wait before the next attempt when the server could not take it now,
+    None when there is nothing more to do (sent, given up, or handled by someone else).
+    """
+    claimed = OutgoingMessage.objects.filter(pk=outgoing_id, status=Status.PENDING).update(
+        status=Status.SENDING, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    outgoing = OutgoingMessage.objects.get(pk=outgoing_id)
+    headers = {"Message-ID": f"<{outgoing.message_id}>"}
+    if outgoing.in_reply_to:
+        headers["In-Reply-To"] = f"<{outgoing.in_reply_to}>"
+    if outgoing.references:
+        headers["References"] = outgoing.references
+    message = EmailMessage(
+        subject=outgoing.subject,
+        body=outgoing.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=list(outgoing.to),
+        headers=headers,
+        connection=get_connection(fail_silently=False),
+    )
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        permanent = isinstance(exc, smtplib.SMTPRecipientsRefused) or (
+            isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+        )
+        if permanent or outgoing.attempts >= MAX_ATTEMPTS:
+            OutgoingMessage.objects.filter(pk=outgoing_id).update(
+                status=Status.FAILED, last_error=error[:2000]
+            )
+            log.error("e-mail %s not sent, giving up: %s", outgoing.key, error)
+            return None
+        OutgoingMessage.objects.filter(pk=outgoing_id).update(
+            status=Status.PENDING, last_error=error[:2000]
+        )
+        delay = retry_delay(outgoing.attempts)
+        log.warning("e-mail %s not sent (%s); next try in %d s", outgoing.key, error, delay)
+        return delay
+    OutgoingMessage.objects.filter(pk=outgoing_id).update(
+        status=Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return None
+
+
+def outgoing_resend(*, outgoing: OutgoingMessage) -> None:
+    """An administrator decides that a failed or stuck message should be tried again."""
+    changed = OutgoingMessage.objects.filter(
+        pk=outgoing.pk, status__in=[Status.FAILED, Status.SENDING, Status.BOUNCED]
+    ).update(status=Status.PENDING, attempts=0)
+    if changed:
+        outgoing_id = outgoing.pk
+        transaction.on_commit(lambda: _enqueue(outgoing_id))

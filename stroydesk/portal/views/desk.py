@@ -1,0 +1,372 @@
+"""The operator's workspace: the queue, the request card and its steps, phone intake."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from stroydesk.accounts.models import User
+from stroydesk.accounts.services import personal_data_access_record
+from stroydesk.cases import selectors as cases
+from stroydesk.cases import services as lifecycle
+from stroydesk.cases.models import AnswerTemplate, Request
+from stroydesk.channels.intake import Contact, Intake, register_request
+from stroydesk.portal import desk_forms as f
+from stroydesk.portal import selectors
+from stroydesk.portal.views.common import (
+    attach_errors,
+    done,
+    form_step,
+    is_htmx,
+    role_required,
+    step,
+)
+from stroydesk.workcalendar import selectors as workdays
+
+R = User.Role
+staff_only = role_required(R.OPERATOR, R.SUPERVISOR, R.ADMIN)
+
+
+@staff_only
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """The queue in one of its saved views; HTMX asks only for the table."""
+    now = timezone.now()
+    params = f.QueueForm(request.GET).params()
+    context = {
+        "params": params,
+        "page": selectors.queue_page(user=request.user, now=now, **params),
+        "counts": selectors.queue_counts(user=request.user, now=now),
+        "views": selectors.QUEUE_VIEWS,
+        "form": f.QueueForm(initial=params),
+    }
+    template = (
+        "portal/desk/partials/queue_results.html" if is_htmx(request) else "portal/desk/queue.html"
+    )
+    return render(request, template, context)
+
+
+@staff_only
+@require_POST
+def queue_take(request: HttpRequest) -> HttpResponse:
+    """Take the ticked requests into work; those someone else took first are named."""
+    form = f.BulkTakeForm(request.POST)
+    back = request.POST.get("next") or reverse("portal:queue")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("portal:queue")
+    if not form.is_valid():
+        messages.error(request, _("Tick at least one request."))
+        return redirect(back)
+    taken, missed = [], []
+    for pk in form.cleaned_data["ids"]:
+        try:
+            case = cases.request_get_for(user=request.user, pk=pk)
+            lifecycle.request_take(request=case, by=request.user)
+        except (Http404, lifecycle.TransitionNotAllowed):
+            missed.append(str(pk))
+            continue
+        taken.append(case.number)
+    if taken:
+        messages.success(
+            request, _("Taken into work: %(numbers)s.") % {"numbers": ", ".join(taken)}
+        )
+    if missed:
+        messages.warning(
+            request,
+            _("%(count)d could not be taken: someone else was faster or they are not new.")
+            % {"count": len(missed)},
+        )
+    return done(request, "", back)
+
+
+def _card(request: HttpRequest, pk: int) -> Request:
+    return cases.request_get_for(user=request.user, pk=pk)
+
+
+def _card_url(case: Request) -> str:
+    return reverse("portal:desk_card", args=[case.pk])
+
+
+@staff_only
+@require_GET
+def card(request: HttpRequest, pk: int) -> HttpResponse:
+    """The request card; opening it is recorded in the personal-data access log."""
+    case = _card(request, pk)
+    return render(request, "portal/desk/card.html", _card_context(request, case))
+
+
+def _card_context(request: HttpRequest, case: Request, **forms: Any) -> dict[str, Any]:
+    personal_data_access_record(actor=request.user, applicant=case.applicant, context=case.number)
+    data = selectors.desk_card(user=request.user, request=case)
+    answer_initial = ""
+    template_id = request.GET.get("template", "")
+    if template_id.isdigit():
+        template = AnswerTemplate.objects.filter(pk=int(template_id), is_active=True).first()
+        if template is not None:
+            answer_initial = f.render_template_text(template, case, now=timezone.now())
+    elif data["authority_answer"] is not None and case.status == Request.Status.UNDER_REVIEW:
+        answer_initial = data["authority_answer"].text
+    return {
+        "case": case,
+        **data,
+        "templates": f.answer_templates_for(case),
+        "answer_form": forms.get("answer_form") or f.AnswerForm(initial={"text": answer_initial}),
+        "reassign_form": forms.get("reassign_form") or f.ReassignForm(),
+        "note_form": forms.get("note_form") or f.NoteForm(),
+        "ask_form": forms.get("ask_form") or f.AskClarificationForm(),
+        "send_back_form": forms.get("send_back_form") or f.SendBackForm(),
+        "reopen_form": forms.get("reopen_form") or f.ReopenForm(),
+        "topic_form": forms.get("topic_form") or f.TopicForm(initial={"topic": case.topic_id}),
+    }
+
+
+def _again(request: HttpRequest, case: Request, key: str) -> Any:
+    def rerender(form: Any) -> HttpResponse:
+        fresh = _card(request, case.pk)
+        messages.error(request, _("Please correct the marked fields."))
+        return render(
+            request, "portal/desk/card.html", _card_context(request, fresh, **{key: form})
+        )
+
+    return rerender
+
+
+@staff_only
+@require_POST
+def card_take(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _card(request, pk)
+    return step(
+        request,
+        call=lambda: lifecycle.request_take(request=case, by=request.user),
+        success=_("The request is yours now."),
+        back_to=_card_url(case),
+    )
+
+
+@staff_only
+@require_POST
+def card_close(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _card(request, pk)
+    return step(
+        request,
+        call=lambda: lifecycle.request_close(request=case, by=request.user),
+        success=_("The request is closed."),
+        back_to=_card_url(case),
+    )
+
+
+@staff_only
+@require_POST
+def card_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _card(request, pk)
+    return form_step(
+        request,
+        form=f.AnswerForm(request.POST),
+        call=lambda d: lifecycle.request_answer(request=case, by=request.user, text=d["text"]),
+        success=_("The answer is sent to the applicant."),
+        back_to=_card_url(case),
+        rerender=_again(request, case, "answer_form"),
+    )
+
+
+@staff_only
+@require_POST
+def card_note(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _card(request, pk)
+    return form_step(
+        request,
+        form=f.NoteForm(request.POST),
+        call=lambda d: lifecycle.request_add_note(request=case, by=request.user, text=d["text"]),
+        success=_("The note is saved."),
+        back_to=_card_url(case) + "#history",
+        rerender=_again(request, case, "note_form"),
+    )
+
+
+@staff_only
+@require_POST
+def card_ask(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _card(request, pk)
+    return form_step(
+        request,
+        form=f.AskClarificationForm(request.POST),
+        call=lambda d: lifecycle.request_ask_clarification(
+            request=case, by=request.user, question=d["question"]
+        ),
+        success=_("The applicant is asked; the request waits for the answer."),
+        back_to=_card_url(case),
+        rerender=_again(request, case, "ask_form"),
+    )
+
+
+@staff_only
+@require_POST
+def card_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _card(request, pk)
+    return form_step(
+        request,
+        form=f.SendBackForm(request.POST),
+        call=lambda d: lifecycle.request_send_back(
+            request=case, by=request.user, comment=d["comment"]
+        ),
+        success=_("The answer went back to the authority; the due date stays."),
+        back_to=_card_url(case),
+        rerender=_again(request, case, "send_back_form"),
+    )
+
+
+@staff_only
+@require_POST
+def card_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _card(request, pk)
+    return form_step(
+        request,
+        form=f.ReopenForm(request.POST),
+        call=lambda d: lifecycle.request_reopen(request=case, by=request.user, reason=d["reason"]),
+        success=_("The request is in work again."),
+        back_to=_card_url(case),
+        rerender=_again(request, case, "reopen_form"),
+    )
+
+
+@staff_only
+@require_POST
+def card_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _card(request, pk)
+    return form_step(
+        request,
+        form=f.ReassignForm(request.POST),
+        call=lambda d: lifecycle.request_reassign(
+            request=case, by=request.user, authority=d["authority"], reason=d["reason"]
+        ),
+        success=_("The request is passed to the other authority; the due date stays."),
+        back_to=_card_url(case),
+        rerender=_again(request, case, "reassign_form"),
+    )
+
+
+@staff_only
+@require_POST
+def card_topic(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _card(request, pk)
+    form = f.TopicForm(request.POST)
+
+    def call(data: dict[str, Any]) -> Any:
+        topic = selectors.topic_get(pk=data["topic"])
+        if topic is None:
+            raise ValidationError({"topic": [_("This topic is no longer in use.")]})
+        return lifecycle.request_set_topic(request=case, by=request.user, topic=topic)
+
+    return form_step(
+        request,
+        form=form,
+        call=call,
+        success=_("The topic is changed."),
+        back_to=_card_url(case),
+        rerender=_again(request, case, "topic_form"),
+    )
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def card_escalate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The escalation dialog: the authority, the question, and the due date before confirming."""
+    case = _card(request, pk)
+    competent = selectors.desk_card_competent(request=case)
+    form = f.EscalateForm(request.POST or None, competent=competent)
+    due = workdays.answer_due(timezone.now())
+    if request.method == "POST":
+        return form_step(
+            request,
+            form=form,
+            call=lambda d: lifecycle.request_escalate(
+                request=case, by=request.user, authority=d["authority"], question=d["question"]
+            ),
+            success=_("The request is passed to the authority."),
+            back_to=_card_url(case),
+            rerender=lambda bad: _escalate_page(request, case, bad, due),
+        )
+    return _escalate_page(request, case, form, due)
+
+
+def _escalate_page(
+    request: HttpRequest, case: Request, form: Any, due: Any, status: int = 200
+) -> HttpResponse:
+    template = (
+        "portal/desk/partials/escalate.html" if is_htmx(request) else "portal/desk/escalate.html"
+    )
+    return render(request, template, {"case": case, "form": form, "due": due}, status=status)
+
+
+@staff_only
+@require_GET
+def answer_template(request: HttpRequest, pk: int) -> HttpResponse:
+    """The answer box filled from a template (HTMX); without JS the card reloads with it."""
+    case = _card(request, pk)
+    template_id = request.GET.get("template", "")
+    if not is_htmx(request):
+        return redirect(f"{_card_url(case)}?template={template_id}#answer")
+    template = get_object_or_404(
+        AnswerTemplate, pk=int(template_id) if template_id.isdigit() else 0, is_active=True
+    )
+    form = f.AnswerForm(
+        initial={"text": f.render_template_text(template, case, now=timezone.now())}
+    )
+    return render(request, "portal/desk/partials/answer_field.html", {"answer_form": form})
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def phone_intake(request: HttpRequest) -> HttpResponse:
+    """Register a caller's request: the caller is found by phone or e-mail, or created."""
+    form = f.PhoneIntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        contact = Contact(full_name=data["full_name"], email=data["email"], phone=data["phone"])
+        intake = Intake(
+            channel=Request.Channel.PHONE,
+            subject=data["subject"],
+            text=data["text"],
+            topic=data["topic"],
+            address=data["address"],
+            registered_at=data["registered_at"],
+        )
+        try:
+            created = register_request(intake=intake, by=request.user, contact=contact)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Registered: %(number)s.") % {"number": created.number})
+            return redirect("portal:desk_card", pk=created.pk)
+    known = []
+    if form.is_bound:
+        known = selectors.applicants_matching(
+            phone=form.data.get("phone", ""), email=form.data.get("email", "")
+        )
+        _record_lookup(request.user, known)
+    status = 422 if form.is_bound else 200
+    return render(request, "portal/desk/phone.html", {"form": form, "known": known}, status=status)
+
+
+@staff_only
+@require_GET
+def phone_lookup(request: HttpRequest) -> HttpResponse:
+    """Known callers by the phone or e-mail typed so far (HTMX), with their open requests."""
+    known = selectors.applicants_matching(
+        phone=request.GET.get("phone", ""), email=request.GET.get("email", "")
+    )
+    _record_lookup(request.user, known)
+    return render(request, "portal/desk/partials/known_callers.html", {"known": known})
+
+
+def _record_lookup(user: Any, known: list[Any]) -> None:
+    for applicant in known:
+        personal_data_access_record(actor=user, applicant=applicant, context="phone intake")

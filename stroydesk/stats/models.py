@@ -1,0 +1,264 @@
+"""Statistics' own tables: per-request facts and per-day rollups derived from the cases history.
+
+Nothing here is typed by hand and nothing here is a source of truth. The facts restate, one row
+per request and per escalation, what the request's ``History`` and ``Escalation`` rows say (on
+which Moscow day it was received, first answered, first closed; whether it was escalated,
+reopened; when each escalation was due and whether the authority answered in time). The rollups
+sum those facts per day and per dimension, so that a report over a year reads a few hundred
+thousand small rows instead of millions of requests. Both are rebuilt from the cases tables by
+``stats.services`` (the periodic job and ``manage.py rebuild_rollups``); stats never writes the
+cases tables.
+
+Dimensions are stored as plain numbers, not foreign keys: a rollup row outlives renames and
+must not stop an authority or a topic from being deleted. ``0`` means "none" (a request not yet
+classified, or never escalated) so that the unique constraints hold on every database.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from stroydesk.accounts.models import Applicant
+from stroydesk.cases.models import Escalation, Request
+
+NONE = 0  # the dimension value of "no topic" / "no authority"
+
+
+class Dimensions(models.Model):
+    """The dimensions every fact and rollup row is keyed by (abstract)."""
+
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Request.Channel.choices, help_text=_("How it came in.")
+    )
+    topic_id = models.PositiveIntegerField(
+        _("topic"), default=NONE, help_text=_("Id of the request's topic; 0 when not classified.")
+    )
+    authority_id = models.PositiveIntegerField(
+        _("authority"),
+        default=NONE,
+        help_text=_("Id of the authority (see each table); 0 when there is none."),
+    )
+    applicant_kind = models.CharField(
+        _("applicant type"), max_length=16, choices=Applicant.Kind.choices
+    )
+
+    class Meta:
+        abstract = True
+
+
+class RequestFact(Dimensions):
+    """What the history says about one request, reduced to the days the reports count it on.
+
+    ``authority_id`` is the request's authority as stored on the request: the one it is (or was
+    last) escalated to, 0 when it never was or was returned. Reopens do not move the first
+    answer: a reopened request is counted in ``reopened`` instead.
+    """
+
+    request = models.OneToOneField(
+        Request,
+        verbose_name=_("request"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    registered_on = models.DateField(
+        _("received on"), help_text=_("Moscow date of the registration time.")
+    )
+    escalated = models.BooleanField(
+        _("escalated"), default=False, help_text=_("Handed to an authority at least once.")
+    )
+    answered_on = models.DateField(
+        _("first answered on"),
+        null=True,
+        blank=True,
+        help_text=_("Moscow date of the first answer sent to the applicant."),
+    )
+    closed_on = models.DateField(
+        _("first closed on"),
+        null=True,
+        blank=True,
+        help_text=_("Moscow date of the first closing."),
+    )
+    reopened = models.BooleanField(
+        _("reopened"), default=False, help_text=_("Reopened by the applicant at least once.")
+    )
+    first_contact = models.BooleanField(
+        _("first-contact resolution"),
+        default=False,
+        help_text=_("Answered by the center itself: never escalated and never reopened."),
+    )
+
+    class Meta:
+        verbose_name = _("request fact")
+        verbose_name_plural = _("request facts")
+        indexes = [
+            models.Index(fields=["registered_on"], name="stats_fact_registered"),
+            models.Index(fields=["answered_on"], name="stats_fact_answered"),
+            models.Index(fields=["closed_on"], name="stats_fact_closed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.registered_on}"
+
+
+class EscalationFact(Dimensions):
+    """What one escalation counts for: its due day for the 4-day promise and its answer time.
+
+    ``authority_id`` is the escalation's authority. Only escalations that are open or answered
+    and not paused for a clarification are held to their due moment (``due_on`` set): a
+    reassigned one hands its due moment to the next authority, a returned one was not the
+    authority's to answer. The stored due moment already includes the pauses.
+    """
+
+    escalation = models.OneToOneField(
+        Escalation,
+        verbose_name=_("escalation"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="+"
+    )
+    due_on = models.DateField(
+        _("due on"),
+        null=True,
+        blank=True,
+        help_text=_("Moscow date of the due moment; empty when not held to it."),
+    )
+    met = models.BooleanField(
+        _("answered in time"), default=False, help_text=_("Answered at or before the due moment.")
+    )
+    answered_on = models.DateField(
+        _("answered on"),
+        null=True,
+        blank=True,
+        help_text=_("Moscow date of the authority's answer."),
+    )
+    answer_days = models.PositiveSmallIntegerField(
+        _("answer time, working days"),
+        null=True,
+        blank=True,
+        help_text=_("Working days after the day of escalation up to the day of the answer."),
+    )
+
+    class Meta:
+        verbose_name = _("escalation fact")
+        verbose_name_plural = _("escalation facts")
+        indexes = [
+            models.Index(fields=["due_on"], name="stats_escfact_due"),
+            models.Index(fields=["answered_on"], name="stats_escfact_answered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.escalation_id} due {self.due_on}"
+
+
+class DailyRollup(Dimensions):
+    """Requests of one Moscow day and one combination of dimensions.
+
+    ``received`` and ``escalated`` count the requests received that day; ``answered``,
+    ``first_contact`` and ``reopened`` the requests first answered that day; ``closed`` those
+    first closed that day. ``authority_id`` is the request's authority (see ``RequestFact``).
+    """
+
+    day = models.DateField(_("day"))
+    received = models.PositiveIntegerField(_("received"), default=0)
+    escalated = models.PositiveIntegerField(_("escalated"), default=0)
+    answered = models.PositiveIntegerField(_("answered"), default=0)
+    closed = models.PositiveIntegerField(_("closed"), default=0)
+    first_contact = models.PositiveIntegerField(_("first-contact resolutions"), default=0)
+    reopened = models.PositiveIntegerField(_("reopened"), default=0)
+
+    class Meta:
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "channel", "topic_id", "authority_id", "applicant_kind"],
+                name="stats_daily_rollup_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel} {self.topic_id} {self.authority_id}"
+
+
+class SlaRollup(Dimensions):
+    """Escalations due on one Moscow day, per authority and dimensions, and how many were met.
+
+    ``authority_id`` is the escalation's authority.
+    """
+
+    day = models.DateField(_("due day"))
+    due = models.PositiveIntegerField(_("due"), default=0)
+    met = models.PositiveIntegerField(_("answered in time"), default=0)
+
+    class Meta:
+        verbose_name = _("4-day promise rollup")
+        verbose_name_plural = _("4-day promise rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "channel", "topic_id", "authority_id", "applicant_kind"],
+                name="stats_sla_rollup_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.authority_id}: {self.met}/{self.due}"
+
+
+class AnswerTimeRollup(Dimensions):
+    """How many authority answers of one Moscow day took a given number of working days.
+
+    A histogram rather than an average, so that medians and the 90th percentile over any
+    period are exact.
+    """
+
+    day = models.DateField(_("answer day"))
+    working_days = models.PositiveSmallIntegerField(_("working days"))
+    answers = models.PositiveIntegerField(_("answers"), default=0)
+
+    class Meta:
+        verbose_name = _("answer time rollup")
+        verbose_name_plural = _("answer time rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "day",
+                    "channel",
+                    "topic_id",
+                    "authority_id",
+                    "applicant_kind",
+                    "working_days",
+                ],
+                name="stats_answer_time_rollup_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.authority_id}: {self.answers}×{self.working_days}"
+
+
+class RollupState(models.Model):
+    """The one row that says how far the rollups have read the history (and serialises rebuilds).
+
+    Every rebuilding transaction locks this row first, so that two workers never interleave
+    their deletes and inserts of the same day.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_history_id = models.BigIntegerField(
+        _("last history entry read"),
+        default=0,
+        help_text=_("The rollups include every history entry up to this id."),
+    )
+    refreshed_at = models.DateTimeField(_("refreshed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rollup state")
+        verbose_name_plural = _("rollup state")
+
+    def __str__(self) -> str:
+        return f"history ≤ {self.last_history_id}"

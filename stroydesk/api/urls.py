@@ -16,4 +16,6 @@ urlpatterns = [
     path("", include(router.urls)),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("workdays/", include("stroydesk.workcalendar.api")),
+    path("stats/", include("stroydesk.stats.api")),
+    path("kb/", include("stroydesk.kb.api")),
 ]

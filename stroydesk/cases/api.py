@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -23,6 +23,24 @@ from stroydesk.cases.attachments import AttachmentTooLarge
 from stroydesk.cases.lifecycle import allowed_actions
 from stroydesk.cases.models import Request
 from stroydesk.channels.intake import Contact, IncomingFile, Intake, register_request
+
+_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The request's id.")
+_DETAIL_ACTIONS = [
+    "retrieve",
+    "take",
+    "answer",
+    "escalate",
+    "reassign",
+    "authority_answer",
+    "decline",
+    "send_back",
+    "ask_clarification",
+    "clarify",
+    "close",
+    "reopen",
+    "notes",
+    "set_topic",
+]
 
 
 class RequestCursorPagination(CursorPagination):
@@ -49,6 +67,7 @@ def _domain_errors(call: Callable[[], Any]) -> Any:
         raise exceptions.PermissionDenied(str(exc) or None) from exc
 
 
+@extend_schema_view(**{name: extend_schema(parameters=[_ID]) for name in _DETAIL_ACTIONS})
 class RequestViewSet(viewsets.ViewSet):
     """Requests (обращения). Applicants see their own, specialists their authority's."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from stroydesk.accounts.models import Applicant, User
@@ -23,6 +25,7 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class ActiveTopicField(serializers.SlugRelatedField):
     """A topic by its code. The queryset is made per call: a declared one would be deep-copied
     with the serializer on every request, which costs more than the query itself."""

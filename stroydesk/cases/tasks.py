@@ -1,48 +1,74 @@
-"""Background jobs of requests: notifications after transitions and the periodic SLA scan."""
+"""Background jobs of requests: notifications after transitions and the periodic SLA scan.
+
+Every e-mail is claimed in the ``Notification`` log before it is sent, under a unique key of
+(event, request, occurrence, recipient): a retried or duplicated job finds the claim and sends
+nothing, a failed send gives the claim back so that the retry sends it. Letters are rendered
+from ``templates/emails/`` in Russian and then in English, as we do not know the reader's
+language.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import IntegrityError
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from stroydesk.cases.models import Escalation, Request
+from stroydesk.cases.models import Answer, Escalation, History, Notification, Request
 from stroydesk.cases.sla import sla_scan
 
 log = logging.getLogger(__name__)
 
-SUBJECTS = {
-    "registered": "Обращение {number} зарегистрировано",
-    "answered": "Ответ на обращение {number}",
-    "clarification_needed": "Требуется уточнение по обращению {number}",
-    "escalated": "Обращение {number} передано в {authority}",
+# Event → the history actions whose latest row is the occurrence the letter is about.
+EVENT_ACTIONS = {
+    "registered": ("register",),
+    "answered": ("answer",),
+    "clarification_needed": ("ask_clarification",),
+    "escalated": ("escalate", "reassign"),
 }
+LANGUAGES = ("ru", "en")
 
 
 @db_task(retries=5, retry_delay=30)
 def notify_request_event(event: str, request_id: int) -> None:
-    """Tell the applicant (or the authority) what happened; skipped where there is no address."""
+    """Tell the applicant (or the authority's specialists) what happened, once per occurrence."""
     request = Request.objects.select_related("applicant", "authority").get(pk=request_id)
+    occurrence = (
+        History.objects.filter(request=request, action__in=EVENT_ACTIONS[event])
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    key = f"h{occurrence}" if occurrence else "h0"
     if event == "escalated":
-        recipients = (
-            list(
-                request.authority.specialists.exclude(user__email="").values_list(
-                    "user__email", flat=True
-                )
-            )
-            if request.authority
-            else []
-        )
+        recipients = _specialist_emails(request.authority_id)
+        link = _url("portal:authority_card", request.pk)
     else:
         recipients = [request.applicant.email] if request.applicant.email else []
-    if not recipients:
-        return
-    subject = SUBJECTS[event].format(number=request.number, authority=request.authority or "")
-    body = f"{subject}.\n\n{settings.SITE_URL}/api/v1/requests/{request.pk}/\n"
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        link = (
+            _url("portal:my_request", request.pk)
+            if request.applicant.user_id
+            else _url("portal:track")
+        )
+    context = {
+        "request": request,
+        "link": link,
+        "question": _latest_comment(request, "ask_clarification"),
+        "escalation": Escalation.objects.filter(request=request, status="open").first(),
+        "answer": Answer.objects.filter(request=request, kind=Answer.Kind.FINAL)
+        .order_by("-id")
+        .first(),
+    }
+    subject, body = _render(f"emails/request_{event}", context)
+    _send_once(event, request.pk, key, recipients, subject, body)
 
 
 @db_task(retries=5, retry_delay=30)
@@ -51,33 +77,28 @@ def notify_sla(reminded: list[int], alerted: list[int]) -> None:
     from stroydesk.accounts.models import User
 
     for escalation in Escalation.objects.filter(pk__in=reminded).select_related("request"):
-        emails = list(
-            escalation.authority.specialists.exclude(user__email="").values_list(
-                "user__email", flat=True
-            )
+        context = {
+            "request": escalation.request,
+            "escalation": escalation,
+            "link": _url("portal:authority_card", escalation.request_id),
+        }
+        subject, body = _render("emails/due_soon", context)
+        _send_once(
+            "due_soon",
+            escalation.request_id,
+            f"e{escalation.pk}",
+            _specialist_emails(escalation.authority_id),
+            subject,
+            body,
         )
-        if emails:
-            send_mail(
-                f"Срок ответа по обращению {escalation.request.number} истекает",
-                f"Ответ нужен до {escalation.due_at:%d.%m.%Y %H:%M} (МСК).",
-                settings.DEFAULT_FROM_EMAIL,
-                emails,
-            )
     supervisors = list(
         User.objects.filter(role=User.Role.SUPERVISOR, is_active=True)
         .exclude(email="")
         .values_list("email", flat=True)
     )
-    if alerted and supervisors:
-        numbers = Escalation.objects.filter(pk__in=alerted).values_list(
-            "request__number", flat=True
-        )
-        send_mail(
-            f"Просрочено обращений: {len(alerted)}",
-            "\n".join(numbers),
-            settings.DEFAULT_FROM_EMAIL,
-            supervisors,
-        )
+    overdue = list(Escalation.objects.filter(pk__in=alerted).select_related("request", "authority"))
+    for email in supervisors:
+        _send_digest_once(email, overdue)
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -85,3 +106,100 @@ def sla_scan_periodic() -> None:
     result = sla_scan()
     if result.reminded or result.alerted:
         log.info("SLA scan: %d reminded, %d overdue", len(result.reminded), len(result.alerted))
+
+
+# --- Internals ------------------------------------------------------------------------------
+
+
+def _specialist_emails(authority_id: int | None) -> list[str]:
+    if authority_id is None:
+        return []
+    from stroydesk.directory.models import Specialist
+
+    return list(
+        Specialist.objects.filter(authority_id=authority_id, user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+
+
+def _latest_comment(request: Request, action: str) -> str:
+    row = History.objects.filter(request=request, action=action).order_by("-id").first()
+    return row.comment if row else ""
+
+
+def _url(name: str, *args: Any) -> str:
+    try:
+        return settings.SITE_URL.rstrip("/") + reverse(name, args=args)
+    except NoReverseMatch:
+        return settings.SITE_URL
+
+
+def _render(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """The subject and body in Russian, then in English."""
+    subjects, bodies = [], []
+    for language in LANGUAGES:
+        with translation.override(language):
+            subjects.append(render_to_string(f"{template}_subject.txt", context).strip())
+            bodies.append(render_to_string(f"{template}.txt", context).strip())
+    subject = " / ".join(dict.fromkeys(subjects))
+    return subject, "\n\n— — —\n\n".join(bodies) + "\n"
+
+
+def _claim(event: str, request_id: int, key: str, recipient: str) -> Notification | None:
+    """The notice row, if this call is the one to send it; None when it is sent already."""
+    try:
+        note, _ = Notification.objects.get_or_create(
+            event=event, request_id=request_id, key=key, recipient=recipient
+        )
+    except IntegrityError:
+        note = Notification.objects.get(
+            event=event, request_id=request_id, key=key, recipient=recipient
+        )
+    won = Notification.objects.filter(pk=note.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
+    return note if won == 1 else None
+
+
+def _release(notes: Iterable[Notification]) -> None:
+    Notification.objects.filter(pk__in=[n.pk for n in notes]).update(sent_at=None)
+
+
+def _send_once(
+    event: str, request_id: int, key: str, recipients: list[str], subject: str, body: str
+) -> int:
+    sent = 0
+    for recipient in dict.fromkeys(recipients):
+        note = _claim(event, request_id, key, recipient)
+        if note is None:
+            continue
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+        except Exception:
+            _release([note])
+            raise
+        sent += 1
+    return sent
+
+
+def _send_digest_once(email: str, overdue: list[Escalation]) -> None:
+    """One letter to a supervisor listing the overdue escalations not yet reported to them."""
+    claimed = []
+    for escalation in overdue:
+        note = _claim("overdue", escalation.request_id, f"e{escalation.pk}", email)
+        if note is not None:
+            claimed.append((escalation, note))
+    if not claimed:
+        return
+    context = {
+        "escalations": [e for e, _ in claimed],
+        "count": len(claimed),
+        "link": _url("portal:board"),
+    }
+    subject, body = _render("emails/overdue", context)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    except Exception:
+        _release([n for _, n in claimed])
+        raise

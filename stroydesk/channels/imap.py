@@ -4,6 +4,7 @@ without marking them read, and marked (or moved) only when the caller says they 
 from __future__ import annotations
 
 import base64
+import contextlib
 import imaplib
 import re
 import ssl
@@ -98,10 +99,8 @@ class ImapSession:
     def _close(self) -> None:
         if self.conn is None:
             return
-        try:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError):
             self.conn.logout()
-        except (imaplib.IMAP4.error, OSError):
-            pass
         self.conn = None
 
     def _command(self, *args: str | bytes) -> list:

@@ -17,6 +17,9 @@ import re
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage, Message
+from email.policy import EmailPolicy
+from functools import lru_cache
+from typing import Any
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
@@ -276,7 +279,7 @@ def _collect_attachments(part: Message, body: Message | None, found: list[MailAt
     if content_type == "message/rfc822":
         inner = part.get_payload()
         content = b""
-        if isinstance(inner, list) and inner:
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
             try:
                 content = inner[0].as_bytes()
             except Exception:
@@ -292,7 +295,9 @@ def _collect_attachments(part: Message, body: Message | None, found: list[MailAt
                 _collect_attachments(sub, body, found)
         return
     disposition = part.get_content_disposition()
-    has_name = bool(part.get_param("name") or part.get_param("filename", header="content-disposition"))
+    has_name = bool(
+        part.get_param("name") or part.get_param("filename", header="content-disposition")
+    )
     if content_type in {"text/plain", "text/html"} and disposition != "attachment" and not has_name:
         return  # the other alternative of the body, not a file the sender attached
     payload = part.get_payload(decode=True)
@@ -303,9 +308,27 @@ def _collect_attachments(part: Message, body: Message | None, found: list[MailAt
 # --- The parser -------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
+def _parsed_header(name: str, value: str) -> Any:
+    return policy.default.header_fetch_parse(name, value)
+
+
+class _RememberingPolicy(EmailPolicy):
+    """``policy.default``, remembering parsed headers: its header parser is the slowest part of
+    reading mail, and the same Content-Type is asked for many times, in many messages."""
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        if isinstance(value, str) and len(value) <= 1000:
+            return _parsed_header(name, value)
+        return super().header_fetch_parse(name, value)
+
+
+_POLICY = _RememberingPolicy()
+
+
 def parse_message(raw: bytes) -> ParsedMail:
     """Parse one raw e-mail. Raises only when the bytes are not a message at all."""
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    msg = BytesParser(policy=_POLICY).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
     message_id = _one_message_id(_header(msg, "Message-ID"))
     sender_name, sender_email = _sender(msg)

@@ -236,7 +236,9 @@ def _coordinate(params: Mapping[str, str], name: str, limit: int) -> Decimal | N
         raise Open311Error(400, _("%(name)s must be a number.") % {"name": name}) from None
     if not value.is_finite() or abs(value) > limit:
         raise Open311Error(
-            400, _("%(name)s must be between -%(limit)d and %(limit)d.") % {"name": name, "limit": limit}
+            400,
+            _("%(name)s must be between -%(limit)d and %(limit)d.")
+            % {"name": name, "limit": limit},
         )
     return value.quantize(Decimal("0.000001"))
 
@@ -254,7 +256,9 @@ def _attributes(params: Mapping[str, str]) -> dict[str, str]:
         values[code] = (params.get(name) or "").strip()
     for attribute in known.values():
         if attribute.required and not values.get(attribute.code):
-            raise Open311Error(400, _("attribute[%(code)s] is required.") % {"code": attribute.code})
+            raise Open311Error(
+                400, _("attribute[%(code)s] is required.") % {"code": attribute.code}
+            )
     if values.get("cadastral_number"):
         try:
             CADASTRAL_NUMBER(values["cadastral_number"])
@@ -300,7 +304,9 @@ def request_submit(*, key: Open311ApiKey, params: Mapping[str, str]) -> Request:
             raise Open311Error(400, _("media_url is not a valid URL.")) from None
     attributes = _attributes(params)
     full_name = " ".join(
-        p for p in ((params.get("last_name") or "").strip(), (params.get("first_name") or "").strip()) if p
+        p
+        for p in ((params.get("last_name") or "").strip(), (params.get("first_name") or "").strip())
+        if p
     )
     where = address or (f"{lat}, {long}" if lat is not None else "")
     first_line = description.split("\n", 1)[0]
@@ -448,7 +454,9 @@ def request_list(params: Mapping[str, str]) -> list[dict[str, Any]]:
             raise Open311Error(400, _("end_date is before start_date."))
         if end - start > span:
             raise Open311Error(
-                400, _("The date range may not span more than %(days)d days.") % {"days": MAX_RANGE_DAYS}
+                400,
+                _("The date range may not span more than %(days)d days.")
+                % {"days": MAX_RANGE_DAYS},
             )
         qs = qs.filter(request__registered_at__gte=start, request__registered_at__lte=end)
         codes = [c.strip() for c in (params.get("service_code") or "").split(",") if c.strip()]

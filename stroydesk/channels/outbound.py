@@ -42,24 +42,24 @@ def retry_delay(attempts: int) -> int:
     return int(min(base * 2 ** max(attempts - 1, 0), 3600))
 
 
-def make_message_id(*, request: Request | None, event: str) -> str:
+def make_message_id(*, request_id: int | None, event: str) -> str:
     """Our Message-ID (without angle brackets): it names the request, so a reply threads back."""
     safe_event = _EVENT_SAFE.sub("-", event.lower()).strip("-") or "mail"
-    owner = f"request-{request.pk}" if request is not None else "mail"
+    owner = f"request-{request_id}" if request_id is not None else "mail"
     return f"{owner}-{safe_event}-{uuid.uuid4().hex}@{message_id_domain()}"
 
 
-def _thread_headers(request: Request) -> tuple[str, str]:
+def _thread_headers(request_id: int) -> tuple[str, str]:
     """In-Reply-To: the applicant's latest e-mail on the request; References: their first e-mail
     and our recent messages, so that mail programs show one conversation."""
     theirs = list(
-        ProcessedMessage.objects.filter(request=request)
+        ProcessedMessage.objects.filter(request_id=request_id)
         .exclude(message_id="")
         .order_by("processed_at", "id")
         .values_list("message_id", flat=True)
     )
     ours = list(
-        OutgoingMessage.objects.filter(request=request)
+        OutgoingMessage.objects.filter(request_id=request_id)
         .order_by("-created_at", "-id")
         .values_list("message_id", flat=True)[:8]
     )
@@ -76,29 +76,35 @@ def send_email(
     to: Iterable[str],
     subject: str,
     body: str,
-    request: Request | None = None,
+    request: Request | int | None = None,
     event: str = "",
+    thread: bool = True,
 ) -> OutgoingMessage | None:
     """Log an e-mail under ``key`` and queue it for sending after the transaction commits.
 
-    The key names the occurrence, e.g. ``"answered:<request id>:<history id>"``: calling again
-    with the same key sends nothing and returns the first message. None when there is no
-    recipient.
+    ``request`` is the request (or its id) the mail is about. The key names the occurrence,
+    e.g. ``"answered:<request id>:<history id>:<recipient>"``: calling again
+    with the same key sends nothing and returns the first message. With ``thread`` (mail to
+    the applicant) it answers the applicant's own e-mails on the request, so that their mail
+    program shows one conversation. None when there is no recipient.
     """
     recipients = sorted({address.strip() for address in to if address and address.strip()})
     if not recipients:
         return None
-    in_reply_to, references = _thread_headers(request) if request is not None else ("", "")
+    request_id = request.pk if isinstance(request, Request) else request
+    in_reply_to, references = (
+        _thread_headers(request_id) if request_id is not None and thread else ("", "")
+    )
     with transaction.atomic():
         outgoing, created = OutgoingMessage.objects.get_or_create(
             key=key[:200],
             defaults={
                 "event": event[:40],
-                "request": request,
+                "request_id": request_id,
                 "to": recipients,
                 "subject": " ".join(subject.split())[:300],
                 "body": body,
-                "message_id": make_message_id(request=request, event=event),
+                "message_id": make_message_id(request_id=request_id, event=event),
                 "in_reply_to": in_reply_to,
                 "references": references,
             },

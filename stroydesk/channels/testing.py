@@ -3,7 +3,9 @@ aiosmtpd server (SMTP) that keeps what it receives. Not used by the running syst
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
+import logging
 import os
 import pwd
 import shutil
@@ -79,6 +81,10 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
+  # No growing delay after failed logins: the tests fail logins on purpose.
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 """
 
@@ -91,6 +97,9 @@ class DovecotServer:
     host: str = "127.0.0.1"
     port: int = field(default_factory=free_port)
 
+    def __post_init__(self) -> None:
+        self._pools: dict[str, list[str]] = {}
+
     def start(self) -> DovecotServer:
         account = pwd.getpwnam("dovecot")
         self.uid, self.gid = account.pw_uid, account.pw_gid
@@ -101,6 +110,7 @@ class DovecotServer:
         os.chown(self.base / "mail", self.uid, self.gid)
         (self.base / "users").write_text("")
         os.chmod(self.base / "users", 0o644)
+        self._write_users("imap-secret-1")
         config = self.base / "dovecot.conf"
         config.write_text(
             _CONFIG.format(base=self.base, uid=self.uid, gid=self.gid, port=self.port)
@@ -137,26 +147,33 @@ class DovecotServer:
         pid_file = self.base / "run" / "master.pid"
         if pid_file.exists():
             pid = int(pid_file.read_text().strip())
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            for _ in range(100):
-                try:
-                    os.kill(pid, 0)
-                except ProcessLookupError:
+            for _ in range(250):
+                if not _alive(pid):
                     break
                 time.sleep(0.02)
         shutil.rmtree(self.base, ignore_errors=True)
 
-    def add_user(self, password: str = "imap-secret-1", name: str | None = None) -> str:
-        """A new mail user (its own empty mailbox); Dovecot re-reads the file on change."""
-        name = name or f"u{uuid.uuid4().hex[:12]}"
+    def add_user(self, password: str = "imap-secret-1") -> str:
+        """A user with an empty mailbox of its own.
+
+        Dovecot looks at the users file at most once a second, so users are written in advance,
+        in batches, and handed out from the pool.
+        """
+        if not self._pools.get(password):
+            self._write_users(password)
+            time.sleep(1.1)  # until Dovecot's next look at the file
+        return self._pools[password].pop()
+
+    def _write_users(self, password: str, count: int = 32) -> None:
+        names = [f"u{uuid.uuid4().hex[:12]}" for _ in range(count)]
         with (self.base / "users").open("a") as users:
-            users.write(
-                f"{name}:{{PLAIN}}{password}:{self.uid}:{self.gid}::{self.base}/mail/{name}\n"
-            )
-        return name
+            for name in names:
+                users.write(
+                    f"{name}:{{PLAIN}}{password}:{self.uid}:{self.gid}::{self.base}/mail/{name}\n"
+                )
+        self._pools.setdefault(password, []).extend(names)
 
     def maildir(self, user: str) -> Path:
         return self.base / "mail" / user / "Maildir"
@@ -171,9 +188,9 @@ class DovecotServer:
         conn = self.connect(user, password)
         try:
             for raw in messages:
-                status, data = conn.append("INBOX", "", None, raw)
-                if status != "OK":
-                    raise RuntimeError(f"APPEND failed: {data!r}")
+                response = conn.append("INBOX", "", None, raw)  # type: ignore[arg-type]
+                if response[0] != "OK":
+                    raise RuntimeError(f"APPEND failed: {response!r}")
         finally:
             conn.logout()
 
@@ -182,7 +199,7 @@ class DovecotServer:
         conn = self.connect(user, password)
         try:
             conn.select(folder, readonly=True)
-            status, data = conn.uid("FETCH", "1:*", "(FLAGS)")
+            _status, data = conn.uid("FETCH", "1:*", "(FLAGS)")
             return [item.decode() for item in data if isinstance(item, bytes)]
         finally:
             conn.logout()
@@ -191,9 +208,18 @@ class DovecotServer:
         conn = self.connect(user, password)
         try:
             status, data = conn.select(folder, readonly=True)
-            return int(data[0]) if status == "OK" else 0
+            return int(data[0] or 0) if status == "OK" else 0
         finally:
             conn.logout()
+
+
+def _alive(pid: int) -> bool:
+    """Running, not merely a zombie waiting for a parent that does not reap it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 class SmtpCatcher:
@@ -223,6 +249,7 @@ class SmtpCatcher:
     def start(self) -> SmtpCatcher:
         from aiosmtpd.controller import Controller
 
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # a line per SMTP command
         self._controller = Controller(self, hostname=self.host, port=self.port)
         self._controller.start()
         return self

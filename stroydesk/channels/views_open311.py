@@ -75,7 +75,9 @@ def endpoint(*methods: str) -> Callable:
         def wrapper(request: HttpRequest, *args: Any, fmt: str = "json", **kwargs: Any):
             if request.method not in methods:
                 response = error(
-                    fmt, 405, _("Method %(method)s is not allowed here.") % {"method": request.method}
+                    fmt,
+                    405,
+                    _("Method %(method)s is not allowed here.") % {"method": request.method},
                 )
                 response["Allow"] = ", ".join(methods)
                 return response
@@ -133,4 +135,3 @@ def request_detail(request: HttpRequest, service_request_id: str, fmt: str) -> H
 def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
     fmt = "xml" if path.endswith(".xml") else "json"
     return error(fmt, 404, _("No such Open311 resource; see discovery.json."))
-

@@ -106,15 +106,20 @@ def slug_for(title: str) -> str:
     return slugify(title.lower().translate(TRANSLIT))[:100].strip("-") or "article"
 
 
+# Paths under /kb/ that are pages, not articles.
+RESERVED_SLUGS = frozenset({"suggest", "for-request", "editor"})
+
+
 def _unique_slug(base: str) -> str:
     slug, n = base, 2
-    while Article.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Article.objects.filter(slug=slug).exists():
         slug = f"{base[:95]}-{n}"
         n += 1
     return slug
 
 
-def _validate(data: ArticleData) -> None:
+def article_data_validate(data: ArticleData) -> None:
+    """Raise ValidationError (by field) when the content cannot be saved as an article."""
     errors: dict[str, list[str]] = {}
     if not data.title.strip():
         errors.setdefault("title", []).append(_("An article needs a title."))
@@ -203,9 +208,9 @@ def article_create(
     *, data: ArticleData, by: Any, slug: str = "", reviewed: bool = False
 ) -> Article:
     """Write a new article: rendered, indexed for search, and saved as version 1."""
-    _validate(data)
+    article_data_validate(data)
     if slug:
-        if Article.objects.filter(slug=slug).exists():
+        if slug in RESERVED_SLUGS or Article.objects.filter(slug=slug).exists():
             raise ValidationError({"slug": [_("An article with this address already exists.")]})
         if slugify(slug) != slug:
             raise ValidationError({"slug": [_("Use Latin letters, digits and hyphens.")]})
@@ -227,7 +232,7 @@ def article_update(*, article: Article, data: ArticleData, by: Any, comment: str
 
     Saving the same content again changes nothing and adds no version.
     """
-    _validate(data)
+    article_data_validate(data)
     article = Article.objects.select_for_update().get(pk=article.pk)
     before = (article.title, article.body, article.summary, article.tags)
     old_lemmas = _lemma_set(article)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,7 @@ from stroydesk.accounts.validators import normalize_phone
 from stroydesk.cases.models import AnswerTemplate, Request
 from stroydesk.directory.models import Authority, Topic
 from stroydesk.directory.selectors import authority_list
-from stroydesk.portal.forms import topic_choices
+from stroydesk.portal.forms import CardForm, topic_choices
 from stroydesk.portal.selectors import QUEUE_SORTS, QUEUE_VIEWS, applicants_matching
 from stroydesk.workcalendar import selectors as workdays
 
@@ -76,7 +77,9 @@ def answer_templates_for(request: Request) -> list[AnswerTemplate]:
     return sorted(templates, key=lambda t: (t.topic_id not in own, t.topic_id is not None, t.title))
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(CardForm):
+    auto_id = "answer_%s"
+
     text = forms.CharField(
         label=_("Answer to the applicant"),
         max_length=20000,
@@ -85,7 +88,9 @@ class AnswerForm(forms.Form):
     )
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(CardForm):
+    auto_id = "escalate_%s"
+
     authority = forms.ModelChoiceField(
         label=_("Authority"), queryset=Authority.objects.none(), empty_label=None
     )
@@ -109,7 +114,9 @@ class EscalateForm(forms.Form):
             )
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(CardForm):
+    auto_id = "reassign_%s"
+
     authority = forms.ModelChoiceField(label=_("New authority"), queryset=Authority.objects.none())
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
@@ -120,7 +127,9 @@ class ReassignForm(forms.Form):
         self.fields["authority"].queryset = authority_list()  # type: ignore[attr-defined]
 
 
-class NoteForm(forms.Form):
+class NoteForm(CardForm):
+    auto_id = "note_%s"
+
     text = forms.CharField(
         label=_("Internal note"),
         max_length=5000,
@@ -129,7 +138,9 @@ class NoteForm(forms.Form):
     )
 
 
-class AskClarificationForm(forms.Form):
+class AskClarificationForm(CardForm):
+    auto_id = "ask_%s"
+
     question = forms.CharField(
         label=_("What should the applicant clarify"),
         max_length=5000,
@@ -137,7 +148,9 @@ class AskClarificationForm(forms.Form):
     )
 
 
-class SendBackForm(forms.Form):
+class SendBackForm(CardForm):
+    auto_id = "back_%s"
+
     comment = forms.CharField(
         label=_("What the authority's answer lacks"),
         max_length=5000,
@@ -145,7 +158,9 @@ class SendBackForm(forms.Form):
     )
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(CardForm):
+    auto_id = "reopen_%s"
+
     reason = forms.CharField(
         label=_("Why the request is reopened"),
         max_length=5000,
@@ -153,7 +168,9 @@ class ReopenForm(forms.Form):
     )
 
 
-class TopicForm(forms.Form):
+class TopicForm(CardForm):
+    auto_id = "topic_%s"
+
     topic = forms.TypedChoiceField(label=_("Topic"), coerce=int)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -191,6 +208,14 @@ class PhoneIntakeForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["topic"].choices = topic_choices()  # type: ignore[attr-defined]
+        lookup = {
+            "hx-get": reverse("portal:phone_lookup"),
+            "hx-trigger": "keyup changed delay:300ms, change",
+            "hx-target": "#known-callers",
+            "hx-include": "#id_phone,#id_email",
+        }
+        self.fields["phone"].widget.attrs.update(lookup)
+        self.fields["email"].widget.attrs.update(lookup)
         if not self.is_bound:
             self.initial["registered_at"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
@@ -217,7 +242,9 @@ class PhoneIntakeForm(forms.Form):
         return data
 
 
-class AuthorityAnswerForm(forms.Form):
+class AuthorityAnswerForm(CardForm):
+    auto_id = "answer_%s"
+
     text = forms.CharField(
         label=_("Answer of the authority"),
         max_length=20000,
@@ -226,7 +253,9 @@ class AuthorityAnswerForm(forms.Form):
     )
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(CardForm):
+    auto_id = "decline_%s"
+
     reason = forms.CharField(
         label=_("Why this is not your authority's competence"),
         max_length=5000,

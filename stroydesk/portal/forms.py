@@ -22,6 +22,16 @@ from stroydesk.directory.selectors import topic_tree
 from stroydesk.portal import labels
 
 
+class CardForm(forms.Form):
+    """A form of a page that shows several forms: its own prefix for element ids."""
+
+    auto_id = "id_%s"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", self.auto_id)
+        super().__init__(*args, **kwargs)
+
+
 class LoginForm(AuthenticationForm):
     """Sign in with the e-mail (applicants) or the login (staff)."""
 
@@ -269,7 +279,9 @@ class AskForm(forms.Form):
         return topic
 
 
-class ClarifyForm(forms.Form):
+class ClarifyForm(CardForm):
+    auto_id = "clarify_%s"
+
     text = forms.CharField(
         label=_("Your answer to the question"),
         max_length=10000,
@@ -277,7 +289,9 @@ class ClarifyForm(forms.Form):
     )
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(CardForm):
+    auto_id = "reopen_%s"
+
     reason = forms.CharField(
         label=_("What is missing in the answer"),
         max_length=5000,
@@ -285,7 +299,9 @@ class ReopenForm(forms.Form):
     )
 
 
-class RateForm(forms.Form):
+class RateForm(CardForm):
+    auto_id = "rate_%s"
+
     score = forms.TypedChoiceField(
         label=_("How well were you answered?"),
         coerce=int,

@@ -1,7 +1,7 @@
 """Statistics' own tables: per-request facts and per-day rollups derived from the cases history.
 
 Nothing here is typed by hand and nothing here is a source of truth. The facts restate, one row
-per request and per escalation, what the request's ``History`` and ``Escalation`` rows say (on
+per request, per escalation and per rating, what the cases tables say (on
 which Moscow day it was received, first answered, first closed; whether it was escalated,
 reopened; when each escalation was due and whether the authority answered in time). The rollups
 sum those facts per day and per dimension, so that a report over a year reads a few hundred
@@ -20,7 +20,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from stroydesk.accounts.models import Applicant
-from stroydesk.cases.models import Escalation, Request
+from stroydesk.cases.models import Escalation, Rating, Request
 
 NONE = 0  # the dimension value of "no topic" / "no authority"
 
@@ -155,12 +155,41 @@ class EscalationFact(Dimensions):
         return f"{self.escalation_id} due {self.due_on}"
 
 
+class RatingFact(Dimensions):
+    """One applicant's mark (1–5) of an answer, on the Moscow day it was given (for CSAT).
+
+    ``authority_id`` is the request's authority, as in ``RequestFact``.
+    """
+
+    rating = models.OneToOneField(
+        Rating,
+        verbose_name=_("rating"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="+"
+    )
+    rated_on = models.DateField(_("rated on"))
+    score = models.PositiveSmallIntegerField(_("score"))
+
+    class Meta:
+        verbose_name = _("rating fact")
+        verbose_name_plural = _("rating facts")
+        indexes = [models.Index(fields=["rated_on"], name="stats_ratingfact_rated")]
+
+    def __str__(self) -> str:
+        return f"{self.rating_id}: {self.score}"
+
+
 class DailyRollup(Dimensions):
     """Requests of one Moscow day and one combination of dimensions.
 
     ``received`` and ``escalated`` count the requests received that day; ``answered``,
     ``first_contact`` and ``reopened`` the requests first answered that day; ``closed`` those
-    first closed that day. ``authority_id`` is the request's authority (see ``RequestFact``).
+    first closed that day; ``ratings`` and ``rating_sum`` the applicants' marks given that day.
+    ``authority_id`` is the request's authority (see ``RequestFact``).
     """
 
     day = models.DateField(_("day"))
@@ -170,6 +199,8 @@ class DailyRollup(Dimensions):
     closed = models.PositiveIntegerField(_("closed"), default=0)
     first_contact = models.PositiveIntegerField(_("first-contact resolutions"), default=0)
     reopened = models.PositiveIntegerField(_("reopened"), default=0)
+    ratings = models.PositiveIntegerField(_("ratings"), default=0)
+    rating_sum = models.PositiveIntegerField(_("sum of the ratings"), default=0)
 
     class Meta:
         verbose_name = _("daily rollup")

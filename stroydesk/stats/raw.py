@@ -2,7 +2,7 @@
 
 The reference the rollups are tested against, and the "raw" side of benchmarks/stats.py. It
 shares nothing with the fact derivation in ``stats.services``: here every figure is one
-aggregate query over ``Request``, ``History`` and ``Escalation`` (first answers as
+aggregate query over ``Request``, ``History``, ``Escalation`` and ``Rating`` (first answers as
 ``MIN(at) … GROUP BY request``), with the day boundaries as Moscow-time datetimes. Only the
 working days of answer times are counted in Python, per distinct pair of days.
 """
@@ -13,10 +13,10 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
 
-from stroydesk.cases.models import Escalation, History, Request
+from stroydesk.cases.models import Escalation, History, Rating, Request
 from stroydesk.stats.models import NONE
 from stroydesk.stats.periods import TIME_UNITS, Period, bucket_start, buckets
 from stroydesk.stats.selectors import Filters, Tally, section_of
@@ -106,8 +106,15 @@ class RawSource:
             e=TruncDate("escalated_at", tzinfo=MOSCOW), a=TruncDate("answered_at", tzinfo=MOSCOW)
         )
         for row in _by(answers, escalation_column, "e", "a").annotate(n=Count("pk")):
-            days = _working_days(row["e"], row["a"])
+            days = answer_working_days(
+                workdays.start_of_day(row["e"]), workdays.start_of_day(row["a"])
+            )
             at(row["g"]).answer_days[days] += row["n"]
+        for row in _by(
+            _ratings(filters, lower, upper), request_column and f"request__{request_column}"
+        ).annotate(n=Count("pk"), total=Sum("score")):
+            at(row["g"]).ratings += row["n"]
+            at(row["g"]).rating_sum += row["total"] or 0
         if not group:
             result.setdefault(None, Tally())
         return result
@@ -140,6 +147,11 @@ def _requests(filters: Filters) -> QuerySet[Request]:
     return qs
 
 
+def _ratings(filters: Filters, lower, upper) -> QuerySet[Rating]:
+    qs = Rating.objects.filter(created_at__gte=lower, created_at__lt=upper)
+    return qs.filter(request__in=_requests(filters)) if filters != Filters() else qs
+
+
 def _escalations(filters: Filters) -> QuerySet[Escalation]:
     qs = Escalation.objects.all()
     if filters.channel:
@@ -166,16 +178,11 @@ def _first(action: str, lower, upper) -> QuerySet:
 
 
 def _by(qs: QuerySet, column: str | None, *extra: str) -> QuerySet:
+    """``qs`` grouped by ``column`` (as ``g``) and the extra columns; one group when None."""
     qs = qs.order_by()
     if column is None:
-        return qs.annotate(g=F("pk") * 0).values("g", *extra) if extra else _one(qs)
+        return qs.annotate(g=Value(None, output_field=IntegerField())).values("g", *extra)
     return qs.annotate(g=F(column)).values("g", *extra)
-
-
-def _one(qs: QuerySet) -> QuerySet:
-    from django.db.models import IntegerField, Value
-
-    return qs.annotate(g=Value(None, output_field=IntegerField())).values("g")
 
 
 def _mapper(group: str) -> Callable[[Any], Any]:
@@ -187,15 +194,3 @@ def _mapper(group: str) -> Callable[[Any], Any]:
     if group in ("topic", "authority"):
         return lambda value: value or NONE
     return lambda value: value
-
-
-_DAYS: dict[tuple[date, date], int] = {}
-
-
-def _working_days(escalated_on: date, answered_on: date) -> int:
-    pair = (escalated_on, answered_on)
-    if pair not in _DAYS:
-        _DAYS[pair] = answer_working_days(
-            workdays.start_of_day(escalated_on), workdays.start_of_day(answered_on)
-        )
-    return _DAYS[pair]

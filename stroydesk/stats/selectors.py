@@ -18,7 +18,8 @@ What is counted where (all days are Moscow calendar days):
   yesterday), held to it (open or answered, not paused); met = answered at or before the stored
   due moment (which includes the pauses);
 - answer time: working days from the day of escalation to the authority's answer, for the
-  authority answers given in the period (nearest-rank median and 90th percentile).
+  authority answers given in the period (nearest-rank median and 90th percentile);
+- CSAT: the average of the applicants' marks (1–5) given in the period.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
@@ -36,7 +37,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from stroydesk.accounts.models import Applicant
+from stroydesk.accounts.models import Applicant, User
 from stroydesk.cases.models import Request
 from stroydesk.directory.selectors import authority_list, topic_list
 from stroydesk.stats.models import (
@@ -112,6 +113,8 @@ class Tally:
     open_at_end: int = 0
     sla_due: int = 0
     sla_met: int = 0
+    ratings: int = 0
+    rating_sum: int = 0
     answer_days: Counter[int] = field(default_factory=Counter)
 
     def figures(self) -> dict[str, Any]:
@@ -132,6 +135,8 @@ class Tally:
             "authority_answers": answers,
             "answer_days_median": nearest_rank(self.answer_days, 0.5),
             "answer_days_p90": nearest_rank(self.answer_days, 0.9),
+            "ratings": self.ratings,
+            "csat_average": round(self.rating_sum / self.ratings, 2) if self.ratings else None,
         }
 
 
@@ -177,6 +182,67 @@ def report(query: ReportQuery, *, today: date | None = None) -> Report:
         RollupState.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
     )
     return built
+
+
+def stats_visible_to(user: Any) -> bool:
+    """Statistics are for supervisors and administrators."""
+    return bool(user.is_authenticated and user.role in (User.Role.SUPERVISOR, User.Role.ADMIN))
+
+
+def dashboard(query: ReportQuery, *, today: date | None = None) -> dict[str, Any]:
+    """The dashboard's charts (and the tables under them), from reports of one period.
+
+    Volume by month (by day for periods of up to two months) with last year's line, the
+    channel mix, the share escalated per month, the 4-day promise per authority, top topics.
+    """
+    unit = "day" if query.period.days <= 62 else "month"
+    volume = report(replace(query, group_by=unit), today=today)
+    channels = build_report(replace(query, group_by="channel"), RollupSource(), today=today)
+    authorities = build_report(replace(query, group_by="authority"), RollupSource(), today=today)
+    topics = build_report(replace(query, group_by="topic"), RollupSource(), today=today)
+    return {
+        "period": query.period.as_dict(),
+        "filters": dict(query.filter_labels),
+        "refreshed_at": volume.refreshed_at.isoformat() if volume.refreshed_at else None,
+        "figures": volume.total,
+        "change": volume.change,
+        "unit": unit,
+        "volume": [
+            _pick(row, "label", "received", "received_year_before", "yoy_percent")
+            for row in volume.groups
+        ],
+        "channels": [
+            _pick(row, "key", "label", "received", "escalated_percent")
+            | {"share_percent": percent(row["received"], volume.total["received"])}
+            for row in channels.groups
+        ],
+        "escalation": [
+            _pick(row, "label", "received", "escalated", "escalated_percent")
+            for row in volume.groups
+        ],
+        "sla": [
+            _pick(
+                row,
+                "key",
+                "label",
+                "sla_due",
+                "sla_met",
+                "sla_percent",
+                "answer_days_median",
+                "answer_days_p90",
+            )
+            for row in authorities.groups
+            if row["key"] != NONE and row["sla_due"]
+        ],
+        "topics": [
+            _pick(row, "key", "label", "received", "escalated_percent")
+            for row in topics.groups[:10]
+        ],
+    }
+
+
+def _pick(row: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {name: row[name] for name in names}
 
 
 def yearly(
@@ -228,7 +294,8 @@ def build_report(query: ReportQuery, source: Source, *, today: date | None = Non
             row |= tally.figures()
             before = period_of(group, bucket.start).previous()
             row["previous_percent"] = change_percent(tally.received, received(before))
-            row["yoy_percent"] = change_percent(tally.received, received(bucket.year_before()))
+            row["received_year_before"] = received(bucket.year_before())
+            row["yoy_percent"] = change_percent(tally.received, row["received_year_before"])
             groups.append(row)
     elif group:
         tallies = source.tallies(period.start, period.end, group, filters, today)
@@ -257,6 +324,7 @@ class RollupSource:
         daily = filters.apply(DailyRollup.objects.filter(day__range=(start, end)))
         sums = {name: Sum(name) for name in ("received", "escalated", "answered", "closed")}
         sums |= {"first_contact": Sum("first_contact"), "reopened": Sum("reopened")}
+        sums |= {"ratings": Sum("ratings"), "rating_sum": Sum("rating_sum")}
         for row in _grouped(daily, key).annotate(**sums):
             tally = at(row["g"])
             for name in sums:

@@ -1,14 +1,14 @@
 """Commands of statistics: keep the facts and the daily rollups in step with the cases history.
 
-Stats only READS the cases tables (``Request``, ``History``, ``Escalation``); it writes nothing
-but its own tables. The history is append-only, so "what changed" is "the requests that got a
-history entry since the last run": ``rollups_refresh`` (the periodic job) reads the entries after
-its watermark, re-derives those requests' facts from the cases tables, and re-sums every day
-whose figures they touch — before and after the change. ``rollups_rebuild`` does the same for
-all requests received in a date range and re-sums every day of it (``manage.py
-rebuild_rollups``). Both write only the rows whose figures differ, so running them twice changes
-nothing the second time, and each unit of work is one transaction that first locks the
-``RollupState`` row, so two workers never interleave.
+Stats only READS the cases tables (``Request``, ``History``, ``Escalation``, ``Rating``); it
+writes nothing but its own tables. The history is append-only, so "what changed" is "the
+requests that got a history entry since the last run": ``rollups_refresh`` (the periodic job)
+reads the entries after its watermark, re-derives those requests' facts from the cases tables,
+and re-sums every day whose figures they touch — before and after the change.
+``rollups_rebuild`` does the same for all requests received in a date range and re-sums every
+day of it (``manage.py rebuild_rollups``). Both write only the rows whose figures differ, so
+running them twice changes nothing the second time, and each unit of work is one transaction
+that first locks the ``RollupState`` row, so two workers never interleave.
 """
 
 from __future__ import annotations
@@ -20,15 +20,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
-from stroydesk.cases.models import Escalation, History, Request
+from stroydesk.cases.models import Escalation, History, Rating, Request
 from stroydesk.stats.models import (
     NONE,
     AnswerTimeRollup,
     DailyRollup,
     EscalationFact,
+    RatingFact,
     RequestFact,
     RollupState,
     SlaRollup,
@@ -61,6 +62,7 @@ ESCALATION_FACT_FIELDS = (
     "answered_on",
     "answer_days",
 )
+RATING_FACT_FIELDS = (*DIMENSIONS, "request_id", "rated_on", "score")
 HELD_TO_DUE = (Escalation.Status.OPEN, Escalation.Status.ANSWERED)
 
 
@@ -143,7 +145,7 @@ def rollups_resum(first: date, last: date) -> int:
     Run inside a transaction that holds the state lock (the services above do).
     """
     key = ("day", *DIMENSIONS)
-    daily: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    daily: dict[tuple, list[int]] = defaultdict(lambda: [0] * 8)
     facts = RequestFact.objects.order_by()
     for row in (
         facts.filter(registered_on__range=(first, last))
@@ -172,11 +174,29 @@ def rollups_resum(first: date, last: date) -> int:
         .annotate(n=Count("pk"))
     ):
         daily[(row["closed_on"], *(row[d] for d in DIMENSIONS))][3] += row["n"]
+    for row in (
+        RatingFact.objects.order_by()
+        .filter(rated_on__range=(first, last))
+        .values("rated_on", *DIMENSIONS)
+        .annotate(n=Count("pk"), total=Sum("score"))
+    ):
+        counters = daily[(row["rated_on"], *(row[d] for d in DIMENSIONS))]
+        counters[6] += row["n"]
+        counters[7] += row["total"]
     changed = _sync(
         DailyRollup,
         DailyRollup.objects.filter(day__range=(first, last)),
         key,
-        ("received", "escalated", "answered", "closed", "first_contact", "reopened"),
+        (
+            "received",
+            "escalated",
+            "answered",
+            "closed",
+            "first_contact",
+            "reopened",
+            "ratings",
+            "rating_sum",
+        ),
         {k: tuple(v) for k, v in daily.items()},
     )
     escalations = EscalationFact.objects.order_by()
@@ -208,11 +228,12 @@ def rollups_resum(first: date, last: date) -> int:
 # --- Facts ----------------------------------------------------------------------------------
 
 
-def derive_facts(request_ids: Sequence[int]) -> tuple[dict[int, tuple], dict[int, tuple]]:
+def derive_facts(request_ids: Sequence[int]) -> tuple[dict[int, tuple], ...]:
     """The facts of these requests as the cases tables say now (read-only), keyed by id.
 
-    Returns ``{request_id: REQUEST_FACT_FIELDS values}`` and ``{escalation_id:
-    ESCALATION_FACT_FIELDS values}``; requests that no longer exist are simply absent.
+    Returns ``{request_id: REQUEST_FACT_FIELDS values}``, ``{escalation_id:
+    ESCALATION_FACT_FIELDS values}`` and ``{rating_id: RATING_FACT_FIELDS values}``; requests
+    that no longer exist are simply absent.
     """
     rows = Request.objects.filter(pk__in=request_ids).values_list(
         "pk", "channel", "topic_id", "authority_id", "applicant__kind", "registered_at"
@@ -288,7 +309,24 @@ def derive_facts(request_ids: Sequence[int]) -> tuple[dict[int, tuple], dict[int
             workdays.moscow_date(answered_at) if answered else None,
             answer_working_days(escalated_at, answered_at) if answered else None,
         )
-    return requests, escalations
+    ratings: dict[int, tuple] = {}
+    for pk, request_id, created_at, score in (
+        Rating.objects.filter(request_id__in=request_ids)
+        .order_by()
+        .values_list("pk", "request_id", "created_at", "score")
+    ):
+        if request_id in requests:
+            channel, topic_id, authority_id, kind = requests[request_id][:4]
+            ratings[pk] = (
+                channel,
+                topic_id,
+                authority_id,
+                kind,
+                request_id,
+                workdays.moscow_date(created_at),
+                score,
+            )
+    return requests, escalations, ratings
 
 
 def answer_working_days(escalated_at: datetime, answered_at: datetime) -> int:
@@ -308,7 +346,7 @@ def _refresh_requests(request_ids: Sequence[int]) -> tuple[int, int]:
     """One unit of work: re-derive the facts of a batch and re-sum the days they touch."""
     with transaction.atomic():
         _lock_state()
-        new_requests, new_escalations = derive_facts(request_ids)
+        new_requests, new_escalations, new_ratings = derive_facts(request_ids)
         old_requests = {
             row[0]: tuple(row[1:])
             for row in RequestFact.objects.filter(request_id__in=request_ids).values_list(
@@ -319,6 +357,12 @@ def _refresh_requests(request_ids: Sequence[int]) -> tuple[int, int]:
             row[0]: tuple(row[1:])
             for row in EscalationFact.objects.filter(request_id__in=request_ids).values_list(
                 "escalation_id", *ESCALATION_FACT_FIELDS
+            )
+        }
+        old_ratings = {
+            row[0]: tuple(row[1:])
+            for row in RatingFact.objects.filter(request_id__in=request_ids).values_list(
+                "rating_id", *RATING_FACT_FIELDS
             )
         }
         days: set[date] = set()
@@ -339,6 +383,9 @@ def _refresh_requests(request_ids: Sequence[int]) -> tuple[int, int]:
             new_escalations,
             days,
             (5, 7),
+        )
+        changed += _sync_facts(
+            RatingFact, "rating_id", RATING_FACT_FIELDS, old_ratings, new_ratings, days, (5,)
         )
         for run in _runs(sorted(days)):
             rollups_resum(run[0], run[-1])

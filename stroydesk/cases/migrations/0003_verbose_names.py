@@ -4,25 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_rating_notification'),
+        ("cases", "0002_rating_notification"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='answer',
-            name='kind',
-            field=models.CharField(choices=[('authority', "Authority's answer"), ('final', 'Answer to the applicant')], max_length=16, verbose_name='answer type'),
+            model_name="answer",
+            name="kind",
+            field=models.CharField(
+                choices=[("authority", "Authority's answer"), ("final", "Answer to the applicant")],
+                max_length=16,
+                verbose_name="answer type",
+            ),
         ),
         migrations.AlterField(
-            model_name='answertemplate',
-            name='is_active',
-            field=models.BooleanField(default=True, verbose_name='in use'),
+            model_name="answertemplate",
+            name="is_active",
+            field=models.BooleanField(default=True, verbose_name="in use"),
         ),
         migrations.AlterField(
-            model_name='request',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, verbose_name='last changed'),
+            model_name="request",
+            name="updated_at",
+            field=models.DateTimeField(auto_now=True, verbose_name="last changed"),
         ),
     ]

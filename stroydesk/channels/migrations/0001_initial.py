@@ -8,149 +8,484 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
+        ("cases", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Mailbox',
+            name="Mailbox",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='E.g. the address people write to.', max_length=100, unique=True, verbose_name='name')),
-                ('host', models.CharField(max_length=255, verbose_name='IMAP host')),
-                ('port', models.PositiveIntegerField(default=993, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(65535)], verbose_name='port')),
-                ('security', models.CharField(choices=[('ssl', 'SSL/TLS (usually port 993)'), ('starttls', 'STARTTLS (usually port 143)'), ('plain', 'No encryption (loopback and tests only)')], default='ssl', max_length=10, verbose_name='encryption')),
-                ('username', models.CharField(max_length=255, verbose_name='user name')),
-                ('password_env', models.CharField(help_text='Name of the environment variable that holds the password.', max_length=100, verbose_name='password variable')),
-                ('folder', models.CharField(default='INBOX', help_text='The folder that is read.', max_length=255, verbose_name='folder')),
-                ('processed_folder', models.CharField(blank=True, help_text='A folder to move processed messages to; when empty they are only marked as read.', max_length=255, verbose_name='move processed mail to')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('last_checked_at', models.DateTimeField(blank=True, null=True, verbose_name='last checked')),
-                ('last_success_at', models.DateTimeField(blank=True, null=True, verbose_name='last read without errors')),
-                ('last_error', models.TextField(blank=True, help_text='Empty when the last check went well.', verbose_name='last error')),
-                ('failures', models.PositiveIntegerField(default=0, help_text='Reset by a successful check.', verbose_name='failed checks in a row')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="E.g. the address people write to.",
+                        max_length=100,
+                        unique=True,
+                        verbose_name="name",
+                    ),
+                ),
+                ("host", models.CharField(max_length=255, verbose_name="IMAP host")),
+                (
+                    "port",
+                    models.PositiveIntegerField(
+                        default=993,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(65535),
+                        ],
+                        verbose_name="port",
+                    ),
+                ),
+                (
+                    "security",
+                    models.CharField(
+                        choices=[
+                            ("ssl", "SSL/TLS (usually port 993)"),
+                            ("starttls", "STARTTLS (usually port 143)"),
+                            ("plain", "No encryption (loopback and tests only)"),
+                        ],
+                        default="ssl",
+                        max_length=10,
+                        verbose_name="encryption",
+                    ),
+                ),
+                ("username", models.CharField(max_length=255, verbose_name="user name")),
+                (
+                    "password_env",
+                    models.CharField(
+                        help_text="Name of the environment variable that holds the password.",
+                        max_length=100,
+                        verbose_name="password variable",
+                    ),
+                ),
+                (
+                    "folder",
+                    models.CharField(
+                        default="INBOX",
+                        help_text="The folder that is read.",
+                        max_length=255,
+                        verbose_name="folder",
+                    ),
+                ),
+                (
+                    "processed_folder",
+                    models.CharField(
+                        blank=True,
+                        help_text="A folder to move processed messages to; when empty they are only marked as read.",
+                        max_length=255,
+                        verbose_name="move processed mail to",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "last_checked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last checked"),
+                ),
+                (
+                    "last_success_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="last read without errors"
+                    ),
+                ),
+                (
+                    "last_error",
+                    models.TextField(
+                        blank=True,
+                        help_text="Empty when the last check went well.",
+                        verbose_name="last error",
+                    ),
+                ),
+                (
+                    "failures",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Reset by a successful check.",
+                        verbose_name="failed checks in a row",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mailbox',
-                'verbose_name_plural': 'mailboxes',
-                'ordering': ['name'],
+                "verbose_name": "mailbox",
+                "verbose_name_plural": "mailboxes",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Open311ApiKey',
+            name="Open311ApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='Who uses the key (an app, a partner).', max_length=200, verbose_name='client')),
-                ('prefix', models.CharField(help_text='The first characters, to recognise the key.', max_length=12, verbose_name='prefix')),
-                ('key_hash', models.CharField(max_length=64, unique=True, verbose_name='hash')),
-                ('rate_limit_per_minute', models.PositiveIntegerField(default=60, help_text='More calls within a minute are refused with HTTP 429.', validators=[django.core.validators.MinValueValidator(1)], verbose_name='requests per minute')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='issued at')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='last used')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='issued by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Who uses the key (an app, a partner).",
+                        max_length=200,
+                        verbose_name="client",
+                    ),
+                ),
+                (
+                    "prefix",
+                    models.CharField(
+                        help_text="The first characters, to recognise the key.",
+                        max_length=12,
+                        verbose_name="prefix",
+                    ),
+                ),
+                ("key_hash", models.CharField(max_length=64, unique=True, verbose_name="hash")),
+                (
+                    "rate_limit_per_minute",
+                    models.PositiveIntegerField(
+                        default=60,
+                        help_text="More calls within a minute are refused with HTTP 429.",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="requests per minute",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="issued at"
+                    ),
+                ),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="revoked at"),
+                ),
+                (
+                    "last_used_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last used"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="issued by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Open311 API key',
-                'verbose_name_plural': 'Open311 API keys',
-                'ordering': ['-created_at'],
+                "verbose_name": "Open311 API key",
+                "verbose_name_plural": "Open311 API keys",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ProcessedMessage',
+            name="ProcessedMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text='A hash of the Message-ID, or of the whole message when it has no Message-ID.', max_length=80, unique=True, verbose_name='key')),
-                ('message_id', models.CharField(blank=True, max_length=998, verbose_name='Message-ID')),
-                ('outcome', models.CharField(choices=[('request', 'New request'), ('message', 'Message on a request'), ('auto_reply', 'Auto-reply, ignored'), ('bounce', 'Delivery failure report, ignored'), ('quarantined', 'Quarantined')], max_length=16, verbose_name='outcome')),
-                ('sender', models.CharField(blank=True, max_length=320, verbose_name='from')),
-                ('subject', models.CharField(blank=True, max_length=300, verbose_name='subject')),
-                ('processed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='processed at')),
-                ('mailbox', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='channels.mailbox', verbose_name='mailbox')),
-                ('request', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.request', verbose_name='request')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="A hash of the Message-ID, or of the whole message when it has no Message-ID.",
+                        max_length=80,
+                        unique=True,
+                        verbose_name="key",
+                    ),
+                ),
+                (
+                    "message_id",
+                    models.CharField(blank=True, max_length=998, verbose_name="Message-ID"),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("request", "New request"),
+                            ("message", "Message on a request"),
+                            ("auto_reply", "Auto-reply, ignored"),
+                            ("bounce", "Delivery failure report, ignored"),
+                            ("quarantined", "Quarantined"),
+                        ],
+                        max_length=16,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("sender", models.CharField(blank=True, max_length=320, verbose_name="from")),
+                ("subject", models.CharField(blank=True, max_length=300, verbose_name="subject")),
+                (
+                    "processed_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="processed at"
+                    ),
+                ),
+                (
+                    "mailbox",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="channels.mailbox",
+                        verbose_name="mailbox",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="cases.request",
+                        verbose_name="request",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'processed e-mail',
-                'verbose_name_plural': 'processed e-mails',
+                "verbose_name": "processed e-mail",
+                "verbose_name_plural": "processed e-mails",
             },
         ),
         migrations.CreateModel(
-            name='QuarantinedMessage',
+            name="QuarantinedMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('raw', models.BinaryField(help_text='The message exactly as received.', verbose_name='raw message')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('sender', models.CharField(blank=True, max_length=320, verbose_name='from')),
-                ('subject', models.CharField(blank=True, max_length=300, verbose_name='subject')),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='quarantined at')),
-                ('mailbox', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='channels.mailbox', verbose_name='mailbox')),
-                ('processed', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='quarantine', to='channels.processedmessage', verbose_name='processing record')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "raw",
+                    models.BinaryField(
+                        help_text="The message exactly as received.", verbose_name="raw message"
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                ("sender", models.CharField(blank=True, max_length=320, verbose_name="from")),
+                ("subject", models.CharField(blank=True, max_length=300, verbose_name="subject")),
+                (
+                    "received_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="quarantined at"
+                    ),
+                ),
+                (
+                    "mailbox",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="channels.mailbox",
+                        verbose_name="mailbox",
+                    ),
+                ),
+                (
+                    "processed",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quarantine",
+                        to="channels.processedmessage",
+                        verbose_name="processing record",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'quarantined e-mail',
-                'verbose_name_plural': 'quarantined e-mails',
-                'ordering': ['-received_at'],
+                "verbose_name": "quarantined e-mail",
+                "verbose_name_plural": "quarantined e-mails",
+                "ordering": ["-received_at"],
             },
         ),
         migrations.CreateModel(
-            name='Open311Submission',
+            name="Open311Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('service_code', models.CharField(max_length=60, verbose_name='service code')),
-                ('lat', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='latitude')),
-                ('long', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='longitude')),
-                ('address_id', models.CharField(blank=True, max_length=100, verbose_name='address id')),
-                ('attributes', models.JSONField(blank=True, default=dict, verbose_name='attributes')),
-                ('media_url', models.URLField(blank=True, max_length=1000, verbose_name='media URL')),
-                ('device_id', models.CharField(blank=True, max_length=200, verbose_name='device id')),
-                ('account_id', models.CharField(blank=True, max_length=200, verbose_name='account id')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='received at')),
-                ('api_key', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='channels.open311apikey', verbose_name='API key')),
-                ('request', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='open311', to='cases.request', verbose_name='request')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("service_code", models.CharField(max_length=60, verbose_name="service code")),
+                (
+                    "lat",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "long",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="longitude",
+                    ),
+                ),
+                (
+                    "address_id",
+                    models.CharField(blank=True, max_length=100, verbose_name="address id"),
+                ),
+                (
+                    "attributes",
+                    models.JSONField(blank=True, default=dict, verbose_name="attributes"),
+                ),
+                (
+                    "media_url",
+                    models.URLField(blank=True, max_length=1000, verbose_name="media URL"),
+                ),
+                (
+                    "device_id",
+                    models.CharField(blank=True, max_length=200, verbose_name="device id"),
+                ),
+                (
+                    "account_id",
+                    models.CharField(blank=True, max_length=200, verbose_name="account id"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="received at"
+                    ),
+                ),
+                (
+                    "api_key",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="channels.open311apikey",
+                        verbose_name="API key",
+                    ),
+                ),
+                (
+                    "request",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="open311",
+                        to="cases.request",
+                        verbose_name="request",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Open311 submission',
-                'verbose_name_plural': 'Open311 submissions',
-                'indexes': [models.Index(fields=['created_at'], name='open311_created_at'), models.Index(fields=['service_code', 'created_at'], name='open311_code_created')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('lat__isnull', True), ('long__isnull', True)), models.Q(('lat__gte', -90), ('lat__lte', 90), ('long__gte', -180), ('long__lte', 180)), _connector='OR'), name='open311_coordinates_in_range')],
+                "verbose_name": "Open311 submission",
+                "verbose_name_plural": "Open311 submissions",
+                "indexes": [
+                    models.Index(fields=["created_at"], name="open311_created_at"),
+                    models.Index(
+                        fields=["service_code", "created_at"], name="open311_code_created"
+                    ),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("lat__isnull", True), ("long__isnull", True)),
+                            models.Q(
+                                ("lat__gte", -90),
+                                ("lat__lte", 90),
+                                ("long__gte", -180),
+                                ("long__lte", 180),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="open311_coordinates_in_range",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OutgoingMessage',
+            name="OutgoingMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200, unique=True, verbose_name='key')),
-                ('event', models.CharField(blank=True, max_length=40, verbose_name='event')),
-                ('to', models.JSONField(default=list, verbose_name='recipients')),
-                ('subject', models.CharField(max_length=300, verbose_name='subject')),
-                ('body', models.TextField(verbose_name='text')),
-                ('message_id', models.CharField(max_length=255, unique=True, verbose_name='Message-ID')),
-                ('in_reply_to', models.CharField(blank=True, max_length=998, verbose_name='In-Reply-To')),
-                ('references', models.TextField(blank=True, verbose_name='References')),
-                ('status', models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('sent', 'Sent'), ('failed', 'Gave up'), ('bounced', 'Bounced')], default='pending', max_length=10, verbose_name='status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='queued at')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('request', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.request', verbose_name='request')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200, unique=True, verbose_name="key")),
+                ("event", models.CharField(blank=True, max_length=40, verbose_name="event")),
+                ("to", models.JSONField(default=list, verbose_name="recipients")),
+                ("subject", models.CharField(max_length=300, verbose_name="subject")),
+                ("body", models.TextField(verbose_name="text")),
+                (
+                    "message_id",
+                    models.CharField(max_length=255, unique=True, verbose_name="Message-ID"),
+                ),
+                (
+                    "in_reply_to",
+                    models.CharField(blank=True, max_length=998, verbose_name="In-Reply-To"),
+                ),
+                ("references", models.TextField(blank=True, verbose_name="References")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to be sent"),
+                            ("sending", "Being sent"),
+                            ("sent", "Sent"),
+                            ("failed", "Gave up"),
+                            ("bounced", "Bounced"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="queued at"
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                (
+                    "request",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="cases.request",
+                        verbose_name="request",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'outgoing e-mail',
-                'verbose_name_plural': 'outgoing e-mails',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['request', '-created_at'], name='outgoing_request_at'), models.Index(fields=['status', 'created_at'], name='outgoing_status_at')],
+                "verbose_name": "outgoing e-mail",
+                "verbose_name_plural": "outgoing e-mails",
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["request", "-created_at"], name="outgoing_request_at"),
+                    models.Index(fields=["status", "created_at"], name="outgoing_status_at"),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='processedmessage',
-            index=models.Index(fields=['request', '-processed_at'], name='processed_request_at'),
+            model_name="processedmessage",
+            index=models.Index(fields=["request", "-processed_at"], name="processed_request_at"),
         ),
         migrations.AddIndex(
-            model_name='processedmessage',
-            index=models.Index(fields=['-processed_at'], name='processed_at'),
+            model_name="processedmessage",
+            index=models.Index(fields=["-processed_at"], name="processed_at"),
         ),
     ]

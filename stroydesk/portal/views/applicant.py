@@ -40,9 +40,7 @@ def ask(request: HttpRequest) -> HttpResponse:
             topic=data["topic"],
             address=data["address"],
             cadastral_number=data["cadastral_number"],
-            files=[
-                IncomingFile(name=f.name, size=f.size, file=f.file) for f in data["attachments"]
-            ],
+            files=[IncomingFile(name=f.name, size=f.size, file=f.file) for f in data["files"]],
         )
         try:
             created = register_request(intake=intake, by=request.user)

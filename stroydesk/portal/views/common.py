@@ -53,10 +53,9 @@ def role_required(*roles: str) -> Callable:
 
 
 def service_message(exc: Exception, fallback: Any) -> str:
-    """The service's message in the user's language when we have it translated, else ours."""
+    """The service's own message (the services translate it), or ours when it has none."""
     text = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-    translated = gettext(text)
-    return translated if translated != text else str(fallback)
+    return text or str(fallback)
 
 
 def conflict(request: HttpRequest, exc: TransitionNotAllowed, back_to: str) -> HttpResponse:

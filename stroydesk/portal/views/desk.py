@@ -43,7 +43,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     params = f.QueueForm(request.GET).params()
     context = {
         "params": params,
-        "page": selectors.queue_page(user=request.user, now=now, **params),
+        "page": selectors.queue_page(
+            user=request.user,
+            now=now,
+            view=params["view"],
+            sort=params["sort"],
+            query=params["q"],
+            cursor=params["cursor"],
+        ),
         "counts": selectors.queue_counts(user=request.user, now=now),
         "views": selectors.QUEUE_VIEWS,
         "form": f.QueueForm(initial=params),

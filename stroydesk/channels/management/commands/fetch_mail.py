@@ -28,7 +28,9 @@ class Command(BaseCommand):
                 self.stdout.write("No active mailboxes.")
         failed = 0
         for report in reports:
-            counts = ", ".join(f"{k}: {v}" for k, v in sorted(report.outcomes.items())) or "nothing new"
+            counts = (
+                ", ".join(f"{k}: {v}" for k, v in sorted(report.outcomes.items())) or "nothing new"
+            )
             if report.error:
                 failed += 1
                 self.stderr.write(f"{report.mailbox}: {counts}; error: {report.error}")

@@ -1,0 +1,348 @@
+"""Knowledge-base search: quality on the evaluation set, the baseline, and latency at scale.
+
+Prints recall@1, recall@5 and MRR of ``kb.selectors.article_search`` over the queries in
+stroydesk/kb/data/eval_queries.json (each with its expected article slugs), on PostgreSQL and on
+SQLite; the same figures for PostgreSQL's plain ``russian`` full-text configuration over the raw
+article text (no lemmas, no typo correction, no synonyms) as the baseline; and the p50/p95
+latency of ``article_search`` with 100,000 articles in a separate PostgreSQL database.
+
+    .venv/bin/python benchmarks/kb_quality.py                      # everything
+    .venv/bin/python benchmarks/kb_quality.py --articles 20000     # a smaller latency run
+    .venv/bin/python benchmarks/kb_quality.py --skip-latency       # quality figures only
+
+The benchmark database (default stroydesk_kb_bench) is created when missing and reused: the
+synthetic articles are generated once and topped up to --articles on later runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+EVAL_FILE = ROOT / "stroydesk" / "kb" / "data" / "eval_queries.json"
+SYNTHETIC_PREFIX = "synthetic-"
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("STROYDESK_DEMO", "1")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stroydesk.settings")
+    os.environ.setdefault("STROYDESK_VAR_DIR", tempfile.mkdtemp(prefix="kbbench-"))
+    import django
+
+    django.setup()
+
+
+def ensure_pg_database(url: str) -> None:
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}")
+
+
+def prepare() -> None:
+    from django.core.management import call_command
+
+    from stroydesk.directory.services import directory_seed
+    from stroydesk.kb.seed import kb_seed
+
+    call_command("migrate", verbosity=0)
+    directory_seed()
+    report = kb_seed()
+    print(f"seed articles: {report.created} created, {report.updated} updated")
+
+
+# --- quality --------------------------------------------------------------------------------
+
+
+def metrics(ranked_lists: list[list[str]], expected: list[set[str]]) -> dict[str, float]:
+    r1 = r5 = rr = 0.0
+    for ranked, want in zip(ranked_lists, expected, strict=True):
+        positions = [i for i, slug in enumerate(ranked) if slug in want]
+        if positions:
+            first = positions[0]
+            r1 += first == 0
+            r5 += first < 5
+            rr += 1 / (first + 1)
+    n = len(expected)
+    return {"recall@1": r1 / n, "recall@5": r5 / n, "MRR": rr / n}
+
+
+def eval_set() -> list[dict]:
+    return json.loads(EVAL_FILE.read_text(encoding="utf-8"))
+
+
+def our_rankings(queries: list[dict]) -> list[list[str]]:
+    from stroydesk.kb.selectors import article_search
+
+    return [
+        [
+            h.slug
+            for h in article_search(q["q"], user=None, limit=10)
+            if not h.slug.startswith(SYNTHETIC_PREFIX)
+        ]
+        for q in queries
+    ]
+
+
+def baseline_rankings(queries: list[dict], *, operator: str) -> list[list[str]]:
+    """PostgreSQL out of the box: the 'russian' configuration (Snowball stems) over raw text."""
+    from django.db import connection
+
+    vector = (
+        "setweight(to_tsvector('russian', a.title), 'A') || "
+        "setweight(to_tsvector('russian', a.tags), 'B') || "
+        "setweight(to_tsvector('russian', a.summary || ' ' || a.body), 'C')"
+    )
+    out = []
+    with connection.cursor() as cursor:
+        for q in queries:
+            if operator == "and":
+                tsquery = "plainto_tsquery('russian', %s)"
+            else:
+                # The same words OR-ed: fairer to long questions than plainto's AND.
+                tsquery = "replace(plainto_tsquery('russian', %s)::text, '&', '|')::tsquery"
+            cursor.execute(
+                f"SELECT a.slug FROM kb_article a, (SELECT {tsquery} AS q) qq "
+                f"WHERE a.audience = 'public' AND a.slug NOT LIKE %s AND {vector} @@ qq.q "
+                f"ORDER BY ts_rank({vector}, qq.q) DESC, a.id LIMIT 10",
+                [q["q"], SYNTHETIC_PREFIX + "%"],
+            )
+            out.append([row[0] for row in cursor.fetchall()])
+    return out
+
+
+def print_metrics(label: str, m: dict[str, float], n: int) -> None:
+    print(
+        f"  {label:<52} recall@1 {m['recall@1']:.3f}   recall@5 {m['recall@5']:.3f}   "
+        f"MRR {m['MRR']:.3f}   (n={n})"
+    )
+
+
+def quality(*, backend: str, with_baseline: bool, show_misses: bool) -> None:
+    queries = eval_set()
+    expected = [set(q["expected"]) for q in queries]
+    ours = our_rankings(queries)
+    print_metrics(f"article_search on {backend}", metrics(ours, expected), len(queries))
+    kinds = sorted({q["kind"] for q in queries})
+    for kind in kinds:
+        idx = [i for i, q in enumerate(queries) if q["kind"] == kind]
+        m = metrics([ours[i] for i in idx], [expected[i] for i in idx])
+        print_metrics(f"  … {kind} queries", m, len(idx))
+    if show_misses:
+        for q, ranked, want in zip(queries, ours, expected, strict=True):
+            if not want & set(ranked[:5]):
+                print(f"    MISS {q['q']!r}: expected {sorted(want)}, got {ranked[:5]}")
+    if with_baseline:
+        for op in ("and", "or"):
+            base = baseline_rankings(queries, operator=op)
+            label = f"baseline: PostgreSQL 'russian', {'AND' if op == 'and' else 'OR'} of words"
+            print_metrics(label, metrics(base, expected), len(queries))
+
+
+# --- latency --------------------------------------------------------------------------------
+
+
+def top_up_synthetic(total: int, *, seed: int = 7) -> None:
+    """Generate synthetic articles from the seed vocabulary until there are ``total`` articles."""
+    from django.db import connection, transaction
+
+    from stroydesk.directory.models import Topic
+    from stroydesk.kb.models import Article, SearchLemma, SearchTerm
+
+    have = Article.objects.count()
+    if have >= total:
+        print(f"benchmark database has {have} articles")
+        return
+    rng = random.Random(seed + have)
+    vocab = list(SearchTerm.objects.values_list("form", "lemma"))
+    weights = [1 / (i + 1) ** 0.9 for i in range(len(vocab))]  # Zipf-like word frequencies
+    rng.shuffle(vocab)
+    topic_ids = list(Topic.objects.filter(parent__isnull=False).values_list("pk", flat=True))
+    need = total - have
+    print(f"generating {need} synthetic articles …", flush=True)
+    started = time.perf_counter()
+    doc_freq: dict[str, int] = {}
+    batch = 5000
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM kb_article")
+        next_id = cursor.fetchone()[0] + 1
+    for offset in range(0, need, batch):
+        rows, topic_rows = [], []
+        for i in range(min(batch, need - offset)):
+            aid = next_id + offset + i
+            title_words = rng.choices(vocab, weights=weights, k=rng.randint(4, 9))
+            body_words = rng.choices(vocab, weights=weights, k=rng.randint(80, 260))
+            title = " ".join(f for f, _ in title_words).capitalize()
+            body = " ".join(f for f, _ in body_words) + "."
+            search_title = " ".join(lemma for _, lemma in title_words)
+            search_body = " ".join(lemma for _, lemma in body_words)
+            for lemma in set(search_title.split()) | set(search_body.split()):
+                doc_freq[lemma] = doc_freq.get(lemma, 0) + 1
+            rows.append(
+                (
+                    aid,
+                    title[:250],
+                    f"{SYNTHETIC_PREFIX}{aid}",
+                    body,
+                    f"<p>{body}</p>",
+                    search_title,
+                    search_body,
+                )
+            )
+            topic_rows.append((aid, rng.choice(topic_ids)))
+        with transaction.atomic(), connection.cursor() as cursor:
+            raw = cursor.cursor
+            with raw.copy(
+                "COPY kb_article (id, title, slug, body, body_html, search_title, search_body, "
+                "summary, tags, search_tags, audience, language, legal_acts, created_at, "
+                "updated_at, reviewed_at, version, helpful_yes, helpful_no) FROM STDIN"
+            ) as copy:
+                for aid, title, slug, body, html, st, sb in rows:
+                    copy.write_row(
+                        (
+                            aid,
+                            title,
+                            slug,
+                            body,
+                            html,
+                            st,
+                            sb,
+                            "",
+                            "",
+                            "",
+                            "public",
+                            "ru",
+                            "[]",
+                            "2025-01-01T00:00:00Z",
+                            "2025-01-01T00:00:00Z",
+                            "2025-06-01T00:00:00Z",
+                            1,
+                            0,
+                            0,
+                        )
+                    )
+            with raw.copy("COPY kb_article_topics (article_id, topic_id) FROM STDIN") as copy:
+                for row in topic_rows:
+                    copy.write_row(row)
+        print(f"  {offset + len(rows)} / {need}", flush=True)
+    with transaction.atomic():
+        for lemma, n in doc_freq.items():
+            SearchLemma.objects.filter(lemma=lemma).update(doc_count=models_f("doc_count") + n)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('kb_article', 'id'), max(id)) FROM kb_article"
+            )
+            cursor.execute("ANALYZE kb_article")
+    print(f"generated in {time.perf_counter() - started:.0f} s")
+
+
+def models_f(name: str):
+    from django.db.models import F
+
+    return F(name)
+
+
+def latency(n_queries: int) -> None:
+    from django.db import connection
+
+    from stroydesk.kb.models import Article, SearchTerm
+    from stroydesk.kb.selectors import article_search
+
+    rng = random.Random(11)
+    queries = [q["q"] for q in eval_set()]
+    forms = list(SearchTerm.objects.values_list("form", flat=True))
+    while len(queries) < n_queries:
+        queries.append(" ".join(rng.sample(forms, rng.randint(1, 4))))
+    for q in queries[:20]:  # warm-up: dictionaries, caches, connection
+        article_search(q, user=None, limit=10)
+    timings = []
+    for q in queries:
+        started = time.perf_counter()
+        article_search(q, user=None, limit=10)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    p95 = timings[int(len(timings) * 0.95) - 1]
+    print(
+        f"  article_search latency over {len(timings)} queries, {Article.objects.count()} "
+        f"articles: p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, "
+        f"max {timings[-1]:.1f} ms"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN SELECT a.id FROM kb_article a, to_tsquery('simple', %s) q "
+            "WHERE a.search_vector @@ q",
+            ["'разрешение' | 'строительство'"],
+        )
+        plan = " / ".join(row[0].strip() for row in cursor.fetchall()[:4])
+    print(f"  plan of the index query: {plan}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/stroydesk_kb_bench")
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--misses", action="store_true", help="list the queries missed in top 5")
+    parser.add_argument(
+        "--part", choices=["all", "pg-quality", "sqlite-quality", "pg-latency"], default="all"
+    )
+    args = parser.parse_args()
+
+    if args.part == "all":
+        # Each part in its own process: Django binds to one database per process. Quality is
+        # measured on the seed articles alone (a database of its own), latency on the big one.
+        parts = ["pg-quality", "sqlite-quality"] + ([] if args.skip_latency else ["pg-latency"])
+        for part in parts:
+            cmd = [
+                sys.executable,
+                __file__,
+                "--part",
+                part,
+                "--pg-url",
+                args.pg_url,
+                "--articles",
+                str(args.articles),
+                "--queries",
+                str(args.queries),
+            ]
+            subprocess.run(cmd + (["--misses"] if args.misses else []), check=True)
+        return
+    if args.part == "sqlite-quality":
+        path = Path(tempfile.mkdtemp(prefix="kbbench-")) / "kb.sqlite3"
+        setup_django(f"sqlite:///{path}")
+        prepare()
+        quality(backend="SQLite (lemmas + FTS5)", with_baseline=False, show_misses=args.misses)
+    elif args.part == "pg-quality":
+        url = f"{args.pg_url}_quality"
+        ensure_pg_database(url)
+        setup_django(url)
+        prepare()
+        print("quality on the evaluation set (an expected article in the top 1 / top 5):")
+        quality(backend="PostgreSQL (lemmas + GIN)", with_baseline=True, show_misses=args.misses)
+    else:
+        ensure_pg_database(args.pg_url)
+        setup_django(args.pg_url)
+        prepare()
+        top_up_synthetic(args.articles)
+        latency(args.queries)
+
+
+if __name__ == "__main__":
+    main()

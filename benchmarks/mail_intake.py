@@ -1,0 +1,223 @@
+"""How many e-mails per second stroydesk turns into requests, from a mailbox of 10,000 messages.
+
+A private Dovecot on loopback gets a mailbox of N unread messages (written straight into its
+Maildir: real corpus letters — plain, quoted-printable, HTML-only, cp1251, KOI8-R, with PDF
+attachments, auto-replies — each with its own Message-ID, 3,000 distinct senders so that later
+letters find their applicant). Then one `mailbox_fetch` run reads them all over IMAP, registers
+the requests (notifications are queued, not sent: the job worker sends them) and marks them
+read. For the ratios the same mailbox is also read over IMAP without processing, and the same
+bytes are only parsed.
+
+    .venv/bin/python benchmarks/mail_intake.py                     # SQLite and PostgreSQL
+    .venv/bin/python benchmarks/mail_intake.py --db sqlite --messages 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PY = str(ROOT / ".venv" / "bin" / "python")
+CORPUS = ROOT / "stroydesk" / "channels" / "tests" / "corpus"
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_BENCH_DB = "stroydesk_bench_mail"
+# Letters as they come: mostly ordinary questions, some with files, a few auto-replies.
+MIX = [
+    "01_plain_utf8.eml",
+    "02_alternative_qp.eml",
+    "03_html_only_base64.eml",
+    "04_cp1251_8bit.eml",
+    "05_koi8r_qp.eml",
+    "01_plain_utf8.eml",
+    "09_attachments.eml",
+    "08_undeclared_koi8r.eml",
+    "02_alternative_qp.eml",
+    "11_auto_submitted.eml",
+]
+SENDERS = 3000
+
+
+def fill_maildir(maildir: Path, count: int, uid: int, gid: int) -> int:
+    """Write ``count`` unread messages into a Maildir; returns their total size in bytes."""
+    templates = [(CORPUS / name).read_bytes() for name in MIX]
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+    total = 0
+    stamp = int(time.time())
+    for i in range(count):
+        raw = templates[i % len(templates)]
+        raw = re.sub(rb"(?m)^Message-ID: .*$", f"Message-ID: <bench-{i}@mail.example.ru>".encode(), raw)
+        sender = f"From: Sender {i % SENDERS} <sender{i % SENDERS}@example.ru>"
+        raw = re.sub(rb"(?m)^From: .*$", sender.encode(), raw, count=1)
+        path = maildir / "new" / f"{stamp}.M{i}P1.bench"
+        path.write_bytes(raw)
+        os.chown(path, uid, gid)
+        total += len(raw)
+    for path in [maildir, *maildir.parents][:3]:
+        os.chown(path, uid, gid)
+    for sub in ("cur", "new", "tmp"):
+        os.chown(maildir / sub, uid, gid)
+    return total
+
+
+def worker(args: argparse.Namespace) -> int:
+    """Runs in a child process with the database chosen by the environment."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stroydesk.settings")
+    django.setup()
+    from django.core.management import call_command
+
+    from stroydesk.channels import mailintake
+    from stroydesk.channels.imap import ImapSession
+    from stroydesk.channels.mailparse import parse_message
+    from stroydesk.channels.models import Mailbox
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_directory", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    mailbox = Mailbox.objects.create(
+        name="bench",
+        host="127.0.0.1",
+        port=args.port,
+        security=Mailbox.Security.PLAIN,
+        username=args.user,
+        password_env="BENCH_IMAP_PASSWORD",
+    )
+    # IMAP only: fetch every message (without marking), no processing.
+    t0 = time.perf_counter()
+    raws: list[bytes] = []
+    with ImapSession(mailbox) as session:
+        uids = session.unseen_uids()
+        for start in range(0, len(uids), mailintake.FETCH_BATCH):
+            raws.extend(raw for _uid, raw in session.fetch(uids[start : start + 100]))
+    imap_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for raw in raws:
+        parse_message(raw)
+    parse_seconds = time.perf_counter() - t0
+    # The real thing.
+    t0 = time.perf_counter()
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        report = profiler.runcall(mailintake.mailbox_fetch, mailbox=mailbox)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
+    else:
+        report = mailintake.mailbox_fetch(mailbox=mailbox)
+    intake_seconds = time.perf_counter() - t0
+    from stroydesk.cases.models import Attachment, Request
+
+    print(
+        json.dumps(
+            {
+                "fetched": len(raws),
+                "imap_seconds": imap_seconds,
+                "parse_seconds": parse_seconds,
+                "intake_seconds": intake_seconds,
+                "outcomes": dict(report.outcomes),
+                "error": report.error,
+                "requests": Request.objects.count(),
+                "attachments": Attachment.objects.count(),
+                "left_unread": len(ImapSession(mailbox).__enter__().unseen_uids()),
+            }
+        )
+    )
+    return 0
+
+
+def run(db: str, server, count: int) -> dict:
+    user = server.add_user("bench-pass-1")
+    size = fill_maildir(server.maildir(user), count, server.uid, server.gid)
+    tmp = Path(tempfile.mkdtemp(prefix="stroydesk-bench-mail-"))
+    env = {
+        **os.environ,
+        "STROYDESK_DEMO": "1",
+        "DEBUG": "0",
+        "STROYDESK_VAR_DIR": str(tmp),
+        "MEDIA_ROOT": str(tmp / "media"),
+        "HUEY_SQLITE_PATH": str(tmp / "huey.sqlite3"),
+        "HUEY_IMMEDIATE": "0",
+        "LOG_LEVEL": "ERROR",
+        "BENCH_IMAP_PASSWORD": "bench-pass-1",
+    }
+    env.pop("REDIS_URL", None)
+    if db == "postgres":
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
+            conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    out = subprocess.run(
+        [PY, __file__, "--worker", "--port", str(server.port), "--user", user],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["bytes"] = size
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--user", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker(args)
+
+    from stroydesk.channels.testing import DovecotServer, dovecot_missing_reason
+
+    reason = dovecot_missing_reason()
+    if reason:
+        print(f"cannot run: {reason}", file=sys.stderr)
+        return 2
+    server = DovecotServer().start()
+    try:
+        print(
+            f"stroydesk e-mail intake benchmark — {args.messages} messages in one mailbox, "
+            f"Dovecot on loopback, {os.cpu_count()} CPUs"
+        )
+        for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
+            r = run(db, server, args.messages)
+            n = r["fetched"]
+            rate = n / r["intake_seconds"]
+            print(f"\n  {db}: {n} messages, {r['bytes'] / 1e6:.1f} MB")
+            print(
+                f"    intake (fetch + parse + register + mark)  {rate:8.1f} msg/s"
+                f"   {r['intake_seconds']:6.1f} s"
+            )
+            print(f"    IMAP fetch only                           {n / r['imap_seconds']:8.1f} msg/s")
+            print(f"    parse only                                {n / r['parse_seconds']:8.1f} msg/s")
+            print(f"    intake / IMAP-only ratio                  {r['imap_seconds'] / r['intake_seconds']:8.2f}")
+            print(
+                f"    outcomes {r['outcomes']}; requests {r['requests']}, "
+                f"attachments {r['attachments']}, left unread {r['left_unread']}"
+                + (f"; ERROR {r['error']}" if r["error"] else "")
+            )
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

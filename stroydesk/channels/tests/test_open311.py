@@ -1,0 +1,252 @@
+"""Open311 GeoReport v2 at /open311/v2/: services, posting, reading, errors, keys, limits."""
+
+from __future__ import annotations
+
+import json
+from xml.etree import ElementTree as ET
+
+import pytest
+import time_machine
+
+from stroydesk.accounts.models import Applicant
+from stroydesk.cases.models import Request
+from stroydesk.cases.tests.factories import make_request
+from stroydesk.channels import open311
+from stroydesk.channels.models import Open311ApiKey, Open311Submission
+
+URL = "/open311/v2"
+
+
+@pytest.fixture
+def api_key(directory) -> str:
+    _key, raw = open311.api_key_issue(name="Городское приложение", rate_limit_per_minute=100)
+    return raw
+
+
+def _post(client, key: str | None, **fields):
+    data = {"service_code": "construction-permit", "description": "Стройка без ограждения"}
+    data |= {"address_string": "ул. Тверская, 1", "email": "citizen@example.ru"}
+    data |= fields
+    if key is not None:
+        data["api_key"] = key
+    data = {k: v for k, v in data.items() if v is not None}
+    return client.post(f"{URL}/requests.json", data)
+
+
+def _error(response) -> tuple[int, str]:
+    [error] = response.json()
+    assert error["code"] == response.status_code
+    return response.status_code, error["description"]
+
+
+def test_discovery_names_the_endpoint_and_formats(client):
+    data = client.get(f"{URL}/discovery.json").json()
+    [endpoint] = data["endpoints"]
+    assert endpoint["url"].endswith("/open311/v2")
+    assert endpoint["formats"] == ["application/json", "text/xml"]
+    root = ET.fromstring(client.get(f"{URL}/discovery.xml").content)
+    assert [f.text for f in root.iter("format")] == ["application/json", "text/xml"]
+
+
+def test_services_are_the_topics_grouped_by_section(client, directory):
+    services = client.get(f"{URL}/services.json").json()
+    permit = next(s for s in services if s["service_code"] == "construction-permit")
+    assert permit["service_name"] == "Разрешение на строительство"
+    assert permit["group"] == "Разрешительная документация"
+    assert permit["metadata"] is True and permit["type"] == "realtime"
+    assert "Мосгосстройнадзор" in permit["description"]
+    assert "permits" not in {s["service_code"] for s in services}  # a section is a group
+
+    response = client.get(f"{URL}/services.xml")
+    assert response["Content-Type"] == "text/xml; charset=utf-8"
+    assert response.content.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
+    root = ET.fromstring(response.content)
+    assert root.tag == "services"
+    codes = [s.findtext("service_code") for s in root.findall("service")]
+    assert codes == [s["service_code"] for s in services]
+
+
+def test_service_definition_lists_attributes_and_unknown_code_is_404(client, directory):
+    definition = client.get(f"{URL}/services/gpzu.json").json()
+    assert definition["service_code"] == "gpzu"
+    [attribute] = definition["attributes"]
+    assert (attribute["code"], attribute["datatype"], attribute["required"]) == (
+        "cadastral_number",
+        "string",
+        False,
+    )
+    root = ET.fromstring(client.get(f"{URL}/services/gpzu.xml").content)
+    assert root.find("attributes/attribute/code").text == "cadastral_number"
+    assert _error(client.get(f"{URL}/services/no-such-topic.json"))[0] == 404
+
+
+def test_post_registers_a_request_through_the_single_intake(client, api_key):
+    response = _post(
+        client,
+        api_key,
+        first_name="Анна",
+        last_name="Орлова",
+        phone="+7 (495) 111-22-33",
+        lat="55.757",
+        long="37.615",
+        **{"attribute[cadastral_number]": "77:01:0001001:1234"},
+    )
+    assert response.status_code == 201
+    [created] = response.json()
+    request = Request.objects.get(number=created["service_request_id"])
+    assert request.channel == Request.Channel.OPEN311
+    assert request.topic.code == "construction-permit"
+    assert request.address == "ул. Тверская, 1"
+    assert request.cadastral_number == "77:01:0001001:1234"
+    assert request.applicant.full_name == "Орлова Анна"
+    assert request.applicant.phone == "+74951112233"
+    submission = Open311Submission.objects.get(request=request)
+    assert (str(submission.lat), str(submission.long)) == ("55.757000", "37.615000")
+    assert created["service_notice"]
+
+
+def test_post_answers_in_xml_too(client, api_key):
+    data = {
+        "api_key": api_key,
+        "service_code": "gpzu",
+        "description": "Нужен ГПЗУ",
+        "lat": "55.7",
+        "long": "37.6",
+        "email": "xml@example.ru",
+    }
+    response = client.post(f"{URL}/requests.xml", data)
+    assert response.status_code == 201
+    root = ET.fromstring(response.content)
+    number = root.findtext("request/service_request_id")
+    assert Request.objects.get(number=number).address == "55.700000, 37.600000"
+
+
+@pytest.mark.parametrize(
+    ("key", "fields", "status", "fragment"),
+    [
+        (None, {}, 403, "api_key was not provided"),
+        ("o311_wrong", {}, 403, "invalid"),
+        ("ok", {"service_code": None}, 400, "service_code was not provided"),
+        ("ok", {"service_code": "no-such-topic"}, 400, "no-such-topic was not found"),
+        ("ok", {"address_string": None}, 400, "location is required"),
+        ("ok", {"lat": "95", "long": "37"}, 400, "lat must be between"),
+        ("ok", {"lat": "55.7"}, 400, "together"),
+        ("ok", {"description": ""}, 400, "description is required"),
+        ("ok", {"description": "x" * 4001}, 400, "longer than 4000"),
+        ("ok", {"email": None}, 400, "email or phone"),
+        ("ok", {"email": "not-an-email"}, 400, "email"),
+        ("ok", {"attribute[colour]": "red"}, 400, "Unknown attribute colour"),
+        ("ok", {"attribute[cadastral_number]": "12345"}, 400, "77:01:0001001:1234"),
+        ("ok", {"media_url": "javascript:alert(1)"}, 400, "media_url"),
+    ],
+)
+def test_bad_posts_get_the_spec_error_and_store_nothing(
+    client, api_key, settings, key, fields, status, fragment
+):
+    settings.LANGUAGE_CODE = "en"
+    response = _post(client, api_key if key == "ok" else key, **fields)
+    code, description = _error(response)
+    assert code == status
+    assert fragment in description
+    assert Request.objects.count() == 0
+    assert Applicant.objects.count() == 0
+
+
+def test_errors_are_in_xml_for_xml_calls(client, directory):
+    response = client.post(f"{URL}/requests.xml", {"service_code": "gpzu"})
+    assert response.status_code == 403
+    root = ET.fromstring(response.content)
+    assert root.tag == "errors"
+    assert root.findtext("error/code") == "403"
+
+
+def test_revoked_key_is_refused(client, api_key):
+    key = Open311ApiKey.objects.get()
+    open311.api_key_revoke(key=key)
+    assert _error(_post(client, api_key))[0] == 403
+
+
+def test_body_over_the_limit_is_413(client, api_key, settings):
+    settings.OPEN311_MAX_BODY_BYTES = 2000
+    response = _post(client, api_key, description="Я" * 3000)
+    assert _error(response)[0] == 413
+    assert Request.objects.count() == 0
+
+
+def test_rate_limit_per_key(client, directory):
+    _key, slow = open311.api_key_issue(name="slow", rate_limit_per_minute=2)
+    _key, other = open311.api_key_issue(name="other", rate_limit_per_minute=2)
+    with time_machine.travel("2025-10-14 10:00:05+03:00", tick=False):
+        assert _post(client, slow).status_code == 201
+        assert _post(client, slow, email="b@example.ru").status_code == 201
+        refused = _post(client, slow, email="c@example.ru")
+        assert _error(refused)[0] == 429
+        assert refused["Retry-After"] == "55"
+        assert _post(client, other).status_code == 201  # each key counts on its own
+    with time_machine.travel("2025-10-14 10:01:01+03:00", tick=False):
+        assert _post(client, slow, email="d@example.ru").status_code == 201
+    assert Request.objects.count() == 4
+
+
+def test_get_request_reads_back_status_without_personal_data(client, api_key, operator):
+    [created] = _post(client, api_key, first_name="Анна", phone="+74951112233").json()
+    number = created["service_request_id"]
+    [found] = client.get(f"{URL}/requests/{number}.json").json()
+    assert found["service_request_id"] == number
+    assert found["status"] == "open"
+    assert found["service_code"] == "construction-permit"
+    assert found["description"] == "Стройка без ограждения"
+    text = json.dumps(found, ensure_ascii=False)
+    for private in ("Анна", "citizen@example.ru", "4951112233"):
+        assert private not in text
+
+    request = Request.objects.get(number=number)
+    from stroydesk.cases import services
+
+    services.request_take(request=request, by=operator)
+    services.request_answer(request=request, by=operator, text="Ограждение установят.")
+    [found] = client.get(f"{URL}/requests/{number}.json").json()
+    assert found["status"] == "closed"
+    root = ET.fromstring(client.get(f"{URL}/requests/{number}.xml").content)
+    assert root.findtext("request/status") == "closed"
+
+
+def test_requests_from_other_channels_are_not_shown(client, directory):
+    portal = make_request()
+    assert _error(client.get(f"{URL}/requests/{portal.number}.json"))[0] == 404
+    assert client.get(f"{URL}/requests.json").json() == []
+
+
+def _listed(client, **query) -> list[str]:
+    return [r["service_request_id"] for r in client.get(f"{URL}/requests.json", query).json()]
+
+
+def test_list_filters(client, api_key, operator):
+    with time_machine.travel("2025-09-01 12:00:00+03:00"):
+        old = _post(client, api_key, service_code="gpzu").json()[0]["service_request_id"]
+    with time_machine.travel("2025-10-10 12:00:00+03:00"):
+        new = _post(client, api_key).json()[0]["service_request_id"]
+        other = _post(client, api_key, service_code="pzz").json()[0]["service_request_id"]
+    with time_machine.travel("2025-10-14 12:00:00+03:00"):
+        assert _listed(client) == [other, new, old]
+        assert _listed(client, service_code="gpzu,pzz") == [other, old]
+        assert _listed(client, start_date="2025-10-01T00:00:00Z") == [other, new]
+        assert _listed(client, end_date="2025-09-30T00:00:00+03:00") == [old]
+        assert _listed(client, service_request_id=f"{old},{new}") == [new, old]
+        assert _listed(client, status="closed") == []
+        assert _listed(client, status="open") == [other, new, old]
+        assert _listed(client, page_size="1", page="2") == [new]
+        for bad in (
+            {"start_date": "2025-01-01T00:00:00Z", "end_date": "2025-10-01T00:00:00Z"},
+            {"start_date": "yesterday"},
+            {"status": "pending"},
+            {"page_size": "0"},
+        ):
+            assert _error(client.get(f"{URL}/requests.json", bad))[0] == 400
+
+
+def test_unknown_resource_and_method_are_spec_errors(client, directory):
+    assert _error(client.get(f"{URL}/tokens/1.json"))[0] == 404
+    response = client.delete(f"{URL}/services.json")
+    assert _error(response)[0] == 405
+    assert response["Allow"] == "GET"

@@ -1,0 +1,183 @@
+"""The whole path in a real browser (Debian's chromium through Playwright), one user per role.
+
+Set STROYDESK_SCREENSHOTS=1 to write the screenshots of the main pages to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from stroydesk.cases.models import Rating, Request
+
+pytestmark = [pytest.mark.browser]
+
+PASSWORD = "pass-for-tests-1"
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def shots(tmp_path):
+    """Where screenshots go: docs/screenshots when asked for, else the test's temp folder."""
+    folder = SCREENSHOTS if os.environ.get("STROYDESK_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page: Page, name: str) -> None:
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+    return take
+
+
+@pytest.fixture
+def sign_in(browser: Browser, live_server):
+    contexts = []
+
+    def open_as(username: str, locale: str = "ru-RU") -> Page:
+        context = browser.new_context(
+            base_url=live_server.url, locale=locale, viewport={"width": 1280, "height": 860}
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.get_by_role("button", name=re.compile("Войти|Sign in")).click()
+        expect(page.get_by_role("button", name=re.compile("Выйти|Sign out"))).to_be_visible()
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def test_the_whole_path_ask_escalate_answer_send_rate(
+    transactional_db,
+    sign_in,
+    shots,
+    directory,
+    topic,
+    applicant_user,
+    operator,
+    specialist,
+    other_specialist,
+    supervisor,
+):
+    # The applicant asks.
+    applicant = sign_in("ivanov")
+    applicant.goto("/ask/")
+    applicant.select_option("#id_topic", str(topic.pk))
+    applicant.fill("#id_subject", "Разрешение на строительство склада")
+    applicant.fill("#id_text", "Какие документы нужны для разрешения на строительство склада?")
+    applicant.fill("#id_address", "Москва, Варшавское шоссе, 1")
+    shots(applicant, "portal-ask")
+    applicant.get_by_role("button", name="Отправить вопрос").click()
+    expect(applicant.get_by_role("heading", name="Ваш вопрос зарегистрирован")).to_be_visible()
+    number = applicant.locator("#request-number").inner_text()
+    assert re.fullmatch(r"ЕКЦ-\d{4}-\d{6}", number)
+    expect(applicant.locator("#promise")).to_contain_text("не позднее")
+
+    # The operator finds it in the queue, takes it and escalates it, seeing the due date first.
+    desk = sign_in("operator")
+    desk.goto("/desk/?view=unassigned")
+    expect(desk.get_by_role("link", name=number)).to_be_visible()
+    shots(desk, "operator-queue")
+    desk.get_by_role("link", name=number).click()
+    desk.get_by_role("button", name="Взять в работу").click()
+    expect(desk.locator("#messages")).to_contain_text("закреплено за вами")
+    desk.get_by_role("link", name="Передать в орган…").click()
+    dialog = desk.get_by_role("dialog")
+    expect(dialog).to_contain_text("должен ответить до конца дня")
+    dialog.get_by_label("Вопрос органу власти").fill("Подтвердите перечень документов.")
+    dialog.get_by_role("button", name="Подтвердить и передать").click()
+    expect(desk.locator("#messages")).to_contain_text("передано в орган власти")
+    shots(desk, "request-card")
+
+    # A specialist of another authority sees nothing of it.
+    stranger = sign_in("specialist2")
+    expect(stranger.get_by_text(number)).to_have_count(0)
+    request_pk = Request.objects.get(number=number).pk
+    response = stranger.goto(f"/authority/requests/{request_pk}/")
+    assert response is not None and response.status == 404
+
+    # The authority's specialist answers.
+    authority = sign_in("specialist")
+    expect(authority.get_by_role("link", name=number)).to_be_visible()
+    shots(authority, "specialist-inbox")
+    authority.get_by_role("link", name=number).click()
+    authority.get_by_label("Ответ органа власти").fill(
+        "Нужны ГПЗУ, проект и положительное заключение экспертизы."
+    )
+    authority.get_by_role("button", name="Отправить ответ").click()
+    expect(authority.locator("#messages")).to_contain_text("на проверку")
+
+    # The operator reviews the authority's answer (prefilled) and sends it.
+    desk.goto("/desk/?view=review")
+    desk.get_by_role("link", name=number).click()
+    expect(desk.get_by_role("textbox", name="Ответ заявителю")).to_have_value(re.compile("ГПЗУ"))
+    desk.get_by_role("button", name="Отправить ответ").click()
+    expect(desk.locator("#messages")).to_contain_text("Ответ направлен заявителю")
+
+    # The applicant reads the answer and rates it.
+    applicant.goto("/my/")
+    shots(applicant, "my-requests")
+    applicant.get_by_role("link", name=re.compile(number)).click()
+    expect(applicant.locator(".answer-text")).to_contain_text("ГПЗУ")
+    applicant.get_by_label("5 — полностью").check()
+    applicant.get_by_label("Комментарий").fill("Спасибо, всё понятно")
+    applicant.get_by_role("button", name="Отправить оценку").click()
+    expect(applicant.locator("#messages")).to_contain_text("Спасибо за оценку")
+    rating = Rating.objects.get()
+    assert (rating.score, rating.comment, rating.request.number) == (
+        5,
+        "Спасибо, всё понятно",
+        number,
+    )
+
+    board = sign_in("supervisor")
+    board.goto("/supervisor/")
+    expect(board.get_by_role("heading", name="Сроки")).to_be_visible()
+    shots(board, "supervisor-board")
+
+
+def test_html_in_a_question_stays_text(transactional_db, sign_in, directory, applicant_user):
+    page = sign_in("ivanov")
+    page.goto("/ask/")
+    attack = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+    page.fill("#id_subject", "<b>Проверка</b>")
+    page.fill("#id_text", attack)
+    page.get_by_role("button", name="Отправить вопрос").click()
+    page.get_by_role("link", name="Открыть обращение").click()
+    expect(page.locator(".request-text")).to_contain_text(attack)
+    expect(page.get_by_role("heading", name="<b>Проверка</b>")).to_be_visible()
+    assert page.evaluate("window.__xss") is None
+    assert page.locator(".request-text img, .request-text script").count() == 0
+
+
+def test_language_switch(transactional_db, page: Page, live_server):
+    page.goto(live_server.url + "/")
+    expect(page.get_by_role("link", name="Задать вопрос")).to_be_visible()
+    page.get_by_label("Язык").select_option("en")
+    page.get_by_role("button", name="Сменить").click()
+    expect(page.get_by_role("link", name="Ask a question")).to_be_visible()
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_label("Language").select_option("ru")
+    page.get_by_role("button", name="Switch").click()
+    expect(page.get_by_role("link", name="Задать вопрос")).to_be_visible()
+
+
+def test_keyboard_reaches_the_form_and_errors_are_next_to_fields(
+    transactional_db, sign_in, directory, applicant_user
+):
+    page = sign_in("ivanov")
+    page.goto("/ask/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Перейти к содержанию")).to_be_focused()
+    page.fill("#id_text", "Текст без темы")
+    page.get_by_role("button", name="Отправить вопрос").click()
+    expect(page.locator("#id_subject_errors")).to_be_visible()
+    expect(page.locator("#id_subject")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#id_text")).to_have_value("Текст без темы")

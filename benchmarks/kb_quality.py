@@ -27,6 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# Python puts this script's folder first on sys.path, where a sibling benchmark named like a
+# standard module (benchmarks/queue.py shadows ``queue``, which Django needs) would win.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 EVAL_FILE = ROOT / "stroydesk" / "kb" / "data" / "eval_queries.json"
@@ -44,11 +47,13 @@ def setup_django(database_url: str) -> None:
     django.setup()
 
 
-def ensure_pg_database(url: str) -> None:
+def ensure_pg_database(url: str, *, fresh: bool = False) -> None:
     import psycopg
 
     base, _, name = url.rpartition("/")
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -248,7 +253,7 @@ def top_up_synthetic(total: int, *, seed: int = 7) -> None:
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('kb_article', 'id'), max(id)) FROM kb_article"
             )
-            cursor.execute("ANALYZE kb_article")
+            cursor.execute("ANALYZE")
     print(f"generated in {time.perf_counter() - started:.0f} s")
 
 
@@ -331,7 +336,7 @@ def main() -> None:
         quality(backend="SQLite (lemmas + FTS5)", with_baseline=False, show_misses=args.misses)
     elif args.part == "pg-quality":
         url = f"{args.pg_url}_quality"
-        ensure_pg_database(url)
+        ensure_pg_database(url, fresh=True)  # the seed articles alone, analysed afresh
         setup_django(url)
         prepare()
         print("quality on the evaluation set (an expected article in the top 1 / top 5):")

@@ -2,19 +2,20 @@
 
 Every e-mail is claimed in the ``Notification`` log before it is sent, under a unique key of
 (event, request, occurrence, recipient): a retried or duplicated job finds the claim and sends
-nothing, a failed send gives the claim back so that the retry sends it. Letters are rendered
+nothing. The letter is handed to ``channels.outbound.send_email``, which logs it and sends it
+in the background, retrying with backoff while the SMTP server is down. Letters are rendered
 from ``templates/emails/`` in Russian and then in English, as we do not know the reader's
 language.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -24,6 +25,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from stroydesk.cases.models import Answer, Escalation, History, Notification, Request
 from stroydesk.cases.sla import sla_scan
+from stroydesk.channels.outbound import send_email
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +177,16 @@ def _send_once(
         if note is None:
             continue
         try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+            # Logged and sent by channels.outbound: retried with backoff, never twice per key.
+            send_email(
+                key=f"{event}:{request_id}:{key}:{recipient}",
+                to=[recipient],
+                subject=subject,
+                body=body,
+                request=request_id,
+                event=event,
+                thread=event not in ("escalated", "due_soon"),
+            )
         except Exception:
             _release([note])
             raise
@@ -198,8 +209,10 @@ def _send_digest_once(email: str, overdue: list[Escalation]) -> None:
         "link": _url("portal:board"),
     }
     subject, body = _render("emails/overdue", context)
+    ids = ",".join(str(e.pk) for e, _ in claimed)
+    occurrence = hashlib.sha256(ids.encode()).hexdigest()[:32]
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+        send_email(key=f"overdue:{email}:{occurrence}", to=[email], subject=subject, body=body)
     except Exception:
         _release([n for _, n in claimed])
         raise

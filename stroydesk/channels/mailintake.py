@@ -78,7 +78,13 @@ def message_ingest(*, raw: bytes, mailbox: Mailbox | None = None) -> IngestResul
     """Handle one raw e-mail once: register it, thread it, ignore it, or quarantine it.
 
     Raises only for a transient database failure, when the message must be tried again later.
+    What it writes for the operator (notes, quarantine reasons) is in the site's language.
     """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _ingest(raw, mailbox)
+
+
+def _ingest(raw: bytes, mailbox: Mailbox | None) -> IngestResult:
     try:
         parsed = parse_message(raw)
     except Exception as exc:  # bytes that are not a message at all: poison, not a crash
@@ -86,18 +92,19 @@ def message_ingest(*, raw: bytes, mailbox: Mailbox | None = None) -> IngestResul
             raw=raw,
             key=message_key(message_id="", raw=raw),
             parsed=None,
-            reason=f"The message cannot be parsed: {exc!r}",
+            reason=_("The message cannot be read: %(error)r") % {"error": exc},
             mailbox=mailbox,
         )
+    cannot = _("The message cannot be registered:")
     for attempt in range(1, 4):
         if ProcessedMessage.objects.filter(key=parsed.key).exists():
             return IngestResult(DUPLICATE)
         try:
-            with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+            with transaction.atomic():
                 return _store(parsed, raw=raw, mailbox=mailbox)
         except cases.ConcurrentChange as exc:
             # An operator changed the request at the same moment: take the message again.
-            reason = f"The request kept changing while the message was added: {exc}"
+            reason = f"{cannot} {exc}"
             if attempt < 3:
                 continue
         except (OperationalError, InterfaceError):
@@ -105,12 +112,12 @@ def message_ingest(*, raw: bytes, mailbox: Mailbox | None = None) -> IngestResul
         except IntegrityError as exc:
             if ProcessedMessage.objects.filter(key=parsed.key).exists():
                 return IngestResult(DUPLICATE)  # another run stored it a moment ago
-            reason = f"The message cannot be registered: {exc}"
+            reason = f"{cannot} {exc}"
         except ValidationError as exc:
-            reason = "The message cannot be registered: " + "; ".join(_messages(exc))
+            reason = f"{cannot} " + "; ".join(_messages(exc))
         except Exception as exc:
             log.exception("e-mail %s could not be registered", parsed.message_id or parsed.key)
-            reason = f"The message cannot be registered: {exc!r}"
+            reason = f"{cannot} {exc!r}"
         break
     return _quarantine(raw=raw, key=parsed.key, parsed=parsed, reason=reason, mailbox=mailbox)
 

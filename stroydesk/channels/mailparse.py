@@ -17,11 +17,11 @@ import re
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage, Message
+from email.parser import BytesParser
 from email.policy import EmailPolicy
+from email.utils import getaddresses, parseaddr
 from functools import lru_cache
 from typing import Any
-from email.parser import BytesParser
-from email.utils import getaddresses, parseaddr
 
 import nh3
 

@@ -4,6 +4,8 @@ article's history page (/kb/<slug>/history/)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -45,7 +47,7 @@ class ArticleAdminForm(forms.ModelForm):
         ]
 
     def article_data(self) -> services.ArticleData:
-        d = self.cleaned_data
+        d: dict[str, Any] = self.cleaned_data or {}
         return services.ArticleData(
             title=d.get("title") or "",
             body=d.get("body") or "",
@@ -60,7 +62,7 @@ class ArticleAdminForm(forms.ModelForm):
         )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if not isinstance(cleaned.get("legal_acts") or [], list):
             self.add_error("legal_acts", _('A list of {"title": "...", "url": "..."}.'))
             return cleaned
@@ -194,7 +196,13 @@ class ArticleFeedbackAdmin(admin.ModelAdmin):
 @admin.register(SuggestionImpression)
 class SuggestionImpressionAdmin(admin.ModelAdmin):
     list_display = ("shown_at", "query", "submitted_request_number")
-    readonly_fields = ("session_key", "query", "shown_slugs", "shown_at", "submitted_request_number")
+    readonly_fields = (
+        "session_key",
+        "query",
+        "shown_slugs",
+        "shown_at",
+        "submitted_request_number",
+    )
 
     def has_add_permission(self, request):
         return False

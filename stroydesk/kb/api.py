@@ -30,8 +30,8 @@ class IsEditorOrReadOnly(permissions.BasePermission):
 
 
 class ArticleSerializer(serializers.ModelSerializer):
-    topics = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    authority = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    topics: Any = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    authority: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
     related = serializers.SerializerMethodField()
     tags = serializers.ListField(source="tag_list", child=serializers.CharField())
     url = serializers.CharField(source="get_absolute_url")
@@ -64,9 +64,7 @@ class ArticleSerializer(serializers.ModelSerializer):
     def get_related(self, article: Article) -> list[str]:
         user = self.context["request"].user
         return list(
-            selectors.article_related_for(user=user, article=article).values_list(
-                "slug", flat=True
-            )
+            selectors.article_related_for(user=user, article=article).values_list("slug", flat=True)
         )
 
 

@@ -116,9 +116,7 @@ def kb_seed(*, by: Any = None, directory: Path = ARTICLES_DIR) -> SeedReport:
             report.unchanged += 1
         else:
             data.related = list(existing.related.all())
-            article = services.article_update(
-                article=existing, data=data, by=by, comment="seed_kb"
-            )
+            article = services.article_update(article=existing, data=data, by=by, comment="seed_kb")
             report.updated += 1
         if seed.reviewed:
             reviewed_at = datetime.combine(

@@ -140,7 +140,7 @@ def article_search(
 
     Every word form matches (lemmas), one or two typos are forgiven, synonyms count a little
     less than the word itself; title matches and recent reviews rank higher. Facets count the
-    matching articles per topic among the best ``max(100, 4 × limit)`` candidates.
+    matching articles per topic among the best ``max(30, 3 × limit)`` candidates.
     """
     query = (query or "").strip()
     results = SearchResults(query=query)
@@ -154,7 +154,7 @@ def article_search(
         analysed,
         public_only=not user_is_kb_staff(user),
         topic_ids=_topic_ids(topic) if topic is not None else None,
-        limit=max(100, 4 * limit),
+        limit=max(30, 3 * limit),
     )
     if not ids:
         return results

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import markdown
+import markdown  # type: ignore[import-untyped]
 import nh3
 
 WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
@@ -110,7 +110,14 @@ def analyse_word(word: str) -> tuple[str, bool, bool]:
     """(lemma, is a stop word, is a dictionary word) of one normalised word form."""
     if CYRILLIC_RE.search(word):
         morph = _morph()
-        parse = morph.parse(word)[0]
+        parses = morph.parse(word)
+        # The lemma with the most probability over all parses, not the first parse's:
+        # «частного» is 2/3 the adjective «частный», 1/3 the noun «частное».
+        weight: dict[str, float] = {}
+        for p in parses:
+            weight[p.normal_form] = weight.get(p.normal_form, 0.0) + p.score
+        best = max(weight, key=lambda form: weight[form])
+        parse = next(p for p in parses if p.normal_form == best)
         known = morph.word_is_known(word)
         pos = parse.tag.POS
         if known:
@@ -128,6 +135,13 @@ def analyse_word(word: str) -> tuple[str, bool, bool]:
     return stem_english(word), word in EN_STOP, True
 
 
+@lru_cache(maxsize=200_000)
+def token_lemma(raw: str) -> tuple[str, bool]:
+    """(lemma, is a stop word) of a token as it appears in text, before normalisation."""
+    lemma, stop, _known = analyse_word(normalise_word(raw)[:MAX_TOKEN_LEN])
+    return lemma, stop
+
+
 def words(text: str) -> list[str]:
     """The normalised word forms of a text, in order (over-long tokens cut)."""
     return [normalise_word(m.group())[:MAX_TOKEN_LEN] for m in WORD_RE.finditer(text)]
@@ -136,8 +150,8 @@ def words(text: str) -> list[str]:
 def lemmas(text: str) -> list[str]:
     """Lemmas of the content words of a text, in order: what documents are indexed by."""
     out = []
-    for w in words(text):
-        lemma, stop, _known = analyse_word(w)
+    for m in WORD_RE.finditer(text):
+        lemma, stop = token_lemma(m.group())
         if not stop:
             out.append(lemma)
     return out
@@ -220,8 +234,7 @@ class _Token:
 def _tokens(text: str, wanted: frozenset[str]) -> list[_Token]:
     out = []
     for m in WORD_RE.finditer(text):
-        word = normalise_word(m.group())[:MAX_TOKEN_LEN]
-        out.append(_Token(m.start(), m.end(), analyse_word(word)[0] in wanted))
+        out.append(_Token(m.start(), m.end(), token_lemma(m.group())[0] in wanted))
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from stroydesk.accounts.models import User
 from stroydesk.cases import selectors as case_selectors
 from stroydesk.directory.models import Topic
 from stroydesk.kb import selectors, services
@@ -76,7 +78,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def article_feedback(request: HttpRequest, slug: str) -> HttpResponse:
-    """"Was this helpful?" — answered by a button; an HTMX partial replaces the question."""
+    """ "Was this helpful?" — answered by a button; an HTMX partial replaces the question."""
     article = selectors.article_get_for(user=request.user, slug=slug)
     helpful = request.POST.get("helpful") == "yes"
     counted = services.article_feedback_record(
@@ -113,7 +115,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
 def for_request(request: HttpRequest, request_id: int) -> HttpResponse:
     """The best articles for one request, for the operator's card (staff only, HTMX partial)."""
     _require_staff(request)
-    case = case_selectors.request_get_for(user=request.user, pk=request_id)
+    case = case_selectors.request_get_for(user=cast(User, request.user), pk=request_id)
     hits = selectors.articles_for_request_text(
         f"{case.subject} {case.text}", user=request.user, limit=5
     )

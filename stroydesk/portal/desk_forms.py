@@ -171,7 +171,7 @@ class ReopenForm(CardForm):
 class TopicForm(CardForm):
     auto_id = "topic_%s"
 
-    topic = forms.TypedChoiceField(label=_("Topic"), coerce=int)
+    topic = forms.TypedChoiceField(label=_("Subject area"), coerce=int)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -198,7 +198,9 @@ class PhoneIntakeForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
     )
-    topic = forms.TypedChoiceField(label=_("Topic"), required=False, coerce=int, empty_value=None)
+    topic = forms.TypedChoiceField(
+        label=_("Subject area"), required=False, coerce=int, empty_value=None
+    )
     subject = forms.CharField(label=_("Subject"), max_length=300)
     text = forms.CharField(
         label=_("The caller's question"), max_length=10000, widget=forms.Textarea(attrs={"rows": 5})

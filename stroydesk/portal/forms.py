@@ -220,7 +220,7 @@ class AskForm(forms.Form):
     """The applicant's question: topic, subject, text, where, and files."""
 
     topic = forms.TypedChoiceField(
-        label=_("Topic"),
+        label=_("Subject area"),
         required=False,
         coerce=int,
         empty_value=None,

@@ -129,8 +129,10 @@ def queue_page(
         request_list_for(
             user=user, filters=queue_filters(view=view, user=user, now=now, query=query)
         )
-        .select_related("operator")
-        .defer("text", "applicant__phone", "applicant__email")
+        # The list shows neither the applicant nor the authority: don't join them.
+        .select_related(None)
+        .select_related("topic", "operator")
+        .defer("text")
     )
     return _cursor_page(qs, sort=sort, cursor=cursor)
 

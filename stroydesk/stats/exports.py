@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -156,4 +156,6 @@ def _span(start, end) -> str:
 
 
 def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.1f}"
+    if value is None:
+        return "—"
+    return ("+" if value > 0 else "") + number_format(value, decimal_pos=1)

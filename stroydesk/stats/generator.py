@@ -97,7 +97,12 @@ def plan_year(*, year: int, count: int, seed: int) -> list[tuple[date, int]]:
     days = [d for d in days if d.year == year]
     weights = []
     for d in days:
-        weekday = WEEKDAY_WEIGHTS[d.weekday()] if workdays.is_working_day(d) else OFF_DAY_WEIGHT
+        if workdays.is_working_day(d):  # a transferred working Saturday is busy like a Friday
+            weekday = WEEKDAY_WEIGHTS[min(d.weekday(), 4)]
+        elif d.weekday() >= 5:
+            weekday = WEEKDAY_WEIGHTS[d.weekday()]
+        else:
+            weekday = OFF_DAY_WEIGHT
         weights.append(MONTH_WEIGHTS[d.month - 1] * weekday * rng.uniform(0.9, 1.1))
     total = sum(weights)
     exact = [count * w / total for w in weights]
@@ -129,6 +134,11 @@ def generate_history(
     now = now or timezone.now()
     if not 2000 <= year < workdays.moscow_date(now).year:
         raise GenerationRefused(f"History can be generated for a past year, not {year}.")
+    covered = [info.year for info in workdays.covered_years()]
+    if year not in covered:
+        raise GenerationRefused(
+            f"There is no production calendar for {year} (covered: {covered[0]}–{covered[-1]})."
+        )
     if not 0 < scale <= 1:
         raise GenerationRefused("The scale must be above 0 and at most 1.")
     if count < 1:

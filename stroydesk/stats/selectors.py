@@ -175,9 +175,11 @@ class Report:
 # --- Public selectors -----------------------------------------------------------------------
 
 
-def report(query: ReportQuery, *, today: date | None = None) -> Report:
+def report(
+    query: ReportQuery, *, today: date | None = None, source: RollupSource | None = None
+) -> Report:
     """The report from the rollups; as fresh as the last refresh (``refreshed_at``)."""
-    built = build_report(query, RollupSource(), today=today)
+    built = build_report(query, source or RollupSource(), today=today)
     built.refreshed_at = (
         RollupState.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
     )
@@ -196,10 +198,11 @@ def dashboard(query: ReportQuery, *, today: date | None = None) -> dict[str, Any
     channel mix, the share escalated per month, the 4-day promise per authority, top topics.
     """
     unit = "day" if query.period.days <= 62 else "month"
-    volume = report(replace(query, group_by=unit), today=today)
-    channels = build_report(replace(query, group_by="channel"), RollupSource(), today=today)
-    authorities = build_report(replace(query, group_by="authority"), RollupSource(), today=today)
-    topics = build_report(replace(query, group_by="topic"), RollupSource(), today=today)
+    source = RollupSource()
+    volume = report(replace(query, group_by=unit), today=today, source=source)
+    channels = build_report(replace(query, group_by="channel"), source, today=today)
+    authorities = build_report(replace(query, group_by="authority"), source, today=today)
+    topics = build_report(replace(query, group_by="topic"), source, today=today)
     return {
         "period": query.period.as_dict(),
         "filters": dict(query.filter_labels),
@@ -310,9 +313,24 @@ def build_report(query: ReportQuery, source: Source, *, today: date | None = Non
 
 
 class RollupSource:
-    """Tallies summed from the three rollup tables (a handful of aggregate queries)."""
+    """Tallies summed from the three rollup tables (a handful of aggregate queries).
+
+    One instance remembers what it was asked, so that several reports built from it (the
+    dashboard's) read each total once.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple, Any] = {}
 
     def tallies(
+        self, start: date, end: date, group: str, filters: Filters, today: date
+    ) -> dict[Any, Tally]:
+        memo_key = ("tallies", start, end, group, filters, today)
+        if memo_key not in self._memo:
+            self._memo[memo_key] = self._tallies(start, end, group, filters, today)
+        return self._memo[memo_key]
+
+    def _tallies(
         self, start: date, end: date, group: str, filters: Filters, today: date
     ) -> dict[Any, Tally]:
         key, regroup = _group_key(group)
@@ -365,6 +383,12 @@ class RollupSource:
             at(bucket_start(group, bucket.start)).open_at_end = running
 
     def received_by_day(self, start: date, end: date, filters: Filters) -> dict[date, int]:
+        memo_key = ("daily", start, end, filters)
+        if memo_key not in self._memo:
+            self._memo[memo_key] = self._received_by_day(start, end, filters)
+        return self._memo[memo_key]
+
+    def _received_by_day(self, start: date, end: date, filters: Filters) -> dict[date, int]:
         rows = (
             filters.apply(DailyRollup.objects.filter(day__range=(start, end)))
             .order_by()

@@ -155,8 +155,8 @@ def test_bounce_marks_our_outgoing_message_bounced():
 @pytest.mark.parametrize(
     ("name", "reason"),
     [
-        ("20_poison_no_sender.eml", "no sender address"),
-        ("21_poison_empty.eml", "neither a subject nor a text"),
+        ("20_poison_no_sender.eml", "нет адреса отправителя"),
+        ("21_poison_empty.eml", "нет ни темы, ни текста"),
     ],
 )
 def test_poison_messages_are_quarantined_once_with_their_reason(name, reason):

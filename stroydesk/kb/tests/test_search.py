@@ -1,4 +1,4 @@
-"""Search: word forms, typos, look-alikes, bad input, visibility and ranking — on either database."""
+"""Search: word forms, typos, look-alikes, bad input, visibility, ranking — on either database."""
 
 from __future__ import annotations
 
@@ -77,7 +77,9 @@ def test_evaluation_set_recall_at_5_is_at_least_95_percent(seeded):
 
 
 def test_internal_articles_only_for_staff(make_article, operator, applicant_user, specialist):
-    make_article("Порядок эскалации обращений", "Внутренний регламент эскалации.", audience="internal")
+    make_article(
+        "Порядок эскалации обращений", "Внутренний регламент эскалации.", audience="internal"
+    )
     make_article("Эскалация для всех", "Публичная статья про эскалацию.")
     assert slugs("эскалация", user=ANON) == ["eskalatsiya-dlya-vsekh"]
     assert slugs("эскалация", user=applicant_user) == ["eskalatsiya-dlya-vsekh"]
@@ -103,7 +105,9 @@ def test_recently_reviewed_article_ranks_higher(make_article):
 
 
 def test_snippet_is_highlighted_and_escaped(make_article):
-    make_article("Статья", "Про <b>жирное</b> и разрешения на строительство.\n\n<script>x()</script>")
+    make_article(
+        "Статья", "Про <b>жирное</b> и разрешения на строительство.\n\n<script>x()</script>"
+    )
     hit = article_search("разрешение", user=ANON).hits[0]
     assert "<mark>разрешения</mark>" in hit.snippet
     assert "<script" not in hit.snippet

@@ -9,6 +9,8 @@ from django import template
 from django.forms import BoundField
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -87,7 +89,10 @@ def working_days_left(due_at: datetime | None, now: datetime | None = None) -> i
 @register.filter
 def due_class(due_at: datetime | None) -> str:
     """A CSS class for the time left: overdue, today, soon (1 working day), ok."""
-    left = working_days_left(due_at)
+    return due_class_of(working_days_left(due_at))
+
+
+def due_class_of(left: int | None) -> str:
     if left is None:
         return ""
     if left < 0:
@@ -102,7 +107,10 @@ def due_class(due_at: datetime | None) -> str:
 @register.filter
 def due_label(due_at: datetime | None) -> str:
     """The time left in words, so that the colour is never the only signal."""
-    left = working_days_left(due_at)
+    return due_words(working_days_left(due_at))
+
+
+def due_words(left: int | None) -> str:
     if left is None:
         return ""
     if left < 0:
@@ -175,3 +183,14 @@ def query_with(context: template.Context, **changes: Any) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag
+def due_badge(due_at: datetime | None, fmt: str = "d.m.Y") -> str:
+    """The due date with its colour and the time left in words, computed once."""
+    if due_at is None:
+        return ""
+    left = working_days_left(due_at)
+    css = due_class_of(left)
+    text = f"{date_format(timezone.localtime(due_at), fmt)} · {due_words(left)}"
+    return format_html('<span class="due {}">{}</span>', css, text)

@@ -157,8 +157,10 @@ def test_html_in_a_question_stays_text(transactional_db, sign_in, directory, app
     assert page.locator(".request-text img, .request-text script").count() == 0
 
 
-def test_language_switch(transactional_db, page: Page, live_server):
-    page.goto(live_server.url + "/")
+def test_language_switch(transactional_db, browser: Browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="ru-RU")
+    page = context.new_page()
+    page.goto("/")
     expect(page.get_by_role("link", name="Задать вопрос")).to_be_visible()
     page.get_by_label("Язык").select_option("en")
     page.get_by_role("button", name="Сменить").click()
@@ -167,6 +169,12 @@ def test_language_switch(transactional_db, page: Page, live_server):
     page.get_by_label("Language").select_option("ru")
     page.get_by_role("button", name="Switch").click()
     expect(page.get_by_role("link", name="Задать вопрос")).to_be_visible()
+    context.close()
+
+
+def test_english_browser_gets_english(transactional_db, page: Page, live_server):
+    page.goto(live_server.url + "/accounts/login/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
 
 def test_keyboard_reaches_the_form_and_errors_are_next_to_fields(

@@ -5,143 +5,543 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0003_verbose_names'),
+        ("cases", "0003_verbose_names"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RollupState',
+            name="RollupState",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('last_history_id', models.BigIntegerField(default=0, help_text='The rollups include every history entry up to this id.', verbose_name='last history entry read')),
-                ('refreshed_at', models.DateTimeField(blank=True, null=True, verbose_name='refreshed at')),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                (
+                    "last_history_id",
+                    models.BigIntegerField(
+                        default=0,
+                        help_text="The rollups include every history entry up to this id.",
+                        verbose_name="last history entry read",
+                    ),
+                ),
+                (
+                    "refreshed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="refreshed at"),
+                ),
             ],
             options={
-                'verbose_name': 'rollup state',
-                'verbose_name_plural': 'rollup state',
+                "verbose_name": "rollup state",
+                "verbose_name_plural": "rollup state",
             },
         ),
         migrations.CreateModel(
-            name='AnswerTimeRollup',
+            name="AnswerTimeRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('portal', 'Portal'), ('email', 'E-mail'), ('phone', 'Phone'), ('api', 'API'), ('in_person', 'In person'), ('open311', 'Open311')], help_text='How it came in.', max_length=16, verbose_name='channel')),
-                ('topic_id', models.PositiveIntegerField(default=0, help_text="Id of the request's topic; 0 when not classified.", verbose_name='topic')),
-                ('authority_id', models.PositiveIntegerField(default=0, help_text='Id of the authority (see each table); 0 when there is none.', verbose_name='authority')),
-                ('applicant_kind', models.CharField(choices=[('resident', 'Resident'), ('developer', 'Developer organisation')], max_length=16, verbose_name='applicant type')),
-                ('day', models.DateField(verbose_name='answer day')),
-                ('working_days', models.PositiveSmallIntegerField(verbose_name='working days')),
-                ('answers', models.PositiveIntegerField(default=0, verbose_name='answers')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Portal"),
+                            ("email", "E-mail"),
+                            ("phone", "Phone"),
+                            ("api", "API"),
+                            ("in_person", "In person"),
+                            ("open311", "Open311"),
+                        ],
+                        help_text="How it came in.",
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "topic_id",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Id of the request's topic; 0 when not classified.",
+                        verbose_name="topic",
+                    ),
+                ),
+                (
+                    "authority_id",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Id of the authority (see each table); 0 when there is none.",
+                        verbose_name="authority",
+                    ),
+                ),
+                (
+                    "applicant_kind",
+                    models.CharField(
+                        choices=[("resident", "Resident"), ("developer", "Developer organisation")],
+                        max_length=16,
+                        verbose_name="applicant type",
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="answer day")),
+                ("working_days", models.PositiveSmallIntegerField(verbose_name="working days")),
+                ("answers", models.PositiveIntegerField(default=0, verbose_name="answers")),
             ],
             options={
-                'verbose_name': 'answer time rollup',
-                'verbose_name_plural': 'answer time rollups',
-                'constraints': [models.UniqueConstraint(fields=('day', 'channel', 'topic_id', 'authority_id', 'applicant_kind', 'working_days'), name='stats_answer_time_rollup_key')],
+                "verbose_name": "answer time rollup",
+                "verbose_name_plural": "answer time rollups",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=(
+                            "day",
+                            "channel",
+                            "topic_id",
+                            "authority_id",
+                            "applicant_kind",
+                            "working_days",
+                        ),
+                        name="stats_answer_time_rollup_key",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DailyRollup',
+            name="DailyRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('portal', 'Portal'), ('email', 'E-mail'), ('phone', 'Phone'), ('api', 'API'), ('in_person', 'In person'), ('open311', 'Open311')], help_text='How it came in.', max_length=16, verbose_name='channel')),
-                ('topic_id', models.PositiveIntegerField(default=0, help_text="Id of the request's topic; 0 when not classified.", verbose_name='topic')),
-                ('authority_id', models.PositiveIntegerField(default=0, help_text='Id of the authority (see each table); 0 when there is none.', verbose_name='authority')),
-                ('applicant_kind', models.CharField(choices=[('resident', 'Resident'), ('developer', 'Developer organisation')], max_length=16, verbose_name='applicant type')),
-                ('day', models.DateField(verbose_name='day')),
-                ('received', models.PositiveIntegerField(default=0, verbose_name='received')),
-                ('escalated', models.PositiveIntegerField(default=0, verbose_name='escalated')),
-                ('answered', models.PositiveIntegerField(default=0, verbose_name='answered')),
-                ('closed', models.PositiveIntegerField(default=0, verbose_name='closed')),
-                ('first_contact', models.PositiveIntegerField(default=0, verbose_name='first-contact resolutions')),
-                ('reopened', models.PositiveIntegerField(default=0, verbose_name='reopened')),
-                ('ratings', models.PositiveIntegerField(default=0, verbose_name='ratings')),
-                ('rating_sum', models.PositiveIntegerField(default=0, verbose_name='sum of the ratings')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Portal"),
+                            ("email", "E-mail"),
+                            ("phone", "Phone"),
+                            ("api", "API"),
+                            ("in_person", "In person"),
+                            ("open311", "Open311"),
+                        ],
+                        help_text="How it came in.",
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "topic_id",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Id of the request's topic; 0 when not classified.",
+                        verbose_name="topic",
+                    ),
+                ),
+                (
+                    "authority_id",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Id of the authority (see each table); 0 when there is none.",
+                        verbose_name="authority",
+                    ),
+                ),
+                (
+                    "applicant_kind",
+                    models.CharField(
+                        choices=[("resident", "Resident"), ("developer", "Developer organisation")],
+                        max_length=16,
+                        verbose_name="applicant type",
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="day")),
+                ("received", models.PositiveIntegerField(default=0, verbose_name="received")),
+                ("escalated", models.PositiveIntegerField(default=0, verbose_name="escalated")),
+                ("answered", models.PositiveIntegerField(default=0, verbose_name="answered")),
+                ("closed", models.PositiveIntegerField(default=0, verbose_name="closed")),
+                (
+                    "first_contact",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="first-contact resolutions"
+                    ),
+                ),
+                ("reopened", models.PositiveIntegerField(default=0, verbose_name="reopened")),
+                ("ratings", models.PositiveIntegerField(default=0, verbose_name="ratings")),
+                (
+                    "rating_sum",
+                    models.PositiveIntegerField(default=0, verbose_name="sum of the ratings"),
+                ),
             ],
             options={
-                'verbose_name': 'daily rollup',
-                'verbose_name_plural': 'daily rollups',
-                'constraints': [models.UniqueConstraint(fields=('day', 'channel', 'topic_id', 'authority_id', 'applicant_kind'), name='stats_daily_rollup_key')],
+                "verbose_name": "daily rollup",
+                "verbose_name_plural": "daily rollups",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("day", "channel", "topic_id", "authority_id", "applicant_kind"),
+                        name="stats_daily_rollup_key",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RequestFact',
+            name="RequestFact",
             fields=[
-                ('channel', models.CharField(choices=[('portal', 'Portal'), ('email', 'E-mail'), ('phone', 'Phone'), ('api', 'API'), ('in_person', 'In person'), ('open311', 'Open311')], help_text='How it came in.', max_length=16, verbose_name='channel')),
-                ('topic_id', models.PositiveIntegerField(default=0, help_text="Id of the request's topic; 0 when not classified.", verbose_name='topic')),
-                ('authority_id', models.PositiveIntegerField(default=0, help_text='Id of the authority (see each table); 0 when there is none.', verbose_name='authority')),
-                ('applicant_kind', models.CharField(choices=[('resident', 'Resident'), ('developer', 'Developer organisation')], max_length=16, verbose_name='applicant type')),
-                ('request', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='cases.request', verbose_name='request')),
-                ('registered_on', models.DateField(help_text='Moscow date of the registration time.', verbose_name='received on')),
-                ('escalated', models.BooleanField(default=False, help_text='Handed to an authority at least once.', verbose_name='escalated')),
-                ('answered_on', models.DateField(blank=True, help_text='Moscow date of the first answer sent to the applicant.', null=True, verbose_name='first answered on')),
-                ('closed_on', models.DateField(blank=True, help_text='Moscow date of the first closing.', null=True, verbose_name='first closed on')),
-                ('reopened', models.BooleanField(default=False, help_text='Reopened by the applicant at least once.', verbose_name='reopened')),
-                ('first_contact', models.BooleanField(default=False, help_text='Answered by the center itself: never escalated and never reopened.', verbose_name='first-contact resolution')),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Portal"),
+                            ("email", "E-mail"),
+                            ("phone", "Phone"),
+                            ("api", "API"),
+                            ("in_person", "In person"),
+                            ("open311", "Open311"),
+                        ],
+                        help_text="How it came in.",
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "topic_id",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Id of the request's topic; 0 when not classified.",
+                        verbose_name="topic",
+                    ),
+                ),
+                (
+                    "authority_id",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Id of the authority (see each table); 0 when there is none.",
+                        verbose_name="authority",
+                    ),
+                ),
+                (
+                    "applicant_kind",
+                    models.CharField(
+                        choices=[("resident", "Resident"), ("developer", "Developer organisation")],
+                        max_length=16,
+                        verbose_name="applicant type",
+                    ),
+                ),
+                (
+                    "request",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="cases.request",
+                        verbose_name="request",
+                    ),
+                ),
+                (
+                    "registered_on",
+                    models.DateField(
+                        help_text="Moscow date of the registration time.",
+                        verbose_name="received on",
+                    ),
+                ),
+                (
+                    "escalated",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Handed to an authority at least once.",
+                        verbose_name="escalated",
+                    ),
+                ),
+                (
+                    "answered_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Moscow date of the first answer sent to the applicant.",
+                        null=True,
+                        verbose_name="first answered on",
+                    ),
+                ),
+                (
+                    "closed_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Moscow date of the first closing.",
+                        null=True,
+                        verbose_name="first closed on",
+                    ),
+                ),
+                (
+                    "reopened",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Reopened by the applicant at least once.",
+                        verbose_name="reopened",
+                    ),
+                ),
+                (
+                    "first_contact",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Answered by the center itself: never escalated and never reopened.",
+                        verbose_name="first-contact resolution",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'request fact',
-                'verbose_name_plural': 'request facts',
-                'indexes': [models.Index(fields=['registered_on'], name='stats_fact_registered'), models.Index(fields=['answered_on'], name='stats_fact_answered'), models.Index(fields=['closed_on'], name='stats_fact_closed')],
+                "verbose_name": "request fact",
+                "verbose_name_plural": "request facts",
+                "indexes": [
+                    models.Index(fields=["registered_on"], name="stats_fact_registered"),
+                    models.Index(fields=["answered_on"], name="stats_fact_answered"),
+                    models.Index(fields=["closed_on"], name="stats_fact_closed"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SlaRollup',
+            name="SlaRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('portal', 'Portal'), ('email', 'E-mail'), ('phone', 'Phone'), ('api', 'API'), ('in_person', 'In person'), ('open311', 'Open311')], help_text='How it came in.', max_length=16, verbose_name='channel')),
-                ('topic_id', models.PositiveIntegerField(default=0, help_text="Id of the request's topic; 0 when not classified.", verbose_name='topic')),
-                ('authority_id', models.PositiveIntegerField(default=0, help_text='Id of the authority (see each table); 0 when there is none.', verbose_name='authority')),
-                ('applicant_kind', models.CharField(choices=[('resident', 'Resident'), ('developer', 'Developer organisation')], max_length=16, verbose_name='applicant type')),
-                ('day', models.DateField(verbose_name='due day')),
-                ('due', models.PositiveIntegerField(default=0, verbose_name='due')),
-                ('met', models.PositiveIntegerField(default=0, verbose_name='answered in time')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Portal"),
+                            ("email", "E-mail"),
+                            ("phone", "Phone"),
+                            ("api", "API"),
+                            ("in_person", "In person"),
+                            ("open311", "Open311"),
+                        ],
+                        help_text="How it came in.",
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "topic_id",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Id of the request's topic; 0 when not classified.",
+                        verbose_name="topic",
+                    ),
+                ),
+                (
+                    "authority_id",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Id of the authority (see each table); 0 when there is none.",
+                        verbose_name="authority",
+                    ),
+                ),
+                (
+                    "applicant_kind",
+                    models.CharField(
+                        choices=[("resident", "Resident"), ("developer", "Developer organisation")],
+                        max_length=16,
+                        verbose_name="applicant type",
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="due day")),
+                ("due", models.PositiveIntegerField(default=0, verbose_name="due")),
+                ("met", models.PositiveIntegerField(default=0, verbose_name="answered in time")),
             ],
             options={
-                'verbose_name': '4-day promise rollup',
-                'verbose_name_plural': '4-day promise rollups',
-                'constraints': [models.UniqueConstraint(fields=('day', 'channel', 'topic_id', 'authority_id', 'applicant_kind'), name='stats_sla_rollup_key')],
+                "verbose_name": "4-day promise rollup",
+                "verbose_name_plural": "4-day promise rollups",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("day", "channel", "topic_id", "authority_id", "applicant_kind"),
+                        name="stats_sla_rollup_key",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='EscalationFact',
+            name="EscalationFact",
             fields=[
-                ('channel', models.CharField(choices=[('portal', 'Portal'), ('email', 'E-mail'), ('phone', 'Phone'), ('api', 'API'), ('in_person', 'In person'), ('open311', 'Open311')], help_text='How it came in.', max_length=16, verbose_name='channel')),
-                ('topic_id', models.PositiveIntegerField(default=0, help_text="Id of the request's topic; 0 when not classified.", verbose_name='topic')),
-                ('authority_id', models.PositiveIntegerField(default=0, help_text='Id of the authority (see each table); 0 when there is none.', verbose_name='authority')),
-                ('applicant_kind', models.CharField(choices=[('resident', 'Resident'), ('developer', 'Developer organisation')], max_length=16, verbose_name='applicant type')),
-                ('escalation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='cases.escalation', verbose_name='escalation')),
-                ('due_on', models.DateField(blank=True, help_text='Moscow date of the due moment; empty when not held to it.', null=True, verbose_name='due on')),
-                ('met', models.BooleanField(default=False, help_text='Answered at or before the due moment.', verbose_name='answered in time')),
-                ('answered_on', models.DateField(blank=True, help_text="Moscow date of the authority's answer.", null=True, verbose_name='answered on')),
-                ('answer_days', models.PositiveSmallIntegerField(blank=True, help_text='Working days after the day of escalation up to the day of the answer.', null=True, verbose_name='answer time, working days')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.request', verbose_name='request')),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Portal"),
+                            ("email", "E-mail"),
+                            ("phone", "Phone"),
+                            ("api", "API"),
+                            ("in_person", "In person"),
+                            ("open311", "Open311"),
+                        ],
+                        help_text="How it came in.",
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "topic_id",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Id of the request's topic; 0 when not classified.",
+                        verbose_name="topic",
+                    ),
+                ),
+                (
+                    "authority_id",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Id of the authority (see each table); 0 when there is none.",
+                        verbose_name="authority",
+                    ),
+                ),
+                (
+                    "applicant_kind",
+                    models.CharField(
+                        choices=[("resident", "Resident"), ("developer", "Developer organisation")],
+                        max_length=16,
+                        verbose_name="applicant type",
+                    ),
+                ),
+                (
+                    "escalation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="cases.escalation",
+                        verbose_name="escalation",
+                    ),
+                ),
+                (
+                    "due_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Moscow date of the due moment; empty when not held to it.",
+                        null=True,
+                        verbose_name="due on",
+                    ),
+                ),
+                (
+                    "met",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Answered at or before the due moment.",
+                        verbose_name="answered in time",
+                    ),
+                ),
+                (
+                    "answered_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Moscow date of the authority's answer.",
+                        null=True,
+                        verbose_name="answered on",
+                    ),
+                ),
+                (
+                    "answer_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Working days after the day of escalation up to the day of the answer.",
+                        null=True,
+                        verbose_name="answer time, working days",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.request",
+                        verbose_name="request",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'escalation fact',
-                'verbose_name_plural': 'escalation facts',
-                'indexes': [models.Index(fields=['due_on'], name='stats_escfact_due'), models.Index(fields=['answered_on'], name='stats_escfact_answered')],
+                "verbose_name": "escalation fact",
+                "verbose_name_plural": "escalation facts",
+                "indexes": [
+                    models.Index(fields=["due_on"], name="stats_escfact_due"),
+                    models.Index(fields=["answered_on"], name="stats_escfact_answered"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RatingFact',
+            name="RatingFact",
             fields=[
-                ('channel', models.CharField(choices=[('portal', 'Portal'), ('email', 'E-mail'), ('phone', 'Phone'), ('api', 'API'), ('in_person', 'In person'), ('open311', 'Open311')], help_text='How it came in.', max_length=16, verbose_name='channel')),
-                ('topic_id', models.PositiveIntegerField(default=0, help_text="Id of the request's topic; 0 when not classified.", verbose_name='topic')),
-                ('authority_id', models.PositiveIntegerField(default=0, help_text='Id of the authority (see each table); 0 when there is none.', verbose_name='authority')),
-                ('applicant_kind', models.CharField(choices=[('resident', 'Resident'), ('developer', 'Developer organisation')], max_length=16, verbose_name='applicant type')),
-                ('rating', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='cases.rating', verbose_name='rating')),
-                ('rated_on', models.DateField(verbose_name='rated on')),
-                ('score', models.PositiveSmallIntegerField(verbose_name='score')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.request', verbose_name='request')),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Portal"),
+                            ("email", "E-mail"),
+                            ("phone", "Phone"),
+                            ("api", "API"),
+                            ("in_person", "In person"),
+                            ("open311", "Open311"),
+                        ],
+                        help_text="How it came in.",
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "topic_id",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Id of the request's topic; 0 when not classified.",
+                        verbose_name="topic",
+                    ),
+                ),
+                (
+                    "authority_id",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Id of the authority (see each table); 0 when there is none.",
+                        verbose_name="authority",
+                    ),
+                ),
+                (
+                    "applicant_kind",
+                    models.CharField(
+                        choices=[("resident", "Resident"), ("developer", "Developer organisation")],
+                        max_length=16,
+                        verbose_name="applicant type",
+                    ),
+                ),
+                (
+                    "rating",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="cases.rating",
+                        verbose_name="rating",
+                    ),
+                ),
+                ("rated_on", models.DateField(verbose_name="rated on")),
+                ("score", models.PositiveSmallIntegerField(verbose_name="score")),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.request",
+                        verbose_name="request",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rating fact',
-                'verbose_name_plural': 'rating facts',
-                'indexes': [models.Index(fields=['rated_on'], name='stats_ratingfact_rated')],
+                "verbose_name": "rating fact",
+                "verbose_name_plural": "rating facts",
+                "indexes": [models.Index(fields=["rated_on"], name="stats_ratingfact_rated")],
             },
         ),
     ]

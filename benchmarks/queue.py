@@ -1,0 +1,348 @@
+"""How long the operator's queue page takes on the server with 1,000,000 requests (PostgreSQL).
+
+Creates a separate database ``stroydesk_bench_queue`` at 127.0.0.1, migrates it, seeds the
+directory, and loads N requests (default 1,000,000) and their applicants with COPY, spread as a
+contact center that has run for years looks: nearly all closed, a few thousand open, a few
+hundred escalated with due dates around today. Then it renders each saved view of the queue
+(and its next page) through Django's full request cycle — middleware, session, the views'
+queries, templates — many times, and prints the median and the 95th percentile, plus the
+query plans of the page's SQL. The database is dropped at the end unless --keep is given
+(--reuse then skips the loading on the next run).
+
+    .venv/bin/python benchmarks/queue.py                 # 1,000,000 requests
+    .venv/bin/python benchmarks/queue.py --rows 200000 --repeat 50
+    .venv/bin/python benchmarks/queue.py --keep          # keep the database for --reuse
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+# This file's name shadows the standard library's ``queue`` (which psycopg imports): take the
+# benchmarks folder off the import path before psycopg or Django is imported.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DB = "stroydesk_bench_queue"
+ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+
+# Open statuses per million requests; everything else is answered or closed.
+OPEN_PER_MILLION = {
+    "registered": 4000,
+    "in_progress": 9000,
+    "waiting_applicant": 1500,
+    "escalated": 5000,
+    "under_review": 1500,
+}
+OPERATORS = 60
+NEXT_CURSOR = re.compile(r'rel="next" href="[^"]*cursor=([A-Za-z0-9_-]+)"')
+ROW_LINK = b'<td><a href="/desk/requests/'
+
+
+def admin_execute(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def database_exists() -> bool:
+    import psycopg
+
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
+    return row is not None
+
+
+def setup_django() -> None:
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
+    os.environ.setdefault("STROYDESK_DEMO", "1")
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("HUEY_IMMEDIATE", "1")
+    os.environ.pop("REDIS_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "stroydesk.settings"
+    import django
+
+    django.setup()
+
+
+def load(rows: int, seed: int) -> None:
+    """Migrate, seed the directory and COPY the applicants and requests in."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from stroydesk.accounts.models import Applicant
+    from stroydesk.accounts.services import user_create
+    from stroydesk.cases.models import Request
+    from stroydesk.directory.models import Authority, Topic
+    from stroydesk.directory.services import directory_seed
+
+    call_command("migrate", verbosity=0)
+    directory_seed()
+    operators = [
+        user_create(
+            username=f"bench-op-{n}", password="bench-pass-1", role="operator", last_name=f"Оп{n}"
+        ).pk
+        for n in range(OPERATORS)
+    ]
+    topics = list(Topic.objects.filter(parent__isnull=False).values_list("pk", flat=True))
+    authorities = list(Authority.objects.values_list("pk", flat=True))
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    applicants = max(rows // 5, 1)
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        table = Applicant._meta.db_table
+        buffer = io.StringIO()
+        for n in range(applicants):
+            created = (now - timedelta(days=3650 * (applicants - n) / applicants)).isoformat()
+            buffer.write(f"resident\t\\N\tЗаявитель {n}\tbench{n}@example.ru\t\t\t\t\t{created}\n")
+        buffer.seek(0)
+        columns = "kind, user_id, full_name, email, phone, organisation_name, inn, ogrn, created_at"
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            copy.write(buffer.read())
+        cursor.execute(f"SELECT min(id) FROM {table}")
+        first_applicant = cursor.fetchone()[0]
+
+        # Which rows are open: the newest ones mostly (open requests are recent), some old.
+        open_rows: dict[int, str] = {}
+        for status, per_million in OPEN_PER_MILLION.items():
+            count = max(1, per_million * rows // 1_000_000)
+            for _ in range(count):
+                recent = rng.random() < 0.9
+                index = (
+                    rows - 1 - int(rng.random() * min(rows, 60_000))
+                    if recent
+                    else rng.randrange(rows)
+                )
+                open_rows[index] = status
+
+        table = Request._meta.db_table
+        columns = [
+            "number",
+            "year",
+            "sequence",
+            "applicant_id",
+            "channel",
+            "topic_id",
+            "subject",
+            "text",
+            "address",
+            "cadastral_number",
+            "status",
+            "paused_status",
+            "operator_id",
+            "authority_id",
+            "due_at",
+            "registered_at",
+            "answered_at",
+            "closed_at",
+            "created_by_id",
+            "version",
+            "updated_at",
+        ]
+        channels = ["portal"] * 5 + ["email"] * 3 + ["phone"] * 2 + ["api", "open311"]
+        sequences: dict[int, int] = {}
+        span = timedelta(days=3650)
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for n in range(rows):
+                registered = now - span * (rows - n) / rows
+                year = registered.year
+                sequences[year] = sequences.get(year, 0) + 1
+                status = open_rows.get(n, "closed" if rng.random() < 0.9 else "answered")
+                operator = "\\N" if status == "registered" else str(rng.choice(operators))
+                escalated_once = status in {"escalated", "under_review"} or (
+                    status in {"closed", "answered"} and rng.random() < 0.6
+                )
+                authority = str(rng.choice(authorities)) if escalated_once else "\\N"
+                due = "\\N"
+                if status in {"escalated", "under_review"}:
+                    due = (now + timedelta(days=rng.uniform(-3, 6))).isoformat()
+                elif escalated_once:
+                    due = (registered + timedelta(days=6)).isoformat()
+                answered = (
+                    (registered + timedelta(days=5)).isoformat()
+                    if status in {"closed", "answered"}
+                    else "\\N"
+                )
+                closed = (
+                    (registered + timedelta(days=8)).isoformat() if status == "closed" else "\\N"
+                )
+                values = [
+                    f"ЕКЦ-{year}-{sequences[year]:06d}",
+                    str(year),
+                    str(sequences[year]),
+                    str(first_applicant + rng.randrange(applicants)),
+                    rng.choice(channels),
+                    str(rng.choice(topics)),
+                    f"Вопрос о строительстве №{n}",
+                    "Текст вопроса заявителя о разрешении на строительство.",
+                    "",
+                    "",
+                    status,
+                    "",
+                    operator,
+                    authority,
+                    due,
+                    registered.isoformat(),
+                    answered,
+                    closed,
+                    "\\N",
+                    "1",
+                    registered.isoformat(),
+                ]
+                copy.write("\t".join(values) + "\n")
+        cursor.execute(f"ANALYZE {table}")
+        cursor.execute(f"ANALYZE {Applicant._meta.db_table}")
+    print(
+        f"loaded {rows:,} requests and {applicants:,} applicants in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+
+
+def measure(repeat: int) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from stroydesk.accounts.models import User
+    from stroydesk.cases.models import Request
+
+    operator = User.objects.get(username="bench-op-0")
+    client = Client()
+    client.force_login(operator)
+    total = Request.objects.count()
+    print(
+        f"\nqueue page, server side (Django test client, full middleware + templates), "
+        f"{total:,} requests, {repeat} runs each"
+    )
+    print(f"{'view':<28}{'median ms':>10}{'p95 ms':>10}{'queries':>9}{'rows':>6}")
+    cases = [
+        (v, "new")
+        for v in ["open", "mine", "unassigned", "escalated", "review", "due_today", "overdue"]
+    ]
+    cases += [("escalated", "due"), ("open", "due"), ("open", "old")]
+    for view, sort in cases:
+        url = f"/desk/?view={view}&sort={sort}"
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        found = NEXT_CURSOR.search(response.content.decode())
+        next_url = f"{url}&cursor={found.group(1)}" if found else None
+        for label, target in [(f"{view} ({sort})", url), ("  next page", next_url)]:
+            if target is None:
+                continue
+            timings = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                client.get(target)
+                timings.append((time.perf_counter() - started) * 1000)
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(target)
+            timings.sort()
+            p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
+            print(
+                f"{label:<28}{statistics.median(timings):>10.1f}{p95:>10.1f}"
+                f"{len(captured.captured_queries):>9}{response.content.count(ROW_LINK):>6}"
+            )
+    search = f"/desk/?view=open&q={Request.objects.filter(status='escalated').first().number}"
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client.get(search)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    print(
+        f"{'open + search by number':<28}{statistics.median(timings):>10.1f}"
+        f"{timings[int(0.95 * len(timings)) - 1]:>10.1f}"
+    )
+    baseline = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client.get("/healthz")
+        baseline.append((time.perf_counter() - started) * 1000)
+    print(f"{'/healthz (bare Django)':<28}{statistics.median(baseline):>10.1f}")
+
+
+def explain() -> None:
+    """The plans of the queue's SQL for the default view and the counts."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from stroydesk.accounts.models import User
+    from stroydesk.portal import selectors
+
+    operator = User.objects.get(username="bench-op-0")
+    now = timezone.now()
+    print("\nquery plans (EXPLAIN ANALYZE):")
+    for view in ["open", "mine", "unassigned", "escalated", "due_today", "overdue"]:
+        qs = selectors.request_list_for(
+            user=operator, filters=selectors.queue_filters(view=view, user=operator, now=now)
+        ).order_by("-id")[:51]
+        sql, params = qs.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) {sql}", params)
+            plan = [row[0] for row in cursor.fetchall()]
+        scans = [line.strip() for line in plan if "Scan" in line]
+        execution = next((line for line in plan if "Execution Time" in line), "")
+        print(f"  {view:<11} {execution.strip():<28} {' | '.join(scans)[:150]}")
+    counts = selectors.request_visible_to(user=operator).filter(status__in=selectors.OPEN_STATUSES)
+    sql, params = counts.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}", params)
+        plan = [row[0] for row in cursor.fetchall()]
+    print(
+        f"  counts      {next(x for x in plan if 'Execution' in x).strip():<28} "
+        f"{' | '.join(line.strip() for line in plan if 'Scan' in line)[:150]}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=20251125)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="use a kept database as it is")
+    args = parser.parse_args()
+    if args.rows < 1000:
+        parser.error("--rows must be at least 1000")
+
+    reuse = args.reuse and database_exists()
+    if not reuse:
+        admin_execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        admin_execute(f"CREATE DATABASE {BENCH_DB}")
+    ok = False
+    try:
+        setup_django()
+        if not reuse:
+            load(args.rows, args.seed)
+        measure(args.repeat)
+        explain()
+        ok = True
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not (args.keep and ok):
+            admin_execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+            print(f"\ndropped the database {BENCH_DB}")
+        else:
+            print(
+                f"\nkept the database {BENCH_DB} (run again with --reuse; drop it with "
+                f"psql -h 127.0.0.1 -U postgres -c 'DROP DATABASE {BENCH_DB}')"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -157,7 +157,7 @@ def load(rows: int, seed: int) -> None:
         span = timedelta(days=3650)
         with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for n in range(rows):
-                registered = now - span * (rows - n) / rows
+                registered = now - span * ((rows - n) / rows)
                 year = registered.year
                 sequences[year] = sequences.get(year, 0) + 1
                 status = open_rows.get(n, "closed" if rng.random() < 0.9 else "answered")

@@ -14,6 +14,8 @@ from types import TracebackType
 from stroydesk.channels.models import Mailbox
 
 TIMEOUT_SECONDS = 30
+# imaplib refuses response lines over 1 MB; the UID list of a big unread backlog is one line.
+imaplib._MAXLINE = max(imaplib._MAXLINE, 20_000_000)  # type: ignore[attr-defined]
 _UID = re.compile(rb"\bUID (\d+)")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -167,7 +166,9 @@ def article_search(
     results.matched = len(ranked)
     results.facets = _facets([s.article_id for s in ranked])
     top = ranked[:limit]
-    articles = Article.objects.in_bulk([s.article_id for s in top])
+    articles = Article.objects.defer("body", "search_title", "search_tags", "search_body").in_bulk(
+        [s.article_id for s in top]
+    )
     wanted = analysed.all_lemmas
     for s in top:
         article = articles[s.article_id]
@@ -193,12 +194,10 @@ def _snippet(article: Article, wanted: frozenset[str]) -> str:
 def _facets(article_ids: list[int]) -> list[TopicFacet]:
     if not article_ids:
         return []
-    through = Article.topics.through
-    counts = Counter(
-        through.objects.filter(article_id__in=article_ids).values_list("topic_id", flat=True)
+    topics = Topic.objects.filter(kb_articles__in=article_ids).annotate(
+        matched=Count("kb_articles")
     )
-    topics = Topic.objects.in_bulk(list(counts))
-    facets = [TopicFacet(topics[pk], n) for pk, n in counts.items() if pk in topics]
+    facets = [TopicFacet(t, t.matched) for t in topics]
     facets.sort(key=lambda f: (-f.count, f.topic.name))
     return facets
 

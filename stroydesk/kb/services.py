@@ -276,6 +276,20 @@ def article_restore(*, version: ArticleVersion, by: Any) -> Article:
     return article_update(article=version.article, data=data, by=by, comment=comment)
 
 
+@transaction.atomic
+def article_reindex(*, article: Article) -> None:
+    """Render and lemmatise an article again, e.g. after the text analysis changed.
+
+    The text stays as it is, so no version is added.
+    """
+    old_lemmas = _lemma_set(article)
+    _apply(article, article_data_of(article))
+    article.save(
+        update_fields=["body_html", "legal_acts", "search_title", "search_tags", "search_body"]
+    )
+    _reindex(article, old_lemmas)
+
+
 def article_mark_reviewed(*, article: Article, by: Any, at: datetime | None = None) -> None:
     """Record that an editor checked the article is still correct; resets the 12-month clock."""
     Article.objects.filter(pk=article.pk).update(reviewed_by=by, reviewed_at=at or timezone.now())

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 import markdown  # type: ignore[import-untyped]
@@ -224,27 +223,23 @@ def html_to_text(fragment: str) -> str:
 # --- Snippets ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Token:
-    start: int
-    end: int
-    hit: bool
+# (start, end, is a wanted lemma) of each word of a text; tuples, as texts run to thousands.
+_Token = tuple[int, int, bool]
 
 
 def _tokens(text: str, wanted: frozenset[str]) -> list[_Token]:
-    out = []
-    for m in WORD_RE.finditer(text):
-        out.append(_Token(m.start(), m.end(), token_lemma(m.group())[0] in wanted))
-    return out
+    return [
+        (m.start(), m.end(), token_lemma(m.group())[0] in wanted) for m in WORD_RE.finditer(text)
+    ]
 
 
 def _mark(text: str, tokens: list[_Token], start: int, end: int) -> str:
     parts, pos = [], start
-    for t in tokens:
-        if t.hit and start <= t.start and t.end <= end:
-            parts.append(html.escape(text[pos : t.start]))
-            parts.append(f"<mark>{html.escape(text[t.start : t.end])}</mark>")
-            pos = t.end
+    for t_start, t_end, hit in tokens:
+        if hit and start <= t_start and t_end <= end:
+            parts.append(html.escape(text[pos:t_start]))
+            parts.append(f"<mark>{html.escape(text[t_start:t_end])}</mark>")
+            pos = t_end
     parts.append(html.escape(text[pos:end]))
     return "".join(parts)
 
@@ -263,20 +258,19 @@ def snippet(text: str, wanted: frozenset[str], *, words_around: int = 30) -> str
     tokens = _tokens(text, wanted)
     if not tokens:
         return ""
-    best, best_score = 0, -1
     hits_prefix = [0]
-    for t in tokens:
-        hits_prefix.append(hits_prefix[-1] + (1 if t.hit else 0))
+    for _start, _end, hit in tokens:
+        hits_prefix.append(hits_prefix[-1] + hit)
+    best, best_score = 0, 0
     for i in range(len(tokens)):
-        j = min(len(tokens), i + words_around)
-        score = hits_prefix[j] - hits_prefix[i]
+        score = hits_prefix[min(len(tokens), i + words_around)] - hits_prefix[i]
         if score > best_score:
             best, best_score = i, score
     if best_score > 0:
         # Start a little before the first hit so the passage reads as a sentence.
-        first_hit = next(k for k in range(best, len(tokens)) if tokens[k].hit)
+        first_hit = next(k for k in range(best, len(tokens)) if tokens[k][2])
         best = max(0, first_hit - 5)
     last = min(len(tokens), best + words_around) - 1
-    start, end = tokens[best].start, tokens[last].end
+    start, end = tokens[best][0], tokens[last][1]
     body = _mark(text, tokens, start, end)
     return ("…" if start > 0 else "") + body + ("…" if end < len(text.rstrip()) else "")

@@ -234,7 +234,8 @@ class PhoneIntakeForm(forms.Form):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         known = applicants_matching(phone=data.get("phone", ""), email=data.get("email", ""))
         if not known and not data.get("full_name", "").strip() and "phone" in data:
             self.add_error("full_name", _("A new caller: write their name."))

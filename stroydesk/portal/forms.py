@@ -139,7 +139,8 @@ class SignUpForm(forms.Form):
         return ogrn
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("kind") == Applicant.Kind.DEVELOPER:
             for name in ("organisation_name", "inn", "ogrn"):
                 if not data.get(name) and name not in self.errors:
@@ -249,7 +250,7 @@ class AskForm(forms.Form):
         max_length=40,
         help_text=_("If you know it, e.g. 77:01:0001001:1234."),
     )
-    files = AttachmentsField(
+    attachments = AttachmentsField(
         label=_("Files"),
         help_text=_("PDF, images, office documents; up to 10 files."),
     )

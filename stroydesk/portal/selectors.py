@@ -39,7 +39,13 @@ from stroydesk.directory.selectors import authority_id_of, topic_competent_autho
 from stroydesk.workcalendar import selectors as workdays
 
 S = Request.Status
-OPEN_STATUSES = [S.REGISTERED, S.IN_PROGRESS, S.WAITING_APPLICANT, S.ESCALATED, S.UNDER_REVIEW]
+OPEN_STATUSES: list[str] = [
+    S.REGISTERED,
+    S.IN_PROGRESS,
+    S.WAITING_APPLICANT,
+    S.ESCALATED,
+    S.UNDER_REVIEW,
+]
 PAGE_SIZE = 50
 
 # The saved views of the queue, in the order of the tabs; "open" is the default.
@@ -55,11 +61,11 @@ def queue_filters(*, view: str, user: User, now: datetime, query: str = "") -> R
     views: dict[str, RequestFilters] = {
         "open": RequestFilters(status=OPEN_STATUSES, query=q),
         "mine": RequestFilters(status=OPEN_STATUSES, operator_id=user.pk, query=q),
-        "unassigned": RequestFilters(status=[S.REGISTERED], unassigned=True, query=q),
-        "escalated": RequestFilters(status=[S.ESCALATED], query=q),
-        "review": RequestFilters(status=[S.UNDER_REVIEW], query=q),
+        "unassigned": RequestFilters(status=[S.REGISTERED.value], unassigned=True, query=q),
+        "escalated": RequestFilters(status=[S.ESCALATED.value], query=q),
+        "review": RequestFilters(status=[S.UNDER_REVIEW.value], query=q),
         "due_today": RequestFilters(
-            status=[S.ESCALATED],
+            status=[S.ESCALATED.value],
             due_from=workdays.start_of_day(today),
             due_to=workdays.end_of_day(today),
             query=q,
@@ -251,7 +257,7 @@ def board(*, now: datetime | None = None) -> dict[str, list[Escalation]]:
     }
 
 
-def workload(*, now: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
+def workload(*, now: datetime | None = None) -> dict[str, Any]:
     """Open requests per operator and open escalations per authority, with the overdue ones."""
     now = now or timezone.now()
     per_operator = list(
@@ -394,13 +400,16 @@ def authority_card(*, user: User, request: Request) -> dict[str, Any]:
     escalations = [
         e for e in request_escalations(request=request) if e.authority_id == request.authority_id
     ]
+    answers = Answer.objects.none()
+    if request.authority_id is not None:
+        answers = Answer.objects.filter(
+            request=request,
+            kind=Answer.Kind.AUTHORITY,
+            escalation__authority_id=request.authority_id,
+        ).order_by("created_at")
     return {
         "escalation": escalations[-1] if escalations else None,
         "attachments": list(request.attachments.order_by("id")),
-        "answers": list(
-            Answer.objects.filter(request=request, kind=Answer.Kind.AUTHORITY)
-            .filter(escalation__authority_id=request.authority_id)
-            .order_by("created_at")
-        ),
+        "answers": list(answers),
         "actions": set(allowed_actions(status=request.status, role=user.role)),
     }

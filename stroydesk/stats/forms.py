@@ -75,11 +75,14 @@ class FiltersForm(forms.Form):
             Topic.objects.select_related("parent").order_by("parent__position", "position")
         )
         self._topics = {t.code: t for t in topics}
-        self.fields["topic"].choices = [("", _("All topics"))] + [
+        topic_field, authority_field = self.fields["topic"], self.fields["authority"]
+        assert isinstance(topic_field, forms.ChoiceField)
+        assert isinstance(authority_field, forms.ChoiceField)
+        topic_field.choices = [("", _("All topics"))] + [
             (t.code, str(t)) for t in sorted(topics, key=lambda t: str(t))
         ]
         self._authorities = {a.code: a for a in Authority.objects.order_by("short_name")}
-        self.fields["authority"].choices = [("", _("All authorities"))] + [
+        authority_field.choices = [("", _("All authorities"))] + [
             (code, a.short_name) for code, a in self._authorities.items()
         ]
         for name in ("channel", "topic", "authority", "applicant_type"):
@@ -150,7 +153,7 @@ class ReportForm(FiltersForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("from"), data.get("to")
         kind = data.get("period") or ("custom" if start or end else self.default_period)
         today = _today()

@@ -232,7 +232,7 @@ def _pool(kind: str, size: int, seed: int) -> list[Applicant]:
             pool.append(known[email])
             continue
         name = f"{rng.choice(SURNAMES)} {rng.choice(NAMES)}"
-        profile = {}
+        profile: dict[str, str] = {}
         if kind == Applicant.Kind.DEVELOPER:
             profile = {
                 "organisation_name": f"ООО «Строй-{n:04d}»",
@@ -241,7 +241,15 @@ def _pool(kind: str, size: int, seed: int) -> list[Applicant]:
             }
         phone = f"+7916{rng.randint(1000000, 9999999)}"
         pool.append(
-            applicant_create(full_name=name, email=email, phone=phone, kind=kind, **profile)
+            applicant_create(
+                full_name=name,
+                email=email,
+                phone=phone,
+                kind=kind,
+                organisation_name=profile.get("organisation_name", ""),
+                inn=profile.get("inn", ""),
+                ogrn=profile.get("ogrn", ""),
+            )
         )
     return pool
 

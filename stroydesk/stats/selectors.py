@@ -292,7 +292,10 @@ def build_report(query: ReportQuery, source: Source, *, today: date | None = Non
         tallies = source.tallies(period.start, period.end, group, filters, today)
         for bucket in buckets(period, group):
             tally = tallies.get(bucket_start(group, bucket.start), Tally())
-            row = {"key": bucket.start.isoformat(), "label": bucket_label(group, bucket)}
+            row: dict[str, Any] = {
+                "key": bucket.start.isoformat(),
+                "label": bucket_label(group, bucket),
+            }
             row |= {"from": bucket.start.isoformat(), "to": bucket.end.isoformat()}
             row |= tally.figures()
             before = period_of(group, bucket.start).previous()

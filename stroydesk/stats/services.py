@@ -297,7 +297,10 @@ def derive_facts(request_ids: Sequence[int]) -> tuple[dict[int, tuple], ...]:
             continue
         channel, topic_id, kind = dims[request_id]
         held = status in HELD_TO_DUE and paused_at is None
-        answered = status == Escalation.Status.ANSWERED and answered_at is not None
+        answered_on = answer_days = None
+        if status == Escalation.Status.ANSWERED and answered_at is not None:
+            answered_on = workdays.moscow_date(answered_at)
+            answer_days = answer_working_days(escalated_at, answered_at)
         escalations[pk] = (
             channel,
             topic_id,
@@ -306,8 +309,8 @@ def derive_facts(request_ids: Sequence[int]) -> tuple[dict[int, tuple], ...]:
             request_id,
             workdays.moscow_date(due_at) if held else None,
             held and answered_at is not None and answered_at <= due_at,
-            workdays.moscow_date(answered_at) if answered else None,
-            answer_working_days(escalated_at, answered_at) if answered else None,
+            answered_on,
+            answer_days,
         )
     ratings: dict[int, tuple] = {}
     for pk, request_id, created_at, score in (
@@ -393,7 +396,7 @@ def _refresh_requests(request_ids: Sequence[int]) -> tuple[int, int]:
 
 
 def _sync_facts(
-    model: type[models.Model],
+    model: type[Any],
     key_name: str,
     fields: tuple[str, ...],
     old: dict[int, tuple],
@@ -422,7 +425,7 @@ def _sync_facts(
 
 
 def _sync(
-    model: type[models.Model],
+    model: type[Any],
     existing: models.QuerySet,
     key_fields: tuple[str, ...],
     value_fields: tuple[str, ...],

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
+from stroydesk.directory.models import Authority, Topic
+from stroydesk.directory.services import directory_seed
 from stroydesk.kb import services
+from stroydesk.kb.models import (
+    Article,
+    ArticleVersion,
+    SearchLemma,
+    SearchMiss,
+    SearchTerm,
+    SuggestionImpression,
+)
 from stroydesk.kb.seed import kb_seed
 
 
@@ -23,3 +34,25 @@ def make_article(directory):
 def seeded(directory):
     """The whole seed content of the knowledge base (43 articles)."""
     return kb_seed()
+
+
+@pytest.fixture(scope="module")
+def seeded_once(django_db_setup, django_db_blocker):
+    """The seed content, committed once for a module of read-only tests, removed after it.
+
+    Seeding takes seconds; tests that only search share it. Each test still runs in its own
+    transaction, so whatever a test writes is rolled back as usual.
+    """
+    with django_db_blocker.unblock():
+        directory_seed()
+        kb_seed()
+    yield
+    with django_db_blocker.unblock(), transaction.atomic():
+        for article in Article.objects.all():
+            services.article_delete(article=article)
+        for model in (ArticleVersion, SearchTerm, SearchLemma, SearchMiss, SuggestionImpression):
+            model.objects.all().delete()
+        Topic.authorities.through.objects.all().delete()
+        Topic.objects.filter(parent__isnull=False).delete()
+        Topic.objects.all().delete()
+        Authority.objects.all().delete()

@@ -233,3 +233,12 @@ def test_admin_saves_through_services(permit, admin_user):
     article = Article.objects.get(slug="order-oati")
     assert article.versions.count() == 1
     assert [h.slug for h in selectors.article_search("ордера", user=None)] == ["order-oati"]
+
+
+def test_reindex_rebuilds_the_search_text_without_a_new_version(permit):
+    Article.objects.filter(pk=permit.pk).update(search_title="", search_body="", search_tags="")
+    call_command("kb_reindex")
+    permit.refresh_from_db()
+    assert "разрешение" in permit.search_title.split()
+    assert permit.versions.count() == 1
+    assert [h.slug for h in selectors.article_search("разрешения", user=None)] == ["razreshenie"]

@@ -43,7 +43,7 @@ def portal_nav(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
     items = []
-    if user is not None and user.is_authenticated:
+    if request is not None and user is not None and user.is_authenticated:
         for name, label, roles in NAV_ITEMS:
             if user.role not in roles:
                 continue

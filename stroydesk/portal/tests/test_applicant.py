@@ -174,8 +174,8 @@ def test_ask_shows_errors_next_to_fields_and_keeps_the_text(applicant_client):
 @pytest.mark.django_db
 def test_ask_refuses_a_wrong_file_type_with_a_message(applicant_client):
     fake_pdf = SimpleUploadedFile("plan.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")
-    response = _ask(applicant_client, files=[fake_pdf])
-    errors = response.context["form"].errors["files"]
+    response = _ask(applicant_client, attachments=[fake_pdf])
+    errors = response.context["form"].errors["attachments"]
     assert "plan.pdf" in errors[0]
     assert not Request.objects.exists()
 
@@ -184,8 +184,8 @@ def test_ask_refuses_a_wrong_file_type_with_a_message(applicant_client):
 def test_ask_refuses_a_file_over_the_limit(applicant_client, settings):
     settings.ATTACHMENT_MAX_BYTES = 10
     big = SimpleUploadedFile("scan.pdf", b"%PDF-1.4 " + b"x" * 100, "application/pdf")
-    response = _ask(applicant_client, files=[big])
-    assert "scan.pdf" in response.context["form"].errors["files"][0]
+    response = _ask(applicant_client, attachments=[big])
+    assert "scan.pdf" in response.context["form"].errors["attachments"][0]
 
 
 @pytest.mark.django_db
@@ -194,7 +194,7 @@ def test_ask_stores_attachments_and_only_the_owner_downloads_them(
 ):
     settings.MEDIA_ROOT = tmp_path
     pdf = SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan", "application/pdf")
-    _ask(applicant_client, files=[pdf])
+    _ask(applicant_client, attachments=[pdf])
     attachment = Request.objects.get().attachments.get()
     url = reverse("portal:attachment", args=[attachment.pk])
     response = applicant_client.get(url)

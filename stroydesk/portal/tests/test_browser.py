@@ -189,3 +189,27 @@ def test_keyboard_reaches_the_form_and_errors_are_next_to_fields(
     expect(page.locator("#id_subject_errors")).to_be_visible()
     expect(page.locator("#id_subject")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#id_text")).to_have_value("Текст без темы")
+
+
+def test_pages_fit_a_phone_screen(
+    transactional_db, browser: Browser, live_server, shots, directory, applicant_user, operator
+):
+    from stroydesk.cases.tests.factories import make_request
+
+    make_request(applicant=applicant_user.applicant, subject="Очень длинная тема обращения " * 4)
+    for username, paths in [("ivanov", ["/ask/", "/my/"]), ("operator", ["/desk/"])]:
+        context = browser.new_context(
+            base_url=live_server.url, locale="ru-RU", viewport={"width": 375, "height": 740}
+        )
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.get_by_role("button", name="Войти").click()
+        for path in paths:
+            page.goto(path)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} is {overflow}px wider than the phone"
+            if path == "/ask/":
+                shots(page, "portal-ask-phone")
+        context.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,13 @@ from stroydesk.channels.intake import IncomingFile, Intake, register_request
 from stroydesk.kb import services as kb_services
 from stroydesk.portal import selectors
 from stroydesk.portal.forms import AskForm, ClarifyForm, RateForm, ReopenForm
-from stroydesk.portal.views.common import attach_errors, form_step, role_required, step
+from stroydesk.portal.views.common import (
+    AuthedRequest,
+    attach_errors,
+    form_step,
+    role_required,
+    step,
+)
 from stroydesk.workcalendar import selectors as workdays
 
 applicant_only = role_required(User.Role.APPLICANT)
@@ -28,7 +34,7 @@ applicant_only = role_required(User.Role.APPLICANT)
 
 @applicant_only
 @require_http_methods(["GET", "POST"])
-def ask(request: HttpRequest) -> HttpResponse:
+def ask(request: AuthedRequest) -> HttpResponse:
     """Ask a question through the portal; the number and the promised date come next."""
     form = AskForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -40,7 +46,9 @@ def ask(request: HttpRequest) -> HttpResponse:
             topic=data["topic"],
             address=data["address"],
             cadastral_number=data["cadastral_number"],
-            files=[IncomingFile(name=f.name, size=f.size, file=f.file) for f in data["files"]],
+            files=[
+                IncomingFile(name=f.name, size=f.size, file=f.file) for f in data["attachments"]
+            ],
         )
         try:
             created = register_request(intake=intake, by=request.user)
@@ -55,7 +63,7 @@ def ask(request: HttpRequest) -> HttpResponse:
 
 
 @applicant_only
-def ask_sent(request: HttpRequest, pk: int) -> HttpResponse:
+def ask_sent(request: AuthedRequest, pk: int) -> HttpResponse:
     """The confirmation: the registration number and the promise, worded as it really is."""
     case = cases.request_get_for(user=request.user, pk=pk)
     promised = workdays.answer_due(max(case.registered_at, timezone.now()))
@@ -71,7 +79,7 @@ def ask_sent(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @applicant_only
-def my_requests(request: HttpRequest) -> HttpResponse:
+def my_requests(request: AuthedRequest) -> HttpResponse:
     """The applicant's requests, newest first."""
     return render(
         request,
@@ -81,13 +89,13 @@ def my_requests(request: HttpRequest) -> HttpResponse:
 
 
 @applicant_only
-def my_request(request: HttpRequest, pk: int) -> HttpResponse:
+def my_request(request: AuthedRequest, pk: int) -> HttpResponse:
     """One request: status, the public timeline, the answer and what the applicant can do."""
     case = cases.request_get_for(user=request.user, pk=pk)
     return render(request, "portal/applicant/card.html", _card_context(request, case))
 
 
-def _card_context(request: HttpRequest, case: Request, **forms: object) -> dict[str, object]:
+def _card_context(request: AuthedRequest, case: Request, **forms: object) -> dict[str, object]:
     card = selectors.applicant_card(user=request.user, request=case, now=timezone.now())
     return {
         "case": case,
@@ -100,7 +108,7 @@ def _card_context(request: HttpRequest, case: Request, **forms: object) -> dict[
 
 @applicant_only
 @require_POST
-def my_request_clarify(request: HttpRequest, pk: int) -> HttpResponse:
+def my_request_clarify(request: AuthedRequest, pk: int) -> HttpResponse:
     case = cases.request_get_for(user=request.user, pk=pk)
     return form_step(
         request,
@@ -114,7 +122,7 @@ def my_request_clarify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @applicant_only
 @require_POST
-def my_request_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def my_request_reopen(request: AuthedRequest, pk: int) -> HttpResponse:
     case = cases.request_get_for(user=request.user, pk=pk)
     return form_step(
         request,
@@ -128,7 +136,7 @@ def my_request_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @applicant_only
 @require_POST
-def my_request_rate(request: HttpRequest, pk: int) -> HttpResponse:
+def my_request_rate(request: AuthedRequest, pk: int) -> HttpResponse:
     case = cases.request_get_for(user=request.user, pk=pk)
     return form_step(
         request,
@@ -144,7 +152,7 @@ def my_request_rate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @applicant_only
 @require_POST
-def my_request_close(request: HttpRequest, pk: int) -> HttpResponse:
+def my_request_close(request: AuthedRequest, pk: int) -> HttpResponse:
     case = cases.request_get_for(user=request.user, pk=pk)
     return step(
         request,
@@ -158,14 +166,14 @@ def _card_url(case: Request) -> str:
     return reverse("portal:my_request", args=[case.pk])
 
 
-def _card_again(request: HttpRequest, case: Request, **forms: object) -> HttpResponse:
+def _card_again(request: AuthedRequest, case: Request, **forms: object) -> HttpResponse:
     """The card again with a form's errors next to its fields."""
     case = cases.request_get_for(user=request.user, pk=case.pk)
     messages.error(request, _("Please correct the marked fields."))
     return render(request, "portal/applicant/card.html", _card_context(request, case, **forms))
 
 
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_download(request: AuthedRequest, pk: int) -> FileResponse:
     """A file of a request, for whoever may see the request (404 for everyone else)."""
     attachment = selectors.attachment_get_for(user=request.user, pk=pk)
     return FileResponse(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,14 +17,14 @@ from stroydesk.cases.models import Request
 from stroydesk.directory.selectors import authority_of
 from stroydesk.portal import desk_forms as f
 from stroydesk.portal import selectors
-from stroydesk.portal.views.common import form_step, role_required
+from stroydesk.portal.views.common import AuthedRequest, form_step, role_required
 
 specialist_only = role_required(User.Role.SPECIALIST)
 
 
 @specialist_only
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthedRequest) -> HttpResponse:
     """Open escalations, the most urgent first, coloured by the working days left."""
     return render(
         request,
@@ -39,12 +39,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @specialist_only
 @require_GET
-def card(request: HttpRequest, pk: int) -> HttpResponse:
+def card(request: AuthedRequest, pk: int) -> HttpResponse:
     case = cases.request_get_for(user=request.user, pk=pk)
     return render(request, "portal/authority/card.html", _context(request, case))
 
 
-def _context(request: HttpRequest, case: Request, **forms: Any) -> dict[str, Any]:
+def _context(request: AuthedRequest, case: Request, **forms: Any) -> dict[str, Any]:
     return {
         "case": case,
         **selectors.authority_card(user=request.user, request=case),
@@ -53,7 +53,7 @@ def _context(request: HttpRequest, case: Request, **forms: Any) -> dict[str, Any
     }
 
 
-def _again(request: HttpRequest, case: Request, key: str) -> Any:
+def _again(request: AuthedRequest, case: Request, key: str) -> Any:
     def rerender(form: Any) -> HttpResponse:
         fresh = cases.request_get_for(user=request.user, pk=case.pk)
         return render(
@@ -65,7 +65,7 @@ def _again(request: HttpRequest, case: Request, key: str) -> Any:
 
 @specialist_only
 @require_POST
-def answer(request: HttpRequest, pk: int) -> HttpResponse:
+def answer(request: AuthedRequest, pk: int) -> HttpResponse:
     case = cases.request_get_for(user=request.user, pk=pk)
     return form_step(
         request,
@@ -81,7 +81,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @specialist_only
 @require_POST
-def decline(request: HttpRequest, pk: int) -> HttpResponse:
+def decline(request: AuthedRequest, pk: int) -> HttpResponse:
     case = cases.request_get_for(user=request.user, pk=pk)
     return form_step(
         request,

@@ -22,6 +22,7 @@ from stroydesk.channels.intake import Contact, Intake, register_request
 from stroydesk.portal import desk_forms as f
 from stroydesk.portal import selectors
 from stroydesk.portal.views.common import (
+    AuthedRequest,
     attach_errors,
     done,
     form_step,
@@ -37,7 +38,7 @@ staff_only = role_required(R.OPERATOR, R.SUPERVISOR, R.ADMIN)
 
 @staff_only
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthedRequest) -> HttpResponse:
     """The queue in one of its saved views; HTMX asks only for the table."""
     now = timezone.now()
     params = f.QueueForm(request.GET).params()
@@ -63,7 +64,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @staff_only
 @require_POST
-def queue_take(request: HttpRequest) -> HttpResponse:
+def queue_take(request: AuthedRequest) -> HttpResponse:
     """Take the ticked requests into work; those someone else took first are named."""
     form = f.BulkTakeForm(request.POST)
     back = request.POST.get("next") or reverse("portal:queue")
@@ -94,7 +95,7 @@ def queue_take(request: HttpRequest) -> HttpResponse:
     return done(request, "", back)
 
 
-def _card(request: HttpRequest, pk: int) -> Request:
+def _card(request: AuthedRequest, pk: int) -> Request:
     return cases.request_get_for(user=request.user, pk=pk)
 
 
@@ -104,13 +105,13 @@ def _card_url(case: Request) -> str:
 
 @staff_only
 @require_GET
-def card(request: HttpRequest, pk: int) -> HttpResponse:
+def card(request: AuthedRequest, pk: int) -> HttpResponse:
     """The request card; opening it is recorded in the personal-data access log."""
     case = _card(request, pk)
     return render(request, "portal/desk/card.html", _card_context(request, case))
 
 
-def _card_context(request: HttpRequest, case: Request, **forms: Any) -> dict[str, Any]:
+def _card_context(request: AuthedRequest, case: Request, **forms: Any) -> dict[str, Any]:
     personal_data_access_record(actor=request.user, applicant=case.applicant, context=case.number)
     data = selectors.desk_card(user=request.user, request=case)
     answer_initial = ""
@@ -135,7 +136,7 @@ def _card_context(request: HttpRequest, case: Request, **forms: Any) -> dict[str
     }
 
 
-def _again(request: HttpRequest, case: Request, key: str) -> Any:
+def _again(request: AuthedRequest, case: Request, key: str) -> Any:
     def rerender(form: Any) -> HttpResponse:
         fresh = _card(request, case.pk)
         messages.error(request, _("Please correct the marked fields."))
@@ -148,7 +149,7 @@ def _again(request: HttpRequest, case: Request, key: str) -> Any:
 
 @staff_only
 @require_POST
-def card_take(request: HttpRequest, pk: int) -> HttpResponse:
+def card_take(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _card(request, pk)
     return step(
         request,
@@ -160,7 +161,7 @@ def card_take(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def card_close(request: HttpRequest, pk: int) -> HttpResponse:
+def card_close(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _card(request, pk)
     return step(
         request,
@@ -172,7 +173,7 @@ def card_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def card_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def card_answer(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _card(request, pk)
     return form_step(
         request,
@@ -186,7 +187,7 @@ def card_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def card_note(request: HttpRequest, pk: int) -> HttpResponse:
+def card_note(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _card(request, pk)
     return form_step(
         request,
@@ -200,7 +201,7 @@ def card_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def card_ask(request: HttpRequest, pk: int) -> HttpResponse:
+def card_ask(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _card(request, pk)
     return form_step(
         request,
@@ -216,7 +217,7 @@ def card_ask(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def card_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+def card_send_back(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _card(request, pk)
     return form_step(
         request,
@@ -232,7 +233,7 @@ def card_send_back(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def card_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def card_reopen(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _card(request, pk)
     return form_step(
         request,
@@ -246,7 +247,7 @@ def card_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def card_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+def card_reassign(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _card(request, pk)
     return form_step(
         request,
@@ -262,7 +263,7 @@ def card_reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def card_topic(request: HttpRequest, pk: int) -> HttpResponse:
+def card_topic(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _card(request, pk)
     form = f.TopicForm(request.POST)
 
@@ -284,7 +285,7 @@ def card_topic(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_only
 @require_http_methods(["GET", "POST"])
-def card_escalate(request: HttpRequest, pk: int) -> HttpResponse:
+def card_escalate(request: AuthedRequest, pk: int) -> HttpResponse:
     """The escalation dialog: the authority, the question, and the due date before confirming."""
     case = _card(request, pk)
     competent = selectors.desk_card_competent(request=case)
@@ -315,7 +316,7 @@ def _escalate_page(
 
 @staff_only
 @require_GET
-def answer_template(request: HttpRequest, pk: int) -> HttpResponse:
+def answer_template(request: AuthedRequest, pk: int) -> HttpResponse:
     """The answer box filled from a template (HTMX); without JS the card reloads with it."""
     case = _card(request, pk)
     template_id = request.GET.get("template", "")
@@ -332,7 +333,7 @@ def answer_template(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_only
 @require_http_methods(["GET", "POST"])
-def phone_intake(request: HttpRequest) -> HttpResponse:
+def phone_intake(request: AuthedRequest) -> HttpResponse:
     """Register a caller's request: the caller is found by phone or e-mail, or created."""
     form = f.PhoneIntakeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -365,7 +366,7 @@ def phone_intake(request: HttpRequest) -> HttpResponse:
 
 @staff_only
 @require_GET
-def phone_lookup(request: HttpRequest) -> HttpResponse:
+def phone_lookup(request: AuthedRequest) -> HttpResponse:
     """Known callers by the phone or e-mail typed so far (HTMX), with their open requests."""
     known = selectors.applicants_matching(
         phone=request.GET.get("phone", ""), email=request.GET.get("email", "")

@@ -16,7 +16,7 @@ from stroydesk.portal.forms import SignUpForm, TrackCodeForm, TrackForm
 from stroydesk.portal.views.common import attach_errors
 
 R = User.Role
-HOME_OF_ROLE = {
+HOME_OF_ROLE: dict[str, str] = {
     R.APPLICANT: "portal:my_requests",
     R.OPERATOR: "portal:queue",
     R.SPECIALIST: "portal:authority_inbox",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -10,14 +10,14 @@ from django.views.decorators.http import require_GET
 from stroydesk.accounts.models import User
 from stroydesk.portal import desk_forms as f
 from stroydesk.portal import selectors
-from stroydesk.portal.views.common import role_required
+from stroydesk.portal.views.common import AuthedRequest, role_required
 
 supervisor_only = role_required(User.Role.SUPERVISOR, User.Role.ADMIN)
 
 
 @supervisor_only
 @require_GET
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: AuthedRequest) -> HttpResponse:
     """Overdue escalations and those due by the end of the next working day."""
     now = timezone.now()
     return render(request, "portal/supervisor/board.html", {**selectors.board(now=now), "now": now})
@@ -25,13 +25,13 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @supervisor_only
 @require_GET
-def workload(request: HttpRequest) -> HttpResponse:
+def workload(request: AuthedRequest) -> HttpResponse:
     return render(request, "portal/supervisor/workload.html", selectors.workload())
 
 
 @supervisor_only
 @require_GET
-def audit(request: HttpRequest) -> HttpResponse:
+def audit(request: AuthedRequest) -> HttpResponse:
     """The personal-data access trail, narrowed by staff login or applicant."""
     form = f.AuditForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}

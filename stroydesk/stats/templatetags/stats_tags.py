@@ -22,7 +22,7 @@ def number(value: int | float | None) -> str:
 def percent(value: float | None) -> str:
     if value is None:
         return DASH
-    return f"{number_format(value, decimal_pos=1)} %"
+    return f"{number_format(value, decimal_pos=1)}\u00a0%"
 
 
 @register.filter
@@ -31,4 +31,4 @@ def change(value: float | None) -> str:
     if value is None:
         return DASH
     sign = "+" if value > 0 else ("−" if value < 0 else "±")
-    return f"{sign}{number_format(abs(value), decimal_pos=1)} %"
+    return f"{sign}{number_format(abs(value), decimal_pos=1)}\u00a0%"

@@ -13,4 +13,4 @@ os.environ.setdefault(
 )
 os.environ.setdefault("HUEY_NAME", f"stroydesk-test-{os.getpid()}")
 
-from stroydesk.settings import *  # noqa: E402,F403
+from stroydesk.settings import *  # noqa: F403

@@ -1,4 +1,4 @@
-"""Search: word forms, typos, look-alikes, bad input, visibility, ranking — on either database."""
+"""Search on small made-up sets: visibility, ranking, facets, index kept in step with edits."""
 
 from __future__ import annotations
 

@@ -158,6 +158,10 @@ def quality(*, backend: str, with_baseline: bool, show_misses: bool) -> None:
             base = baseline_rankings(queries, operator=op)
             label = f"baseline: PostgreSQL 'russian', {'AND' if op == 'and' else 'OR'} of words"
             print_metrics(label, metrics(base, expected), len(queries))
+            for kind in kinds:
+                idx = [i for i, q in enumerate(queries) if q["kind"] == kind]
+                m = metrics([base[i] for i in idx], [expected[i] for i in idx])
+                print_metrics(f"  … {kind} queries", m, len(idx))
 
 
 # --- latency --------------------------------------------------------------------------------
@@ -288,14 +292,21 @@ def latency(n_queries: int) -> None:
         f"articles: p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, "
         f"max {timings[-1]:.1f} ms"
     )
-    with connection.cursor() as cursor:
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The same planner settings as kb.search._ranked_matches uses.
         cursor.execute(
-            "EXPLAIN SELECT a.id FROM kb_article a, to_tsquery('simple', %s) q "
-            "WHERE a.search_vector @@ q",
-            ["'разрешение' | 'строительство'"],
+            "SELECT set_config('enable_seqscan', 'off', true), "
+            "set_config('enable_indexscan', 'off', true)"
         )
-        plan = " / ".join(row[0].strip() for row in cursor.fetchall()[:4])
-    print(f"  plan of the index query: {plan}")
+        cursor.execute(
+            "EXPLAIN ANALYZE SELECT a.id FROM kb_article a "
+            "WHERE a.search_vector @@ to_tsquery('simple', %s) LIMIT 200",
+            ["('разрешение') & ('строительство' | 'строить')"],
+        )
+        plan = [row[0].strip() for row in cursor.fetchall()]
+    print("  plan of an index query:", " / ".join(p for p in plan if "Scan" in p or "Exec" in p))
 
 
 def main() -> None:

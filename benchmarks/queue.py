@@ -285,24 +285,27 @@ def explain() -> None:
     operator = User.objects.get(username="bench-op-0")
     now = timezone.now()
     print("\nquery plans (EXPLAIN ANALYZE):")
-    for view in ["open", "mine", "unassigned", "escalated", "due_today", "overdue"]:
-        qs = selectors.request_list_for(
-            user=operator, filters=selectors.queue_filters(view=view, user=operator, now=now)
-        ).order_by("-id")[:51]
+    cases = [(v, "new") for v in ["open", "mine", "unassigned", "escalated", "due_today"]]
+    cases += [("overdue", "new"), ("escalated", "due"), ("open", "due")]
+    for view, sort in cases:
+        qs = selectors.queue_order(
+            selectors.queue_queryset(user=operator, view=view, now=now), sort=sort
+        )[: selectors.PAGE_SIZE + 1]
         sql, params = qs.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) {sql}", params)
             plan = [row[0] for row in cursor.fetchall()]
         scans = [line.strip() for line in plan if "Scan" in line]
         execution = next((line for line in plan if "Execution Time" in line), "")
-        print(f"  {view:<11} {execution.strip():<28} {' | '.join(scans)[:150]}")
+        label = f"{view} ({sort})"
+        print(f"  {label:<16} {execution.strip():<28} {' | '.join(scans)[:140]}")
     counts = selectors.request_visible_to(user=operator).filter(status__in=selectors.OPEN_STATUSES)
     sql, params = counts.values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}", params)
         plan = [row[0] for row in cursor.fetchall()]
     print(
-        f"  counts      {next(x for x in plan if 'Execution' in x).strip():<28} "
+        f"  counts           {next(x for x in plan if 'Execution' in x).strip():<28} "
         f"{' | '.join(line.strip() for line in plan if 'Scan' in line)[:150]}"
     )
 
@@ -327,6 +330,10 @@ def main() -> None:
         setup_django()
         if not reuse:
             load(args.rows, args.seed)
+        else:
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)
         measure(args.repeat)
         explain()
         ok = True

@@ -149,6 +149,20 @@ class Request(models.Model):
             models.Index(fields=["topic", "-id"], name="request_topic_id"),
             models.Index(fields=["channel", "-id"], name="request_channel_id"),
             models.Index(fields=["due_at"], name="request_due_at"),
+            # The operator's queue sorted by due date: only the open requests, few and hot.
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(
+                    status__in=[
+                        "registered",
+                        "in_progress",
+                        "waiting_applicant",
+                        "escalated",
+                        "under_review",
+                    ]
+                ),
+                name="request_open_due",
+            ),
         ]
 
     def __str__(self) -> str:

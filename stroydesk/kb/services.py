@@ -39,7 +39,7 @@ def suggestion_impression_record(
     """
     if not session_key or not slugs:
         return None
-    query = query[:MAX_IMPRESSION_QUERY]
+    query = query.replace("\x00", "")[:MAX_IMPRESSION_QUERY]
     last = (
         SuggestionImpression.objects.select_for_update()
         .filter(session_key=session_key, submitted_request_number__isnull=True)
@@ -314,7 +314,10 @@ def article_feedback_record(
     try:
         with transaction.atomic():
             ArticleFeedback.objects.create(
-                article=article, session_key=session_key, helpful=helpful, comment=comment[:1000]
+                article=article,
+                session_key=session_key,
+                helpful=helpful,
+                comment=comment.replace("\x00", "")[:1000],
             )
             counter = "helpful_yes" if helpful else "helpful_no"
             Article.objects.filter(pk=article.pk).update(**{counter: F(counter) + 1})

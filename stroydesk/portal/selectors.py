@@ -127,23 +127,40 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     return values
 
 
-def queue_page(
-    *, user: User, view: str, sort: str, cursor: str = "", query: str = "", now: datetime
-) -> Page:
-    """One page of the operator's queue in the chosen view and order."""
-    qs = (
-        request_list_for(
-            user=user, filters=queue_filters(view=view, user=user, now=now, query=query)
-        )
-        # The list shows neither the applicant nor the authority: don't join them.
+def queue_queryset(*, user: User, view: str, query: str = "", now: datetime) -> QuerySet[Request]:
+    """The rows of one saved view of the queue, with just the joins the list shows."""
+    filters = queue_filters(view=view, user=user, now=now, query=query)
+    # The list shows neither the applicant nor the authority: don't join them.
+    return (
+        request_list_for(user=user, filters=filters)
         .select_related(None)
         .select_related("topic", "operator")
         .defer("text")
     )
+
+
+def queue_page(
+    *, user: User, view: str, sort: str, cursor: str = "", query: str = "", now: datetime
+) -> Page:
+    """One page of the operator's queue in the chosen view and order."""
+    qs = queue_queryset(user=user, view=view, query=query, now=now)
     return _cursor_page(qs, sort=sort, cursor=cursor)
 
 
 def _cursor_page(qs: QuerySet[Request], *, sort: str, cursor: str) -> Page:
+    qs = queue_order(qs, sort=sort, cursor=cursor)
+    rows = list(qs[: PAGE_SIZE + 1])
+    if len(rows) <= PAGE_SIZE:
+        return Page(items=rows, next_cursor=None)
+    last = rows[PAGE_SIZE - 1]
+    values: dict[str, Any] = {"id": last.pk}
+    if sort == "due":
+        values["due"] = last.due_at.isoformat() if last.due_at else ""
+    return Page(items=rows[:PAGE_SIZE], next_cursor=encode_cursor(values))
+
+
+def queue_order(qs: QuerySet[Request], *, sort: str, cursor: str = "") -> QuerySet[Request]:
+    """The queue in one order, from the cursor's position on (every order ends with the id)."""
     position = decode_cursor(cursor)
     if sort == "old":
         qs = qs.order_by("id")
@@ -165,14 +182,7 @@ def _cursor_page(qs: QuerySet[Request], *, sort: str, cursor: str) -> Page:
         qs = qs.order_by("-id")
         if position:
             qs = qs.filter(id__lt=position["id"])
-    rows = list(qs[: PAGE_SIZE + 1])
-    if len(rows) <= PAGE_SIZE:
-        return Page(items=rows, next_cursor=None)
-    last = rows[PAGE_SIZE - 1]
-    values: dict[str, Any] = {"id": last.pk}
-    if sort == "due":
-        values["due"] = last.due_at.isoformat() if last.due_at else ""
-    return Page(items=rows[:PAGE_SIZE], next_cursor=encode_cursor(values))
+    return qs
 
 
 def duplicates_of(*, user: User, request: Request, limit: int = 5) -> list[Request]:

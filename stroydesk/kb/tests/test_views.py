@@ -242,3 +242,14 @@ def test_reindex_rebuilds_the_search_text_without_a_new_version(permit):
     assert "разрешение" in permit.search_title.split()
     assert permit.versions.count() == 1
     assert [h.slug for h in selectors.article_search("разрешения", user=None)] == ["razreshenie"]
+
+
+def test_suggestions_and_feedback_accept_bad_input(permit):
+    client = client_for()
+    for text in ["разрешение\x00строительство", "&|!():*'\"", "я" * 3000, "<script>x()</script>"]:
+        response = client.get("/kb/suggest/", {"subject": "Разрешение", "text": text})
+        assert response.status_code == 200
+        assert "<script>x()" not in response.content.decode()
+    response = client.post("/kb/razreshenie/feedback/", {"helpful": "no", "comment": "a\x00b"})
+    assert response.status_code == 302
+    assert ArticleFeedback.objects.get().comment == "ab"

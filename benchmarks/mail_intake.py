@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -168,14 +169,22 @@ def run(db: str, server, count: int) -> dict:
         env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
     else:
         env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    out = subprocess.run(
-        [PY, __file__, "--worker", "--port", str(server.port), "--user", user],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    try:
+        out = subprocess.run(
+            [PY, __file__, "--worker", "--port", str(server.port), "--user", user],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if db == "postgres":
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["bytes"] = size
     return result

@@ -47,7 +47,6 @@ class RequestFilters:
     registered_to: date | None = None
     query: str | None = None
     operator_id: int | None = None
-    unassigned: bool | None = None
     due_from: datetime | None = None
     due_to: datetime | None = None
 
@@ -75,8 +74,6 @@ def request_list_for(*, user: User, filters: RequestFilters | None = None) -> Qu
         qs = qs.filter(Q(subject__icontains=f.query) | Q(number__iexact=f.query.strip()))
     if f.operator_id is not None:
         qs = qs.filter(operator_id=f.operator_id)
-    if f.unassigned is not None:
-        qs = qs.filter(operator__isnull=f.unassigned)
     if f.due_from is not None:
         qs = qs.filter(due_at__gte=f.due_from)
     if f.due_to is not None:

@@ -183,8 +183,8 @@ class RatingFact(Dimensions):
         return f"{self.rating_id}: {self.score}"
 
 
-class DailyRollup(Dimensions):
-    """Requests of one Moscow day and one combination of dimensions.
+class RequestCounts(Dimensions):
+    """Requests of one Moscow day (or month) and one combination of dimensions (abstract).
 
     ``received`` and ``escalated`` count the requests received that day; ``answered``,
     ``first_contact`` and ``reopened`` the requests first answered that day; ``closed`` those
@@ -192,7 +192,7 @@ class DailyRollup(Dimensions):
     ``authority_id`` is the request's authority (see ``RequestFact``).
     """
 
-    day = models.DateField(_("day"))
+    day = models.DateField(_("day"), help_text=_("The day, or the first day of the month."))
     received = models.PositiveIntegerField(_("received"), default=0)
     escalated = models.PositiveIntegerField(_("escalated"), default=0)
     answered = models.PositiveIntegerField(_("answered"), default=0)
@@ -201,6 +201,16 @@ class DailyRollup(Dimensions):
     reopened = models.PositiveIntegerField(_("reopened"), default=0)
     ratings = models.PositiveIntegerField(_("ratings"), default=0)
     rating_sum = models.PositiveIntegerField(_("sum of the ratings"), default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel} {self.topic_id} {self.authority_id}"
+
+
+class DailyRollup(RequestCounts):
+    """Request counts per Moscow day (see ``RequestCounts``)."""
 
     class Meta:
         verbose_name = _("daily rollup")
@@ -212,19 +222,40 @@ class DailyRollup(Dimensions):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.channel} {self.topic_id} {self.authority_id}"
+
+class MonthlyRollup(RequestCounts):
+    """The daily rollups of a month summed up (``day`` is the 1st): whole months read 30× less."""
+
+    class Meta:
+        verbose_name = _("monthly rollup")
+        verbose_name_plural = _("monthly rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "channel", "topic_id", "authority_id", "applicant_kind"],
+                name="stats_monthly_rollup_key",
+            ),
+        ]
 
 
-class SlaRollup(Dimensions):
-    """Escalations due on one Moscow day, per authority and dimensions, and how many were met.
+class SlaCounts(Dimensions):
+    """Escalations due on one Moscow day (or month) and how many were met (abstract).
 
     ``authority_id`` is the escalation's authority.
     """
 
-    day = models.DateField(_("due day"))
+    day = models.DateField(_("due day"), help_text=_("The day, or the first day of the month."))
     due = models.PositiveIntegerField(_("due"), default=0)
     met = models.PositiveIntegerField(_("answered in time"), default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.authority_id}: {self.met}/{self.due}"
+
+
+class SlaRollup(SlaCounts):
+    """The 4-day promise per due day (see ``SlaCounts``)."""
 
     class Meta:
         verbose_name = _("4-day promise rollup")
@@ -236,40 +267,64 @@ class SlaRollup(Dimensions):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.authority_id}: {self.met}/{self.due}"
+
+class SlaMonthlyRollup(SlaCounts):
+    """The 4-day promise per due month (``day`` is the 1st)."""
+
+    class Meta:
+        verbose_name = _("monthly 4-day promise rollup")
+        verbose_name_plural = _("monthly 4-day promise rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "channel", "topic_id", "authority_id", "applicant_kind"],
+                name="stats_sla_monthly_rollup_key",
+            ),
+        ]
 
 
-class AnswerTimeRollup(Dimensions):
-    """How many authority answers of one Moscow day took a given number of working days.
+class AnswerTimeCounts(Dimensions):
+    """How many authority answers of one Moscow day (or month) took so many working days.
 
     A histogram rather than an average, so that medians and the 90th percentile over any
-    period are exact.
+    period are exact (abstract).
     """
 
-    day = models.DateField(_("answer day"))
+    day = models.DateField(_("answer day"), help_text=_("The day, or the first day of the month."))
     working_days = models.PositiveSmallIntegerField(_("working days"))
     answers = models.PositiveIntegerField(_("answers"), default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.authority_id}: {self.answers}×{self.working_days}"
+
+
+ANSWER_TIME_KEY = ["day", "channel", "topic_id", "authority_id", "applicant_kind", "working_days"]
+
+
+class AnswerTimeRollup(AnswerTimeCounts):
+    """Authority answer times per answer day (see ``AnswerTimeCounts``)."""
 
     class Meta:
         verbose_name = _("answer time rollup")
         verbose_name_plural = _("answer time rollups")
         constraints = [
-            models.UniqueConstraint(
-                fields=[
-                    "day",
-                    "channel",
-                    "topic_id",
-                    "authority_id",
-                    "applicant_kind",
-                    "working_days",
-                ],
-                name="stats_answer_time_rollup_key",
-            ),
+            models.UniqueConstraint(fields=ANSWER_TIME_KEY, name="stats_answer_time_rollup_key"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.authority_id}: {self.answers}×{self.working_days}"
+
+class AnswerTimeMonthlyRollup(AnswerTimeCounts):
+    """Authority answer times per answer month (``day`` is the 1st)."""
+
+    class Meta:
+        verbose_name = _("monthly answer time rollup")
+        verbose_name_plural = _("monthly answer time rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=ANSWER_TIME_KEY, name="stats_answer_time_monthly_rollup_key"
+            ),
+        ]
 
 
 class RollupState(models.Model):

@@ -113,6 +113,22 @@ class RawSource:
             result.setdefault(None, Tally())
         return result
 
+    def received(self, start: date, end: date, filters: Filters) -> int:
+        return (
+            _requests(filters)
+            .filter(
+                registered_at__gte=workdays.start_of_day(start),
+                registered_at__lt=workdays.start_of_day(end + timedelta(days=1)),
+            )
+            .count()
+        )
+
+    def received_by_month(self, start: date, end: date, filters: Filters) -> dict[date, int]:
+        by_month: dict[date, int] = {}
+        for day, n in self.received_by_day(start, end, filters).items():
+            by_month[day.replace(day=1)] = by_month.get(day.replace(day=1), 0) + n
+        return by_month
+
     def received_by_day(self, start: date, end: date, filters: Filters) -> dict[date, int]:
         rows = (
             _requests(filters)

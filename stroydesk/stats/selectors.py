@@ -42,12 +42,16 @@ from stroydesk.cases.models import Request
 from stroydesk.directory.selectors import authority_list, topic_list
 from stroydesk.stats.models import (
     NONE,
+    AnswerTimeMonthlyRollup,
     AnswerTimeRollup,
     DailyRollup,
+    MonthlyRollup,
     RollupState,
+    SlaMonthlyRollup,
     SlaRollup,
 )
 from stroydesk.stats.periods import TIME_UNITS, Period, bucket_start, buckets, period_of
+from stroydesk.stats.services import REQUEST_COUNTS
 from stroydesk.workcalendar import selectors as workdays
 
 DIMENSION_GROUPS = ("channel", "section", "topic", "authority", "applicant_type")
@@ -147,7 +151,11 @@ class Source(Protocol):
         self, start: date, end: date, group: str, filters: Filters, today: date
     ) -> dict[Any, Tally]: ...
 
+    def received(self, start: date, end: date, filters: Filters) -> int: ...
+
     def received_by_day(self, start: date, end: date, filters: Filters) -> dict[date, int]: ...
+
+    def received_by_month(self, start: date, end: date, filters: Filters) -> dict[date, int]: ...
 
 
 @dataclass
@@ -258,9 +266,7 @@ def yearly(
     for year in sorted(years):
         start, end = date(year, 1, 1), date(year, 12, 31)
         tally = source.tallies(start, end, "", filters, today).get(None, Tally())
-        before = sum(
-            source.received_by_day(date(year - 1, 1, 1), date(year - 1, 12, 31), filters).values()
-        )
+        before = source.received(date(year - 1, 1, 1), date(year - 1, 12, 31), filters)
         rows.append(
             {"year": year, **tally.figures(), "yoy_percent": change_percent(tally.received, before)}
         )
@@ -273,13 +279,19 @@ def build_report(query: ReportQuery, source: Source, *, today: date | None = Non
     period, group, filters = query.period, query.group_by, query.filters
     total = source.tallies(period.start, period.end, "", filters, today).get(None, Tally())
     year_before, previous = period.year_before(), period.previous()
-    first = min(year_before.start, previous.start)
+    known: dict[date, int] | None = None  # received per day (or per month) the buckets need
     if group in TIME_UNITS:
-        first = min(first, bucket_start(group, period.start) - timedelta(days=400))
-    daily = source.received_by_day(first, period.end, filters)
+        first = min(year_before.start, period_of(group, period.start).previous().start)
+        if group in ("day", "week"):
+            known = source.received_by_day(first, period.end, filters)
+        else:
+            known = source.received_by_month(first.replace(day=1), period.end, filters)
 
     def received(p: Period) -> int:
-        return sum(n for day, n in daily.items() if p.start <= day <= p.end)
+        whole_months = p.start.day == 1 and p.end == period_of("month", p.end).end
+        if known is not None and (group in ("day", "week") or whole_months):
+            return sum(n for day, n in known.items() if p.start <= day <= p.end)
+        return source.received(p.start, p.end, filters)
 
     change = {
         "yoy_percent": change_percent(total.received, received(year_before)),
@@ -316,10 +328,12 @@ def build_report(query: ReportQuery, source: Source, *, today: date | None = Non
 
 
 class RollupSource:
-    """Tallies summed from the three rollup tables (a handful of aggregate queries).
+    """Tallies summed from the rollup tables (a handful of aggregate queries).
 
-    One instance remembers what it was asked, so that several reports built from it (the
-    dashboard's) read each total once.
+    Whole months are read from the monthly rollups, the days at the edges of a period from the
+    daily ones, so a year is twelve rows per combination of dimensions. One instance remembers
+    what it was asked, so that several reports built from it (the dashboard's) read each total
+    once.
     """
 
     def __init__(self) -> None:
@@ -342,63 +356,113 @@ class RollupSource:
         def at(raw_key: Any) -> Tally:
             return result.setdefault(regroup(raw_key), Tally())
 
-        daily = filters.apply(DailyRollup.objects.filter(day__range=(start, end)))
-        sums = {name: Sum(name) for name in ("received", "escalated", "answered", "closed")}
-        sums |= {"first_contact": Sum("first_contact"), "reopened": Sum("reopened")}
-        sums |= {"ratings": Sum("ratings"), "rating_sum": Sum("rating_sum")}
-        for row in _grouped(daily, key).annotate(**sums):
-            tally = at(row["g"])
-            for name in sums:
-                setattr(tally, name, getattr(tally, name) + (row[name] or 0))
+        sums = {name: Sum(name) for name in REQUEST_COUNTS}
+        for qs in _rows("requests", start, end, group, filters):
+            for row in _grouped(qs, key).annotate(**sums):
+                tally = at(row["g"])
+                for name in sums:
+                    setattr(tally, name, getattr(tally, name) + (row[name] or 0))
         self._open_at_end(start, end, group, filters, key, at)
         sla_end = min(end, today - timedelta(days=1))
         if start <= sla_end:
-            sla = filters.apply(SlaRollup.objects.filter(day__range=(start, sla_end)))
-            for row in _grouped(sla, key).annotate(due_n=Sum("due"), met_n=Sum("met")):
-                tally = at(row["g"])
-                tally.sla_due += row["due_n"] or 0
-                tally.sla_met += row["met_n"] or 0
-        times = filters.apply(AnswerTimeRollup.objects.filter(day__range=(start, end)))
-        for row in _grouped(times, key, "working_days").annotate(n=Sum("answers")):
-            at(row["g"]).answer_days[row["working_days"]] += row["n"] or 0
+            for qs in _rows("sla", start, sla_end, group, filters):
+                for row in _grouped(qs, key).annotate(due_n=Sum("due"), met_n=Sum("met")):
+                    tally = at(row["g"])
+                    tally.sla_due += row["due_n"] or 0
+                    tally.sla_met += row["met_n"] or 0
+        for qs in _rows("times", start, end, group, filters):
+            for row in _grouped(qs, key, "working_days").annotate(n=Sum("answers")):
+                at(row["g"]).answer_days[row["working_days"]] += row["n"] or 0
         if group == "":
             result.setdefault(None, Tally())
         return result
 
     def _open_at_end(self, start, end, group, filters, key, at) -> None:
-        flows = filters.apply(DailyRollup.objects.all())
+        flows = {"r": Sum("received"), "a": Sum("answered")}
         if group not in TIME_UNITS:
-            for row in _grouped(flows.filter(day__lte=end), key).annotate(
-                r=Sum("received"), a=Sum("answered")
-            ):
-                at(row["g"]).open_at_end += (row["r"] or 0) - (row["a"] or 0)
+            for qs in _rows("requests", BEGINNING, end, group, filters):
+                for row in _grouped(qs, key).annotate(**flows):
+                    at(row["g"]).open_at_end += (row["r"] or 0) - (row["a"] or 0)
             return
-        before = flows.filter(day__lt=start).aggregate(r=Sum("received"), a=Sum("answered"))
-        running = (before["r"] or 0) - (before["a"] or 0)
-        per_bucket = {
-            row["g"]: (row["r"] or 0) - (row["a"] or 0)
-            for row in _grouped(flows.filter(day__range=(start, end)), key).annotate(
-                r=Sum("received"), a=Sum("answered")
-            )
-        }
+        running = 0
+        for qs in _rows("requests", BEGINNING, start - timedelta(days=1), "", filters):
+            before = qs.aggregate(**flows)
+            running += (before["r"] or 0) - (before["a"] or 0)
+        per_bucket: Counter[Any] = Counter()
+        for qs in _rows("requests", start, end, group, filters):
+            for row in _grouped(qs, key).annotate(**flows):
+                per_bucket[row["g"]] += (row["r"] or 0) - (row["a"] or 0)
         for bucket in buckets(Period(start, end), group):
             running += per_bucket.get(bucket_start(group, bucket.start), 0)
             at(bucket_start(group, bucket.start)).open_at_end = running
 
+    def received(self, start: date, end: date, filters: Filters) -> int:
+        memo_key = ("received", start, end, filters)
+        if memo_key not in self._memo:
+            self._memo[memo_key] = sum(
+                qs.aggregate(n=Sum("received"))["n"] or 0
+                for qs in _rows("requests", start, end, "", filters)
+            )
+        return self._memo[memo_key]
+
     def received_by_day(self, start: date, end: date, filters: Filters) -> dict[date, int]:
         memo_key = ("daily", start, end, filters)
         if memo_key not in self._memo:
-            self._memo[memo_key] = self._received_by_day(start, end, filters)
+            rows = (
+                filters.apply(DailyRollup.objects.filter(day__range=(start, end)))
+                .order_by()
+                .values("day")
+                .annotate(n=Sum("received"))
+            )
+            self._memo[memo_key] = {row["day"]: row["n"] for row in rows if row["n"]}
         return self._memo[memo_key]
 
-    def _received_by_day(self, start: date, end: date, filters: Filters) -> dict[date, int]:
+    def received_by_month(self, start: date, end: date, filters: Filters) -> dict[date, int]:
+        """Received per month (keyed by the 1st) of the whole months in [start, end]."""
+        pieces = [p for p in month_pieces(start, end) if p[0]]
+        if not pieces:
+            return {}
         rows = (
-            filters.apply(DailyRollup.objects.filter(day__range=(start, end)))
+            filters.apply(MonthlyRollup.objects.filter(day__range=pieces[0][1:]))
             .order_by()
             .values("day")
             .annotate(n=Sum("received"))
         )
         return {row["day"]: row["n"] for row in rows if row["n"]}
+
+
+LEVELS: dict[str, tuple[type[Any], type[Any]]] = {
+    "requests": (DailyRollup, MonthlyRollup),
+    "sla": (SlaRollup, SlaMonthlyRollup),
+    "times": (AnswerTimeRollup, AnswerTimeMonthlyRollup),
+}
+BEGINNING = date(1900, 1, 1)  # "since the first request", for the requests open at a date
+
+
+def _rows(kind: str, start: date, end: date, group: str, filters: Filters) -> list[QuerySet]:
+    """The rollup rows of [start, end]: whole months from the monthly table, the rest daily."""
+    daily, monthly = LEVELS[kind]
+    return [
+        filters.apply((monthly if whole_months else daily).objects.filter(day__range=(a, b)))
+        for whole_months, a, b in month_pieces(start, end, by_day=group in ("day", "week"))
+    ]
+
+
+def month_pieces(start: date, end: date, *, by_day: bool = False) -> list[tuple[bool, date, date]]:
+    """[start, end] cut into (whole months?, first, last) pieces; all daily when ``by_day``."""
+    if start > end:
+        return []
+    first_whole = start if start.day == 1 else period_of("month", start).end + timedelta(days=1)
+    month_of_end = period_of("month", end)
+    last_whole = end if end == month_of_end.end else month_of_end.start - timedelta(days=1)
+    if by_day or first_whole > last_whole:
+        return [(False, start, end)]
+    pieces = [(True, first_whole, last_whole)]
+    if start < first_whole:
+        pieces.insert(0, (False, start, first_whole - timedelta(days=1)))
+    if last_whole < end:
+        pieces.append((False, last_whole + timedelta(days=1), end))
+    return pieces
 
 
 # --- Shared helpers -------------------------------------------------------------------------

@@ -26,12 +26,15 @@ from django.utils import timezone
 from stroydesk.cases.models import Escalation, History, Rating, Request
 from stroydesk.stats.models import (
     NONE,
+    AnswerTimeMonthlyRollup,
     AnswerTimeRollup,
     DailyRollup,
     EscalationFact,
+    MonthlyRollup,
     RatingFact,
     RequestFact,
     RollupState,
+    SlaMonthlyRollup,
     SlaRollup,
 )
 from stroydesk.workcalendar import selectors as workdays
@@ -64,6 +67,22 @@ ESCALATION_FACT_FIELDS = (
 )
 RATING_FACT_FIELDS = (*DIMENSIONS, "request_id", "rated_on", "score")
 HELD_TO_DUE = (Escalation.Status.OPEN, Escalation.Status.ANSWERED)
+REQUEST_COUNTS = (
+    "received",
+    "escalated",
+    "answered",
+    "closed",
+    "first_contact",
+    "reopened",
+    "ratings",
+    "rating_sum",
+)
+# (daily model, monthly model, extra key columns, counter columns)
+MONTHLY_LEVELS: tuple[tuple[type[Any], type[Any], tuple[str, ...], tuple[str, ...]], ...] = (
+    (DailyRollup, MonthlyRollup, (), REQUEST_COUNTS),
+    (SlaRollup, SlaMonthlyRollup, (), ("due", "met")),
+    (AnswerTimeRollup, AnswerTimeMonthlyRollup, ("working_days",), ("answers",)),
+)
 
 
 @dataclass(frozen=True)
@@ -140,7 +159,8 @@ def rollups_rebuild(*, date_from: date, date_to: date) -> RefreshResult:
 
 
 def rollups_resum(first: date, last: date) -> int:
-    """Re-sum the three rollups of the days ``first``..``last`` from the facts; rows changed.
+    """Re-sum the three rollups of the days ``first``..``last`` from the facts, and the monthly
+    rollups of the months they fall in from the daily ones; returns the rows changed.
 
     Run inside a transaction that holds the state lock (the services above do).
     """
@@ -187,16 +207,7 @@ def rollups_resum(first: date, last: date) -> int:
         DailyRollup,
         DailyRollup.objects.filter(day__range=(first, last)),
         key,
-        (
-            "received",
-            "escalated",
-            "answered",
-            "closed",
-            "first_contact",
-            "reopened",
-            "ratings",
-            "rating_sum",
-        ),
+        REQUEST_COUNTS,
         {k: tuple(v) for k, v in daily.items()},
     )
     escalations = EscalationFact.objects.order_by()
@@ -222,6 +233,33 @@ def rollups_resum(first: date, last: date) -> int:
         ("answers",),
         times,
     )
+    month = first.replace(day=1)
+    while month <= last:
+        changed += _resum_month(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return changed
+
+
+def _resum_month(month: date) -> int:
+    """Sum the daily rollups of the month starting on ``month`` into the monthly ones."""
+    last = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    changed = 0
+    for daily, monthly, extra, counters in MONTHLY_LEVELS:
+        sums = (
+            daily.objects.filter(day__range=(month, last))
+            .order_by()
+            .values(*DIMENSIONS, *extra)
+            .annotate(**{f"sum_{name}": Sum(name) for name in counters})
+        )
+        new = {
+            (month, *(row[d] for d in (*DIMENSIONS, *extra))): tuple(
+                row[f"sum_{name}"] for name in counters
+            )
+            for row in sums
+        }
+        changed += _sync(
+            monthly, monthly.objects.filter(day=month), ("day", *DIMENSIONS, *extra), counters, new
+        )
     return changed
 
 

@@ -8,7 +8,15 @@ import pytest
 import time_machine
 
 from stroydesk.cases import services
-from stroydesk.stats.models import AnswerTimeRollup, DailyRollup, RequestFact, SlaRollup
+from stroydesk.stats.models import (
+    AnswerTimeMonthlyRollup,
+    AnswerTimeRollup,
+    DailyRollup,
+    MonthlyRollup,
+    RequestFact,
+    SlaMonthlyRollup,
+    SlaRollup,
+)
 from stroydesk.stats.periods import Period, period_of
 from stroydesk.stats.raw import RawSource
 from stroydesk.stats.selectors import (
@@ -16,6 +24,7 @@ from stroydesk.stats.selectors import (
     ReportQuery,
     RollupSource,
     build_report,
+    month_pieces,
     nearest_rank,
     report,
 )
@@ -26,6 +35,14 @@ from .conftest import TODAY, msk
 pytestmark = pytest.mark.django_db
 
 MARCH = period_of("month", date(2021, 3, 1))
+ROLLUPS = (
+    DailyRollup,
+    MonthlyRollup,
+    SlaRollup,
+    SlaMonthlyRollup,
+    AnswerTimeRollup,
+    AnswerTimeMonthlyRollup,
+)
 
 
 def figures(query: ReportQuery, source=None) -> dict:
@@ -103,8 +120,11 @@ def test_an_escalation_due_today_or_later_is_not_yet_counted(march):
     ["", "day", "week", "month", "channel", "section", "topic", "authority", "applicant_type"],
 )
 def test_rollups_agree_with_the_raw_tables(march, group):
-    query = ReportQuery(period=Period(date(2021, 2, 1), date(2021, 4, 30)), group_by=group)
-    assert figures(query) == figures(query, RawSource())
+    whole_months = Period(date(2021, 2, 1), date(2021, 4, 30))
+    ragged = Period(date(2021, 2, 20), date(2021, 4, 1))  # monthly rows inside, daily at the edges
+    for period in (whole_months, ragged):
+        query = ReportQuery(period=period, group_by=group)
+        assert figures(query) == figures(query, RawSource())
 
 
 def test_a_new_transition_reaches_the_rollups_on_the_next_refresh(march):
@@ -120,22 +140,45 @@ def test_a_new_transition_reaches_the_rollups_on_the_next_refresh(march):
 
 
 def test_refresh_and_rebuild_are_idempotent(march):
-    before = [rows(m) for m in (DailyRollup, SlaRollup, AnswerTimeRollup, RequestFact)]
+    before = [rows(m) for m in (*ROLLUPS, RequestFact)]
     again = rollups_refresh()
     assert again.changed_facts == 0
     rebuilt = rollups_rebuild(date_from=date(2021, 2, 1), date_to=date(2021, 4, 30))
     assert rebuilt.changed_facts == 0
-    assert [rows(m) for m in (DailyRollup, SlaRollup, AnswerTimeRollup, RequestFact)] == before
+    assert [rows(m) for m in (*ROLLUPS, RequestFact)] == before
 
 
 def test_rebuild_from_nothing_gives_the_same_rollups(march):
-    before = [rows(m) for m in (DailyRollup, SlaRollup, AnswerTimeRollup)]
+    before = [rows(m) for m in ROLLUPS]
+    assert all(before)
     RequestFact.objects.all().delete()
-    DailyRollup.objects.all().delete()
-    SlaRollup.objects.all().delete()
-    AnswerTimeRollup.objects.all().delete()
+    for model in ROLLUPS:
+        model.objects.all().delete()
     rollups_rebuild(date_from=date(2021, 2, 1), date_to=date(2021, 4, 30))
-    assert [rows(m) for m in (DailyRollup, SlaRollup, AnswerTimeRollup)] == before
+    assert [rows(m) for m in ROLLUPS] == before
+
+
+def test_monthly_rollups_are_the_sums_of_the_daily_ones(march):
+    daily = sum(DailyRollup.objects.filter(day__month=3).values_list("received", flat=True))
+    monthly = MonthlyRollup.objects.filter(day=date(2021, 3, 1))
+    assert sum(monthly.values_list("received", flat=True)) == daily == 4
+
+
+def test_month_pieces():
+    assert month_pieces(date(2021, 1, 1), date(2021, 12, 31)) == [
+        (True, date(2021, 1, 1), date(2021, 12, 31))
+    ]
+    assert month_pieces(date(2021, 2, 20), date(2021, 4, 1)) == [
+        (False, date(2021, 2, 20), date(2021, 2, 28)),
+        (True, date(2021, 3, 1), date(2021, 3, 31)),
+        (False, date(2021, 4, 1), date(2021, 4, 1)),
+    ]
+    assert month_pieces(date(2021, 3, 5), date(2021, 3, 9)) == [
+        (False, date(2021, 3, 5), date(2021, 3, 9))
+    ]
+    assert month_pieces(date(2021, 1, 1), date(2021, 1, 31), by_day=True) == [
+        (False, date(2021, 1, 1), date(2021, 1, 31))
+    ]
 
 
 def test_csat_is_the_average_mark_of_the_period(march, applicant_user, topic, operator):

@@ -41,6 +41,8 @@ def figure_columns() -> list[tuple[str, str]]:
         ("authority_answers", _("Authority answers")),
         ("answer_days_median", _("Median answer, working days")),
         ("answer_days_p90", _("90th percentile answer, working days")),
+        ("ratings", _("Ratings")),
+        ("csat_average", _("Average rating (1–5)")),
     ]
 
 

@@ -106,7 +106,8 @@ def api():
 
 # --- Browser tests (Playwright against Debian's chromium) -----------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
+# Overridable only to try the missing-browser rule; CI uses Debian's package.
+CHROMIUM = os.environ.get("STROYDESK_CHROMIUM", "/usr/bin/chromium")
 
 
 def _strict() -> bool:

@@ -287,7 +287,7 @@ def explain() -> None:
     now = timezone.now()
     print("\nquery plans (EXPLAIN ANALYZE):")
     cases = [(v, "new") for v in ["open", "mine", "unassigned", "escalated", "due_today"]]
-    cases += [("overdue", "new"), ("escalated", "due"), ("open", "due")]
+    cases += [("overdue", "new"), ("escalated", "due"), ("open", "due"), ("open", "old")]
     for view, sort in cases:
         qs = selectors.queue_order(
             selectors.queue_queryset(user=operator, view=view, now=now), sort=sort

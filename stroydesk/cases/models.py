@@ -154,7 +154,8 @@ class Request(models.Model):
             models.Index(fields=["channel", "-id"], name="request_channel_id"),
             models.Index(fields=["due_at"], name="request_due_at"),
             # The operator's queue works on the open requests, a few thousand of a million:
-            # its due-date order and its counts per saved view read only these small indexes.
+            # its orders and its counts per saved view read only these small indexes.
+            models.Index(fields=["id"], condition=OPEN, name="request_open_id"),
             models.Index(fields=["due_at", "id"], condition=OPEN, name="request_open_due"),
             models.Index(
                 fields=["status", "operator", "due_at"], condition=OPEN, name="request_open_counts"

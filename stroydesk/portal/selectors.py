@@ -80,8 +80,8 @@ def queue_filters(*, view: str, user: User, now: datetime, query: str = "") -> R
 def queue_counts(*, user: User, now: datetime) -> dict[str, int]:
     """How many requests each counted view holds, in one query over the open requests.
 
-    Counting the status column and filtering on status, operator and due date only: the partial index
-    ``request_open_counts`` answers it without reading the table.
+    It counts the status column and filters on status, operator and due date only, so that
+    the partial index ``request_open_counts`` answers it without reading the table.
     """
     today = workdays.moscow_date(now)
     escalated = Q(status=S.ESCALATED)
@@ -223,11 +223,10 @@ def applicants_matching(*, phone: str = "", email: str = "", limit: int = 5) -> 
     )
 
 
-def applicant_requests(*, user: User, limit: int = 50) -> QuerySet[Request]:
-    """The signed-in applicant's own requests, newest first."""
-    return (
-        request_visible_to(user=user).select_related("topic").defer("text").order_by("-id")[:limit]
-    )
+def applicant_page(*, user: User, cursor: str = "") -> Page:
+    """The signed-in applicant's own requests, newest first, a page at a time."""
+    qs = request_visible_to(user=user).select_related("topic").defer("text")
+    return _cursor_page(qs, sort="new", cursor=cursor)
 
 
 def authority_inbox(*, user: User) -> list[Escalation]:

@@ -55,6 +55,7 @@ class SummaryView(APIView):
     )
     def get(self, request: ApiRequest) -> Response:
         form = ReportForm(request.query_params, default_period="year")
+        _refuse_unknown(request, form)
         if not form.is_valid():
             raise ValidationError(form_errors(form))
         return Response(selectors.report(form.cleaned_data["query"]).as_dict())
@@ -74,10 +75,18 @@ class YearlyView(APIView):
     )
     def get(self, request: ApiRequest) -> Response:
         form = YearlyForm(request.query_params)
+        _refuse_unknown(request, form)
         if not form.is_valid():
             raise ValidationError(form_errors(form))
         filters, _labels = form.filters()
         return Response(selectors.yearly(form.cleaned_data["years"], filters))
+
+
+def _refuse_unknown(request: ApiRequest, form) -> None:
+    """A misspelt parameter (``group=month``) is refused rather than silently ignored."""
+    unknown = sorted(set(request.query_params) - set(form.fields))
+    if unknown:
+        raise ValidationError({name: [_("Unknown parameter.")] for name in unknown})
 
 
 urlpatterns = [

@@ -209,6 +209,18 @@ class RequestCounts(Dimensions):
         return f"{self.day} {self.channel} {self.topic_id} {self.authority_id}"
 
 
+REQUEST_COUNTS = (
+    "received",
+    "escalated",
+    "answered",
+    "closed",
+    "first_contact",
+    "reopened",
+    "ratings",
+    "rating_sum",
+)
+
+
 class DailyRollup(RequestCounts):
     """Request counts per Moscow day (see ``RequestCounts``)."""
 

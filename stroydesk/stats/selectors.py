@@ -42,6 +42,7 @@ from stroydesk.cases.models import Request
 from stroydesk.directory.selectors import authority_list, topic_list
 from stroydesk.stats.models import (
     NONE,
+    REQUEST_COUNTS,
     AnswerTimeMonthlyRollup,
     AnswerTimeRollup,
     DailyRollup,
@@ -51,7 +52,6 @@ from stroydesk.stats.models import (
     SlaRollup,
 )
 from stroydesk.stats.periods import TIME_UNITS, Period, bucket_start, buckets, period_of
-from stroydesk.stats.services import REQUEST_COUNTS
 from stroydesk.workcalendar import selectors as workdays
 
 DIMENSION_GROUPS = ("channel", "section", "topic", "authority", "applicant_type")

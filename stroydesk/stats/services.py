@@ -26,6 +26,7 @@ from django.utils import timezone
 from stroydesk.cases.models import Escalation, History, Rating, Request
 from stroydesk.stats.models import (
     NONE,
+    REQUEST_COUNTS,
     AnswerTimeMonthlyRollup,
     AnswerTimeRollup,
     DailyRollup,
@@ -67,16 +68,6 @@ ESCALATION_FACT_FIELDS = (
 )
 RATING_FACT_FIELDS = (*DIMENSIONS, "request_id", "rated_on", "score")
 HELD_TO_DUE = (Escalation.Status.OPEN, Escalation.Status.ANSWERED)
-REQUEST_COUNTS = (
-    "received",
-    "escalated",
-    "answered",
-    "closed",
-    "first_contact",
-    "reopened",
-    "ratings",
-    "rating_sum",
-)
 # (daily model, monthly model, extra key columns, counter columns)
 MONTHLY_LEVELS: tuple[tuple[type[Any], type[Any], tuple[str, ...], tuple[str, ...]], ...] = (
     (DailyRollup, MonthlyRollup, (), REQUEST_COUNTS),

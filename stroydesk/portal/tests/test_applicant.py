@@ -376,3 +376,32 @@ def test_track_with_a_wrong_email_sends_nothing_and_reveals_nothing(client, appl
     assert response.status_code == 302  # the same answer as for a match
     assert mail.outbox == []
     assert client.get(reverse("portal:track_view")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_my_requests_are_paged(applicant_client, applicant_user, monkeypatch):
+    from stroydesk.portal import selectors
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    made = [make_request(applicant=applicant_user.applicant) for _ in range(3)]
+    first = applicant_client.get(reverse("portal:my_requests")).context["page"]
+    assert [c.pk for c in first.items] == [made[2].pk, made[1].pk]
+    second = applicant_client.get(reverse("portal:my_requests"), {"cursor": first.next_cursor})
+    assert [c.pk for c in second.context["page"].items] == [made[0].pk]
+
+
+@pytest.mark.django_db
+def test_password_reset_by_emailed_link(client, applicant_user):
+    import re
+
+    client.post(reverse("portal:password_reset"), {"email": applicant_user.email})
+    (letter,) = mail.outbox
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", letter.body).group(1)
+    form_page = client.get(link, follow=True)
+    response = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "Novyi-parol-2025", "new_password2": "Novyi-parol-2025"},
+    )
+    assert response.status_code == 302
+    applicant_user.refresh_from_db()
+    assert applicant_user.check_password("Novyi-parol-2025")

@@ -65,7 +65,12 @@ def test_the_whole_path_ask_escalate_answer_send_rate(
     specialist,
     other_specialist,
     supervisor,
+    operator2,
+    authority,
+    other_authority,
 ):
+    _other_work(operator2, authority, other_authority)
+
     # The applicant asks.
     applicant = sign_in("ivanov")
     applicant.goto("/ask/")
@@ -126,6 +131,7 @@ def test_the_whole_path_ask_escalate_answer_send_rate(
     shots(applicant, "my-requests")
     applicant.get_by_role("link", name=re.compile(number)).click()
     expect(applicant.locator(".answer-text")).to_contain_text("ГПЗУ")
+    shots(applicant, "applicant-card")
     applicant.get_by_label("5 — полностью").check()
     applicant.get_by_label("Комментарий").fill("Спасибо, всё понятно")
     applicant.get_by_role("button", name="Отправить оценку").click()
@@ -141,6 +147,31 @@ def test_the_whole_path_ask_escalate_answer_send_rate(
     board.goto("/supervisor/")
     expect(board.get_by_role("heading", name="Сроки")).to_be_visible()
     shots(board, "supervisor-board")
+
+
+def _other_work(operator2, authority, other_authority) -> None:
+    """Other requests in the center, so that the queue, the inbox and the board look lived-in."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from stroydesk.cases.models import Escalation
+    from stroydesk.cases.tests.factories import make_request
+
+    make_request(subject="Подключение дома к водопроводу")
+    make_request(subject="Шум от стройплощадки ночью", channel="phone")
+    make_request(
+        status="in_progress", operator=operator2, subject="Сроки ввода дома в эксплуатацию"
+    )
+    make_request(status="closed", operator=operator2, subject="Градплан земельного участка")
+    late = make_request(
+        status="escalated", operator=operator2, authority=authority, subject="Самострой во дворе"
+    )
+    Escalation.objects.filter(request=late).update(due_at=timezone.now() - timedelta(hours=3))
+    Request.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=3))
+    make_request(
+        status="escalated", operator=operator2, authority=other_authority, subject="АГР фасада"
+    )
 
 
 def test_html_in_a_question_stays_text(transactional_db, sign_in, directory, applicant_user):

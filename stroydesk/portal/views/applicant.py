@@ -84,7 +84,7 @@ def my_requests(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "portal/applicant/list.html",
-        {"requests": selectors.applicant_requests(user=request.user)},
+        {"page": selectors.applicant_page(user=request.user, cursor=request.GET.get("cursor", ""))},
     )
 
 

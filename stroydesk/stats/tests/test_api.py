@@ -112,6 +112,7 @@ def test_anonymous_is_refused(api, db):
         ({"channel": "pigeon"}, "channel", "pigeon"),
         ({"authority": "nobody"}, "authority", "nobody"),
         ({"period": "day", "date": "3021-01-01"}, "date", "2000"),
+        ({"group": "month"}, "group", "Unknown parameter"),
     ],
 )
 def test_bad_summary_input_is_a_400_with_a_message(api, supervisor, params, field, words):

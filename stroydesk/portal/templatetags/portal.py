@@ -11,8 +11,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from stroydesk.accounts.models import User
 from stroydesk.portal import labels
@@ -194,3 +194,54 @@ def due_badge(due_at: datetime | None, fmt: str = "d.m.Y") -> str:
     css = due_class_of(left)
     text = f"{date_format(timezone.localtime(due_at), fmt)} · {due_words(left)}"
     return format_html('<span class="due {}">{}</span>', css, text)
+
+
+@register.simple_tag
+def url_prefix(name: str) -> str:
+    """The path of a "<name>/<pk>/" URL without its pk: long lists build links without reversing
+    each row (the queue's hottest cost after the database)."""
+    return reverse(name, args=[0])[: -len("0/")]
+
+
+@register.simple_tag
+def queue_row(case: Any, card_prefix: str) -> str:
+    """One row of the operator's queue, built in Python: fifty of them are the bulk of the page,
+    and the template engine took four times as long for the same HTML."""
+    status = case.status
+    tick = ""
+    if status == "registered":
+        label = gettext("Tick %(number)s") % {"number": case.number}
+        tick = format_html(
+            '<input type="checkbox" name="ids" value="{}" class="row-check" aria-label="{}">',
+            case.pk,
+            label,
+        )
+    topic = (
+        case.topic.name
+        if case.topic_id
+        else format_html('<span class="muted">{}</span>', gettext("not set"))
+    )
+    due = ""
+    if case.due_at is not None:
+        due = (
+            due_badge(case.due_at)
+            if status == "escalated"
+            else date_format(timezone.localtime(case.due_at), "d.m.Y")
+        )
+    return format_html(
+        '<tr><td>{}</td><td><a href="{}{}/">{}</a></td><td class="subject">{}</td>'
+        '<td>{}</td><td>{}</td><td><span class="status status-{}">{}</span></td>'
+        "<td>{}</td><td>{}</td><td>{}</td></tr>",
+        tick,
+        card_prefix,
+        case.pk,
+        case.number,
+        case.subject,
+        topic,
+        channel_label(case.channel),
+        status,
+        status_label(status),
+        case.operator.display_name if case.operator_id else "—",
+        date_format(timezone.localtime(case.registered_at), "d.m.Y H:i"),
+        due,
+    )

@@ -413,3 +413,12 @@ def test_phone_lookup_shows_known_callers_and_records_access(desk, operator):
     assert PersonalDataAccess.objects.filter(actor=operator, context="phone intake").count() == 1
     empty = desk.get(reverse("portal:phone_lookup"), {"phone": "123"}, HTTP_HX_REQUEST="true")
     assert "Петров" not in empty.content.decode()
+
+
+@pytest.mark.django_db
+def test_queue_and_card_show_html_as_text(desk):
+    case = make_request(subject='<script>alert("q")</script>')
+    for url in (reverse("portal:queue"), reverse("portal:desk_card", args=[case.pk])):
+        body = desk.get(url).content.decode()
+        assert '<script>alert("q")' not in body
+        assert "&lt;script&gt;alert(&quot;q&quot;)&lt;/script&gt;" in body

@@ -54,3 +54,17 @@ def test_every_form_on_the_pages_has_labels(client, operator):
             )
             assert labelled or aria, f"{url}: #{element_id} has no label"
         assert len(ids) == len(set(ids)), f"{url}: duplicate ids"
+
+
+@pytest.mark.django_db
+def test_posts_without_the_csrf_token_are_refused(applicant_user):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(applicant_user)
+    page = client.get(reverse("portal:ask"))
+    assert 'name="csrfmiddlewaretoken"' in page.content.decode()
+    data = {"subject": "Вопрос", "text": "Текст"}
+    assert client.post(reverse("portal:ask"), data).status_code == 403
+    token = page.cookies["csrftoken"].value
+    assert client.post(reverse("portal:ask"), data, HTTP_X_CSRFTOKEN=token).status_code == 302

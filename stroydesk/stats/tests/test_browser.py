@@ -22,8 +22,8 @@ SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 def test_supervisor_sees_the_dashboard_with_charts_and_tables(
     transactional_db, browser: Browser, live_server, directory, supervisor, tmp_path
 ):
-    generate_history(year=2020, count=31623, seed=1, scale=0.008)
-    generate_history(year=2021, count=34744, seed=1, scale=0.008)
+    generate_history(year=2020, count=31623, seed=1, scale=0.004)
+    generate_history(year=2021, count=34744, seed=1, scale=0.004)
     context = browser.new_context(
         base_url=live_server.url, locale="ru-RU", viewport={"width": 1280, "height": 900}
     )
@@ -46,8 +46,8 @@ def test_supervisor_sees_the_dashboard_with_charts_and_tables(
         "() => Chart.getChart(document.getElementById('chart-volume')).data.datasets[0].data"
         ".reduce((a, b) => a + b, 0)"
     )
-    assert chart_total == 278  # 34,744 × 0.008 requests in 2021
-    assert page.locator("[data-figure=received]").inner_text().replace("\xa0", "") == "278"
+    assert chart_total == 139  # 34,744 × 0.004 requests in 2021
+    assert page.locator("[data-figure=received]").inner_text().replace("\xa0", "") == "139"
     first_month = page.locator("#table-volume tbody tr").first
     expect(first_month.locator("th")).to_have_text(re.compile("[Яя]нварь 2021"))
     expect(page.locator("#table-sla tbody tr").first).to_be_visible()

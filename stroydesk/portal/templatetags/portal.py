@@ -229,7 +229,7 @@ def queue_row(case: Any, card_prefix: str) -> str:
             else date_format(timezone.localtime(case.due_at), "d.m.Y")
         )
     return format_html(
-        '<tr><td>{}</td><td><a href="{}{}/">{}</a></td><td class="subject">{}</td>'
+        '<tr><td>{}</td><td class="nowrap"><a href="{}{}/">{}</a></td><td class="subject">{}</td>'
         '<td>{}</td><td>{}</td><td><span class="status status-{}">{}</span></td>'
         "<td>{}</td><td>{}</td><td>{}</td></tr>",
         tick,

@@ -46,7 +46,7 @@ OPEN_PER_MILLION = {
 }
 OPERATORS = 60
 NEXT_CURSOR = re.compile(r'rel="next" href="[^"]*cursor=([A-Za-z0-9_-]+)"')
-ROW_LINK = b'<td><a href="/desk/requests/'
+ROW_LINK = b'<a href="/desk/requests/'
 
 
 def admin_execute(sql: str) -> None:

@@ -19,7 +19,10 @@ What is counted where (all days are Moscow calendar days):
   due moment (which includes the pauses);
 - answer time: working days from the day of escalation to the authority's answer, for the
   authority answers given in the period (nearest-rank median and 90th percentile);
-- CSAT: the average of the applicants' marks (1–5) given in the period.
+- CSAT: the average of the applicants' marks (1–5) given in the period;
+- changes, in percent of the received requests: on the same dates a year before (YoY) and on
+  the previous period of the same kind; each row of a breakdown by time has both, and by month
+  the latter is also named ``mom_percent``.
 """
 
 from __future__ import annotations
@@ -312,6 +315,8 @@ def build_report(query: ReportQuery, source: Source, *, today: date | None = Non
             row |= tally.figures()
             before = period_of(group, bucket.start).previous()
             row["previous_percent"] = change_percent(tally.received, received(before))
+            if group == "month":  # month over month, under the name people look for
+                row["mom_percent"] = row["previous_percent"]
             row["received_year_before"] = received(bucket.year_before())
             row["yoy_percent"] = change_percent(tally.received, row["received_year_before"])
             groups.append(row)

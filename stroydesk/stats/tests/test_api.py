@@ -54,6 +54,14 @@ def test_summary_grouped(march, api, admin_user, group_by, keys):
     assert sum(g["received"] for g in groups) == 6
 
 
+def test_months_carry_their_month_over_month_change(march, api, supervisor):
+    params = {"from": "2021-01-01", "to": "2021-04-30", "group_by": "month"}
+    months = api(supervisor).get(SUMMARY, params).json()["groups"]
+    assert [m["received"] for m in months] == [0, 1, 4, 1]
+    assert [m["mom_percent"] for m in months] == [None, None, 300.0, -75.0]
+    assert all(m["mom_percent"] == m["previous_percent"] for m in months)
+
+
 def test_summary_grouped_by_authority_and_topic(march, api, supervisor):
     params = {"period": "month", "date": "2021-03-15"}
     by_authority = api(supervisor).get(SUMMARY, {**params, "group_by": "authority"}).json()

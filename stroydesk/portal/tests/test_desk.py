@@ -422,3 +422,15 @@ def test_queue_and_card_show_html_as_text(desk):
         body = desk.get(url).content.decode()
         assert '<script>alert("q")' not in body
         assert "&lt;script&gt;alert(&quot;q&quot;)&lt;/script&gt;" in body
+
+
+@pytest.mark.django_db
+def test_card_answer_section_loads_the_knowledge_base_panel(desk, operator):
+    from stroydesk.cases import services
+
+    case = make_request()
+    services.request_take(request=case, by=operator)
+    page = desk.get(reverse("portal:desk_card", args=[case.pk])).content.decode()
+    panel_url = reverse("kb:for_request", args=[case.pk])
+    assert f'hx-get="{panel_url}?target=%23id_text"' in page
+    assert desk.get(panel_url).status_code == 200

@@ -105,6 +105,7 @@ def test_operators_cannot_open_the_specialist_pages(client, operator):
     assert client.get(reverse("portal:authority_inbox")).status_code == 403
 
 
+@pytest.mark.django_db  # the calendar's admin overrides are read from the database
 def test_due_colours_follow_working_days():
     now = timezone.now()
     today = workdays.moscow_date(now)

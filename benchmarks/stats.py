@@ -21,7 +21,9 @@ from the raw tables (``stats.raw.RawSource``), and their figures compared.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -37,10 +39,17 @@ PG_BENCH_DB = "stroydesk_stats_bench"
 CHUNK = 1_000_000
 
 
+def scratch_dir(prefix: str) -> str:
+    """A temporary folder removed when the benchmark ends."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 def setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret")
-    os.environ.setdefault("STROYDESK_VAR_DIR", tempfile.mkdtemp(prefix="stats-bench-"))
+    os.environ.setdefault("STROYDESK_VAR_DIR", scratch_dir("stats-bench-"))
     os.environ.setdefault("HUEY_IMMEDIATE", "1")
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
     os.environ["DJANGO_SETTINGS_MODULE"] = "stroydesk.settings"
@@ -458,6 +467,10 @@ def postgres(sizes: list[int], reuse: bool, repeat: int, raw_by_month_max: int) 
             f"  {history:,} history entries; {rollup_rows:,} daily rollup rows; database {db_size}"
         )
         time_reports(size, repeat, raw_by_month_max)
+    print(
+        f"\n{PG_BENCH_DB} is kept for --reuse; drop it with "
+        f"`psql -h 127.0.0.1 -U postgres -c 'DROP DATABASE {PG_BENCH_DB}'`"
+    )
 
 
 # --- The demo generator through the services ------------------------------------------------
@@ -475,7 +488,7 @@ def generate(db: str) -> None:
             c.execute(f"CREATE DATABASE {name}")
         setup_django(f"postgres://postgres@127.0.0.1:5432/{name}")
     else:
-        path = Path(tempfile.mkdtemp(prefix="stats-generate-")) / "db.sqlite3"
+        path = Path(scratch_dir("stats-generate-")) / "db.sqlite3"
         setup_django(f"sqlite:///{path}")
     from django.core.management import call_command
 
@@ -497,6 +510,16 @@ def generate(db: str) -> None:
             f"change {row['yoy_percent']}%, escalated {row['escalated_percent']}%, "
             f"4-day promise {row['sla_percent']}%"
         )
+    if db == "postgres":
+        from django.db import connections
+
+        connections.close_all()
+        import psycopg
+
+        with psycopg.connect(
+            PG_ADMIN.replace("postgres://", "postgresql://"), autocommit=True
+        ) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {name}")
 
 
 def main() -> int:

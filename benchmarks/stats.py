@@ -415,7 +415,7 @@ def time_reports(size: int, repeat: int, raw_by_month_max: int) -> dict[str, flo
         slow = time.perf_counter() - start
         same = "same figures" if rollup_figures == raw_figures else "FIGURES DIFFER"
         print(
-            f"{line}   raw {slow:7.1f} s   rollup/raw {best / slow:.4f} "
+            f"{line}   raw {slow:7.1f} s   rollup/raw {best / slow:.2g} "
             f"({slow / best:,.0f}× faster)  [{same}]",
             flush=True,
         )

@@ -92,16 +92,7 @@ def request_register(
                 f"{settings.REQUEST_NUMBER_PREFIX}-{request.year}-{request.sequence:06d}"
             )
             request.save(force_insert=True)
-            for checked in attachments:
-                attachment = Attachment(
-                    request=request,
-                    original_name=checked.name,
-                    content_type=checked.content_type,
-                    size=checked.size,
-                )
-                attachment.file.save(checked.name, checked.file, save=False)
-                stored.append(attachment)
-                attachment.save()
+            _attach(request, attachments, stored)
             _record(
                 request,
                 action="register",
@@ -397,16 +388,7 @@ def request_add_message(
     stored: list[Attachment] = []
     try:
         with transaction.atomic():
-            for checked in attachments:
-                attachment = Attachment(
-                    request=request,
-                    original_name=checked.name,
-                    content_type=checked.content_type,
-                    size=checked.size,
-                )
-                attachment.file.save(checked.name, checked.file, save=False)
-                stored.append(attachment)
-                attachment.save()
+            _attach(request, attachments, stored)
             if request.status == S.WAITING_APPLICANT:
                 request_clarify(request=request, by=by, text=text)
                 return History.objects.filter(request=request).latest("id")
@@ -560,6 +542,21 @@ def _record(
         data=data or {},
         is_public=is_public,
     )
+
+
+def _attach(request: Request, attachments: Iterable[CheckedFile], stored: list[Attachment]) -> None:
+    """Store checked files on the request; ``stored`` lists them for removal if the caller's
+    transaction fails, since a rollback does not delete files."""
+    for checked in attachments:
+        attachment = Attachment(
+            request=request,
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+        )
+        attachment.file.save(checked.name, checked.file, save=False)
+        stored.append(attachment)
+        attachment.save()
 
 
 def _required(value: str, field: str, message: str) -> str:

@@ -180,6 +180,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Django's model backend that also refuses accounts whose e-mail is not confirmed yet.
+AUTHENTICATION_BACKENDS = ["stroydesk.accounts.backends.ConfirmedEmailBackend"]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Each test run gets its own database, so that parallel runs on one server don't collide.

@@ -11,7 +11,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("role", "is_active", "is_staff")
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        (_("Contact center"), {"fields": ("role", "middle_name")}),
+        (_("Contact center"), {"fields": ("role", "middle_name", "email_confirmed_at")}),
     )
     add_fieldsets = (
         *(DjangoUserAdmin.add_fieldsets or ()),

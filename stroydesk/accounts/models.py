@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stroydesk.accounts.validators import validate_inn, validate_ogrn
@@ -32,10 +33,30 @@ class User(AbstractUser):
     middle_name = models.CharField(
         _("middle name"), max_length=150, blank=True, help_text=_("Patronymic (отчество).")
     )
+    # A field of its own rather than ``is_active=False`` until confirmed: ``is_active`` is the
+    # administrators' switch to block an account, and a blocked person must not be able to
+    # unblock themselves with a "send the link again"; Django's backend also refuses inactive
+    # users silently, so the sign-in form could not say why. The default makes every account
+    # that is not self-registered (staff, demo data, the admin, createsuperuser) confirmed;
+    # only the portal's sign-up leaves it empty until the mailed link is followed.
+    email_confirmed_at = models.DateTimeField(
+        _("e-mail confirmed at"),
+        null=True,
+        blank=True,
+        default=timezone.now,
+        help_text=_(
+            "Empty while a self-registered applicant has not followed the link mailed at "
+            "sign-up: such an account cannot sign in. Accounts made by staff count as confirmed."
+        ),
+    )
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def is_center_staff(self) -> bool:

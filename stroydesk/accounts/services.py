@@ -1,13 +1,33 @@
-"""Commands that change accounts: applicants, staff users, the personal-data audit trail."""
+"""Commands that change accounts: applicants, staff users, e-mail confirmation at sign-up, the
+personal-data audit trail."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
 from stroydesk.accounts.validators import normalize_phone
+
+# How long a confirmation link works, and how often one address may ask for a new one.
+EMAIL_CONFIRMATION_MAX_AGE = timedelta(days=3)
+CONFIRMATION_RESEND_LIMIT = 3
+CONFIRMATION_RESEND_WINDOW = timedelta(minutes=15)
+_CONFIRMATION_SALT = "stroydesk.accounts.email-confirmation"
+_LETTER_LANGUAGES = ("ru", "en")
 
 
 def applicant_create(
@@ -108,13 +128,19 @@ def personal_data_access_record(*, actor: User, applicant: Applicant, context: s
 def user_create(
     *,
     username: str,
-    password: str,
+    password: str | None,
     role: str,
     email: str = "",
     first_name: str = "",
     last_name: str = "",
+    email_confirmed: bool = True,
 ) -> User:
-    """Create a login with one role; administrators also get Django's admin rights."""
+    """Create a login with one role; administrators also get Django's admin rights.
+
+    ``password=None`` makes an account nobody can sign in to until a password is set.
+    Accounts made by staff and commands are confirmed; the portal's sign-up passes
+    ``email_confirmed=False`` and mails the link (``user_send_confirmation``).
+    """
     user = User(
         username=username,
         role=role,
@@ -123,8 +149,140 @@ def user_create(
         last_name=last_name,
         is_staff=role in {User.Role.ADMIN, User.Role.SUPERVISOR},
         is_superuser=role == User.Role.ADMIN,
+        email_confirmed_at=timezone.now() if email_confirmed else None,
     )
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()  # a generated colleague nobody signs in as
+    else:
+        user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
     return user
+
+
+# --- E-mail confirmation at sign-up ------------------------------------------------------------
+
+
+def _confirmation_value(user: User) -> str:
+    # Binds a link to this account and this address: a link mailed before the address changed
+    # stops working. The address is hashed so that it does not travel in the link.
+    return salted_hmac(_CONFIRMATION_SALT, f"{user.pk}:{user.email.lower()}").hexdigest()[:20]
+
+
+def _signer() -> TimestampSigner:
+    return TimestampSigner(salt=_CONFIRMATION_SALT)
+
+
+def signup_confirmation_token(*, user: User) -> str:
+    """The signed, time-stamped token of the link that confirms the user's e-mail."""
+    return _signer().sign(_confirmation_value(user))
+
+
+def signup_confirmation_uid(*, user: User) -> str:
+    """The account's id as it appears in the confirmation link."""
+    return urlsafe_base64_encode(force_bytes(user.pk))
+
+
+def _refused(code: str) -> ValidationError:
+    texts = {
+        "invalid": _(
+            "This confirmation link is wrong or incomplete. Open it from the letter as a whole, "
+            "or ask for a new one."
+        ),
+        "expired": _("This confirmation link is too old. Ask for a new one."),
+        "used": _("This link has been used already: your e-mail is confirmed. Sign in."),
+    }
+    return ValidationError(texts[code], code=code)
+
+
+def user_confirm_email(*, uidb64: str, token: str) -> User:
+    """Confirm the e-mail a sign-up link was mailed to, and return the account to sign in.
+
+    The link works once and for ``EMAIL_CONFIRMATION_MAX_AGE``. It is refused with the code
+    ``invalid`` (tampered, for another account, or the address changed since), ``used``
+    (confirmed already) or ``expired``; the message says what to do next.
+    """
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, TypeError, OverflowError):
+        raise _refused("invalid") from None
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None:
+        raise _refused("invalid")
+    signer = _signer()
+    try:
+        value = signer.unsign(token)
+    except BadSignature:
+        raise _refused("invalid") from None
+    if not constant_time_compare(value, _confirmation_value(user)):
+        raise _refused("invalid")
+    if user.email_confirmed_at is not None:
+        raise _refused("used")
+    try:
+        signer.unsign(token, max_age=EMAIL_CONFIRMATION_MAX_AGE)
+    except SignatureExpired:
+        raise _refused("expired") from None
+    now = timezone.now()
+    # One winner: two clicks on the same link (or a mail scanner and the person) cannot both
+    # confirm and sign in.
+    won = User.objects.filter(pk=user.pk, email_confirmed_at__isnull=True).update(
+        email_confirmed_at=now
+    )
+    if won != 1:
+        raise _refused("used")
+    user.email_confirmed_at = now
+    return user
+
+
+def user_send_confirmation(*, user: User) -> None:
+    """Mail the link that confirms the user's e-mail: one letter, in Russian and then English.
+
+    Sent directly with Django's ``send_mail``, as the password reset is, and not through
+    ``channels.outbound``: that log keeps the body, and this link signs its holder in.
+    """
+    context = {
+        "user": user,
+        "site_url": settings.SITE_URL.rstrip("/"),
+        "uid": signup_confirmation_uid(user=user),
+        "token": signup_confirmation_token(user=user),
+        "days": EMAIL_CONFIRMATION_MAX_AGE.days,
+    }
+    subjects, bodies = [], []
+    for language in _LETTER_LANGUAGES:
+        with translation.override(language):
+            subjects.append(render_to_string("emails/signup_confirm_subject.txt", context).strip())
+            bodies.append(render_to_string("emails/signup_confirm.txt", context).strip())
+    subject = " / ".join(dict.fromkeys(subjects))
+    body = "\n\n— — —\n\n".join(bodies) + "\n"
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+def _resend_allowed(email: str) -> bool:
+    """Count one more ask for this address in the current window; False past the limit."""
+    key = "accounts:confirm-resend:" + hashlib.sha256(email.encode()).hexdigest()
+    window = int(CONFIRMATION_RESEND_WINDOW.total_seconds())
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window ended between add() and incr()
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count <= CONFIRMATION_RESEND_LIMIT
+
+
+def user_resend_confirmation(*, email: str) -> bool:
+    """Mail a new confirmation link if an account with this e-mail still waits for one.
+
+    False when the address has asked ``CONFIRMATION_RESEND_LIMIT`` times in the current
+    window. Asks are counted whether or not an account has the address, and the answer is the
+    same either way, so that the form cannot tell which addresses have accounts.
+    """
+    email = email.strip().lower()
+    if not _resend_allowed(email):
+        return False
+    user = User.objects.filter(
+        username=email, email_confirmed_at__isnull=True, is_active=True
+    ).first()
+    if user is not None:
+        user_send_confirmation(user=user)
+    return True

@@ -34,6 +34,8 @@ _DETAIL_ACTIONS = [
     "authority_answer",
     "decline",
     "send_back",
+    "authority_query",
+    "authority_query_reply",
     "ask_clarification",
     "clarify",
     "close",
@@ -237,6 +239,30 @@ class RequestViewSet(viewsets.ViewSet):
             pk,
             s.CommentActionSerializer,
             lambda r, u, v: services.request_send_back(request=r, by=u, comment=v["comment"]),
+        )
+
+    @extend_schema(request=s.QuestionActionSerializer, responses=s.RequestDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="authority-query")
+    def authority_query(self, request: HttpRequest, pk: str) -> Response:
+        """The authority's specialist asks the contact center; the request stays escalated."""
+        return self._act(
+            request,
+            pk,
+            s.QuestionActionSerializer,
+            lambda r, u, v: services.request_authority_query(
+                request=r, by=u, question=v["question"]
+            ),
+        )
+
+    @extend_schema(request=s.TextActionSerializer, responses=s.RequestDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="authority-query-reply")
+    def authority_query_reply(self, request: HttpRequest, pk: str) -> Response:
+        """The contact center replies to the authority's open question."""
+        return self._act(
+            request,
+            pk,
+            s.TextActionSerializer,
+            lambda r, u, v: services.request_authority_query_reply(request=r, by=u, text=v["text"]),
         )
 
     @extend_schema(request=s.QuestionActionSerializer, responses=s.RequestDetailSerializer)

@@ -51,6 +51,22 @@ TRANSITIONS: dict[str, Transition] = {
         Transition(
             "send_back", frozenset({S.UNDER_REVIEW}), S.ESCALATED, CENTER_STAFF, public=False
         ),
+        # The specialist's question to the center and the center's reply: an internal exchange
+        # that leaves the request with the authority and its clock running.
+        Transition(
+            "authority_query",
+            frozenset({S.ESCALATED}),
+            S.ESCALATED,
+            frozenset({R.SPECIALIST, R.ADMIN}),
+            public=False,
+        ),
+        Transition(
+            "authority_query_reply",
+            frozenset({S.ESCALATED}),
+            S.ESCALATED,
+            CENTER_STAFF,
+            public=False,
+        ),
         Transition(
             "ask_clarification",
             frozenset({S.IN_PROGRESS, S.ESCALATED}),
@@ -79,6 +95,8 @@ ACTION_LABELS = {
     "authority_answer": _("authority's answer"),
     "decline": _("return as not our competence"),
     "send_back": _("send the answer back"),
+    "authority_query": _("ask the contact center a question"),
+    "authority_query_reply": _("reply to the authority's question"),
     "ask_clarification": _("ask for a clarification"),
     "clarify": _("clarify"),
     "close": _("close"),

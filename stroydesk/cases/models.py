@@ -58,6 +58,7 @@ class Request(models.Model):
         verbose_name=_("applicant"),
         on_delete=models.PROTECT,
         related_name="requests",
+        db_index=False,  # request_applicant_id below leads with it
     )
     channel = models.CharField(
         _("channel"), max_length=16, choices=Channel.choices, help_text=_("How it came in.")
@@ -69,6 +70,7 @@ class Request(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # request_topic_id below leads with it
         help_text=_("Empty until an operator classifies a request that came without one."),
     )
     subject = models.CharField(_("subject"), max_length=300)
@@ -100,6 +102,7 @@ class Request(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # request_operator_status below leads with it
         help_text=_("The operator in charge."),
     )
     authority = models.ForeignKey(
@@ -109,6 +112,7 @@ class Request(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # request_authority_status below leads with it
         help_text=_("The authority the request is escalated to now."),
     )
     due_at = models.DateTimeField(
@@ -144,6 +148,8 @@ class Request(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="request_year_sequence"),
         ]
+        # Every status change rewrites every index of the row (status is indexed, so PostgreSQL
+        # cannot update in place): each index here must earn its upkeep.
         indexes = [
             models.Index(fields=["status", "-id"], name="request_status_id"),
             models.Index(fields=["applicant", "-id"], name="request_applicant_id"),
@@ -266,6 +272,20 @@ class Escalation(models.Model):
     )
     reminder_sent_at = models.DateTimeField(_("due-soon reminder sent"), null=True, blank=True)
     overdue_alerted_at = models.DateTimeField(_("overdue alert sent"), null=True, blank=True)
+    query = models.TextField(
+        _("question to the contact center"),
+        blank=True,
+        help_text=_("The specialist's open question about the request; empty once answered."),
+    )
+    query_asked_at = models.DateTimeField(
+        _("question asked at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set while the specialist's question waits for the contact center's reply; "
+            "the clock keeps running."
+        ),
+    )
 
     class Meta:
         verbose_name = _("escalation")
@@ -279,6 +299,13 @@ class Escalation(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="escalation_status_due"),
             models.Index(fields=["authority", "escalated_at"], name="escalation_authority_at"),
+            # The operators' view "questions from authorities" and its count read only the few
+            # open questions, however many escalations there are.
+            models.Index(
+                fields=["request"],
+                condition=Q(status="open", query_asked_at__isnull=False),
+                name="escalation_open_query",
+            ),
         ]
 
     def __str__(self) -> str:

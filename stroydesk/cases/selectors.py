@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -49,6 +49,8 @@ class RequestFilters:
     operator_id: int | None = None
     due_from: datetime | None = None
     due_to: datetime | None = None
+    # True: the authority has an open question to the center on it (see ``escalation_open_query``).
+    authority_query: bool | None = None
 
 
 def request_list_for(*, user: User, filters: RequestFilters | None = None) -> QuerySet[Request]:
@@ -78,6 +80,15 @@ def request_list_for(*, user: User, filters: RequestFilters | None = None) -> Qu
         qs = qs.filter(due_at__gte=f.due_from)
     if f.due_to is not None:
         qs = qs.filter(due_at__lte=f.due_to)
+    if f.authority_query is not None:
+        asked = Exists(
+            Escalation.objects.filter(
+                request=OuterRef("pk"),
+                status=Escalation.Status.OPEN,
+                query_asked_at__isnull=False,
+            )
+        )
+        qs = qs.filter(asked if f.authority_query else ~asked)
     return qs.order_by("-id")
 
 

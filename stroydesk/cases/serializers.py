@@ -173,6 +173,8 @@ class EscalationSerializer(serializers.ModelSerializer):
             "paused_working_days",
             "answered_at",
             "closing_reason",
+            "query",
+            "query_asked_at",
         ]
 
 

@@ -7,7 +7,9 @@ operators acting at once: exactly one wins, the other gets ``ConcurrentChange``)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +29,32 @@ from stroydesk.directory.models import Authority, Topic
 from stroydesk.workcalendar import selectors as workdays
 
 S = Request.Status
+
+
+_in_bulk: ContextVar[bool] = ContextVar("cases_in_bulk", default=False)
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Run many commands inside the caller's own transaction, without a savepoint for each.
+
+    For a caller that gives up on the first error anyway (the history generator): the savepoint
+    that a command otherwise makes inside an outer transaction costs two round trips and buys
+    only a partial rollback that such a caller never uses. An error rolls back the whole outer
+    transaction.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("bulk() must run inside the caller's transaction")
+    token = _in_bulk.set(True)
+    try:
+        yield
+    finally:
+        _in_bulk.reset(token)
+
+
+def _atomic() -> transaction.Atomic:
+    """The transaction of one command (a savepoint inside a caller's one, unless in bulk)."""
+    return transaction.atomic(savepoint=not _in_bulk.get())
 
 
 class TransitionNotAllowed(Exception):
@@ -86,20 +114,25 @@ def request_register(
     )
     stored: list[Attachment] = []
     try:
-        with transaction.atomic():
+        with _atomic():
             request.sequence = next_number(year=request.year)
             request.number = (
                 f"{settings.REQUEST_NUMBER_PREFIX}-{request.year}-{request.sequence:06d}"
             )
             request.save(force_insert=True)
             _attach(request, attachments, stored)
+            data: dict[str, Any] = {"channel": channel, "attachments": len(stored)}
+            if now - registered_at > timedelta(minutes=1):
+                # A phone call typed in later, an imported letter: the history keeps the moment
+                # the request came in, and says when it was entered.
+                data["entered_at"] = now.isoformat()
             _record(
                 request,
                 action="register",
                 by=created_by,
                 to_status=S.REGISTERED,
-                at=now,
-                data={"channel": channel, "attachments": len(stored)},
+                at=registered_at,
+                data=data,
             )
     except BaseException:
         for attachment in stored:
@@ -114,7 +147,7 @@ def request_register(
 
 def request_take(*, request: Request, by: User, at: datetime | None = None) -> Request:
     """An operator takes a new request into work."""
-    with transaction.atomic():
+    with _atomic():
         return _move(request, action="take", by=by, at=at, fields={"operator": by})
 
 
@@ -123,7 +156,7 @@ def request_answer(*, request: Request, by: User, text: str, at: datetime | None
     _authorize(request, "answer", by)
     text = _required(text, "text", _("The answer is empty."))
     now = at or timezone.now()
-    with transaction.atomic():
+    with _atomic():
         _move(request, action="answer", by=by, at=now, fields={"answered_at": now})
         Answer.objects.create(
             request=request, kind=Answer.Kind.FINAL, text=text, author=by, created_at=now
@@ -146,7 +179,7 @@ def request_escalate(
         raise ValidationError({"authority": [_("This authority takes no new requests.")]})
     now = at or timezone.now()
     due_at = workdays.answer_due(now)
-    with transaction.atomic():
+    with _atomic():
         _move(
             request,
             action="escalate",
@@ -183,7 +216,7 @@ def request_reassign(
     if authority.pk == request.authority_id:
         raise ValidationError({"authority": [_("The request is already with this authority.")]})
     now = at or timezone.now()
-    with transaction.atomic():
+    with _atomic():
         current = _open_escalation(request)
         _move(
             request,
@@ -215,7 +248,7 @@ def request_authority_answer(
     _authorize(request, "authority_answer", by)
     text = _required(text, "text", _("The answer is empty."))
     now = at or timezone.now()
-    with transaction.atomic():
+    with _atomic():
         escalation = _open_escalation(request)
         _move(request, action="authority_answer", by=by, at=now)
         Escalation.objects.filter(pk=escalation.pk).update(
@@ -238,7 +271,7 @@ def request_decline(
     """The specialist returns the request: not their authority's competence."""
     _authorize(request, "decline", by)
     reason = _required(reason, "reason", _("Say why this is not your authority's competence."))
-    with transaction.atomic():
+    with _atomic():
         escalation = _open_escalation(request)
         _move(
             request,
@@ -259,7 +292,7 @@ def request_send_back(
     """The operator finds the authority's answer incomplete and sends it back, due date kept."""
     _authorize(request, "send_back", by)
     comment = _required(comment, "comment", _("Say what the answer lacks."))
-    with transaction.atomic():
+    with _atomic():
         escalation = (
             Escalation.objects.filter(request=request, status=Escalation.Status.ANSWERED)
             .order_by("-escalated_at", "-id")
@@ -281,7 +314,7 @@ def request_ask_clarification(
     _authorize(request, "ask_clarification", by)
     question = _required(question, "question", _("Write what the applicant should clarify."))
     now = at or timezone.now()
-    with transaction.atomic():
+    with _atomic():
         previous = request.status
         _move(
             request,
@@ -310,7 +343,7 @@ def request_clarify(
     _authorize(request, "clarify", by)
     text = _required(text, "text", _("The clarification is empty."))
     now = at or timezone.now()
-    with transaction.atomic():
+    with _atomic():
         escalation = Escalation.objects.filter(
             request=request, status=Escalation.Status.OPEN, paused_at__isnull=False
         ).first()
@@ -337,7 +370,7 @@ def request_clarify(
 def request_close(*, request: Request, by: User, at: datetime | None = None) -> Request:
     """Close an answered request (the applicant is satisfied, or the operator closes it)."""
     now = at or timezone.now()
-    with transaction.atomic():
+    with _atomic():
         return _move(request, action="close", by=by, at=now, fields={"closed_at": now})
 
 
@@ -359,7 +392,7 @@ def request_reopen(
                 )
                 % {"window": window, "last_day": f"{last_day:%d.%m.%Y}"}
             )
-    with transaction.atomic():
+    with _atomic():
         return _move(
             request, action="reopen", by=by, at=now, comment=reason, fields={"closed_at": None}
         )
@@ -383,11 +416,29 @@ def request_add_message(
     data: dict[str, Any] | None = None,
 ) -> History:
     """A further message of the applicant on their request (e.g. an e-mail reply), shown to both
-    sides; when the request waits for the applicant, the message is their clarification."""
+    sides; when the request waits for the applicant, the message is their clarification.
+
+    A signed-in ``by`` must be the request's applicant (staff write internal notes instead), and
+    a closed request takes nothing more from them: reopening it is the way back. ``by`` None is a
+    channel acting for the applicant (an e-mail reply matched by the sender's address); there is
+    nobody to show a refusal to, so such a message is kept even on a closed request.
+    """
+    if by is not None:
+        if by.role != User.Role.APPLICANT:
+            raise PermissionDenied(_("Staff add information to a request as internal notes."))
+        if request.applicant.user_id != by.pk:
+            raise PermissionDenied(_("This is not your request."))
+        if request.status == S.CLOSED:
+            raise TransitionNotAllowed(
+                _(
+                    "The request is closed. If the answer is not complete, reopen the request; "
+                    "for a new question, please send a new request."
+                )
+            )
     text = _required(text, "text", _("The message is empty."))
     stored: list[Attachment] = []
     try:
-        with transaction.atomic():
+        with _atomic():
             _attach(request, attachments, stored)
             if request.status == S.WAITING_APPLICANT:
                 request_clarify(request=request, by=by, text=text)
@@ -400,7 +451,9 @@ def request_add_message(
         raise
 
 
-def request_rate(*, request: Request, by: User, score: int, comment: str = "") -> Rating:
+def request_rate(
+    *, request: Request, by: User, score: int, comment: str = "", at: datetime | None = None
+) -> Rating:
     """The applicant rates the last final answer of their request, once per answer."""
     if by.role != User.Role.APPLICANT or request.applicant.user_id != by.pk:
         raise PermissionDenied(_("Only the applicant rates the answer to their request."))
@@ -419,11 +472,12 @@ def request_rate(*, request: Request, by: User, score: int, comment: str = "") -
     if answer is None:
         raise TransitionNotAllowed(_("There is no answer to rate yet."))
     try:
-        with transaction.atomic():
+        with _atomic():
+            now = at or timezone.now()
             rating = Rating.objects.create(
-                request=request, answer=answer, score=score, comment=comment
+                request=request, answer=answer, score=score, comment=comment, created_at=now
             )
-            _record(request, action="rated", by=by, comment=comment, data={"score": score})
+            _record(request, action="rated", by=by, at=now, comment=comment, data={"score": score})
     except IntegrityError:
         raise TransitionNotAllowed(_("This answer has been rated already.")) from None
     return rating
@@ -433,7 +487,7 @@ def request_set_topic(*, request: Request, by: User, topic: Topic) -> Request:
     """An operator classifies or re-classifies the request."""
     if not by.is_center_staff:
         raise PermissionDenied(_("Only the center's staff classify requests."))
-    with transaction.atomic():
+    with _atomic():
         before = request.topic
         changed = Request.objects.filter(pk=request.pk, version=request.version).update(
             topic=topic, version=F("version") + 1, updated_at=timezone.now()
@@ -450,6 +504,84 @@ def request_set_topic(*, request: Request, by: User, topic: Topic) -> Request:
             data={"from": str(before) if before else "", "to": str(topic)},
         )
     return request
+
+
+# --- The authority's questions to the contact center ----------------------------------------
+
+
+def request_authority_query(
+    *, request: Request, by: User, question: str, at: datetime | None = None
+) -> Escalation:
+    """The authority's specialist asks the center's operator about the escalated request (which
+    building, the applicant's permit number…), one open question at a time.
+
+    It is the center's internal exchange: the request stays with the authority and the 4-day
+    clock keeps running. If the operator has to ask the applicant, ``request_ask_clarification``
+    is what stops the clock.
+    """
+    _authorize(request, "authority_query", by)
+    question = _required(question, "question", _("Write what the contact center should clarify."))
+    now = at or timezone.now()
+    with _atomic():
+        escalation = _open_escalation(request)
+        if escalation.query_asked_at is not None:
+            raise TransitionNotAllowed(
+                _("The authority's earlier question still waits for the contact center's reply.")
+            )
+        _move(
+            request,
+            action="authority_query",
+            by=by,
+            at=now,
+            comment=question,
+            data={"escalation": escalation.pk},
+        )
+        # The request's version decided the race already; this keeps the row honest anyway.
+        asked = Escalation.objects.filter(
+            pk=escalation.pk, status=Escalation.Status.OPEN, query_asked_at__isnull=True
+        ).update(query=question, query_asked_at=now)
+        if asked != 1:
+            raise ConcurrentChange(_("The request was changed by someone else; reload it."))
+    escalation.query, escalation.query_asked_at = question, now
+    _notify_on_commit("authority_query", request)
+    return escalation
+
+
+def request_authority_query_reply(
+    *, request: Request, by: User, text: str, at: datetime | None = None
+) -> Escalation:
+    """The center's staff answer the authority's open question; the question is cleared, and
+    the question and the reply stay in the request's internal history."""
+    _authorize(request, "authority_query_reply", by)
+    text = _required(text, "text", _("The reply is empty."))
+    now = at or timezone.now()
+    with _atomic():
+        escalation = (
+            Escalation.objects.filter(
+                request=request, status=Escalation.Status.OPEN, query_asked_at__isnull=False
+            )
+            .select_related("authority")
+            .first()
+        )
+        if escalation is None:
+            raise TransitionNotAllowed(_("The authority has no open question on this request."))
+        asked_at = escalation.query_asked_at
+        _move(
+            request,
+            action="authority_query_reply",
+            by=by,
+            at=now,
+            comment=text,
+            data={"escalation": escalation.pk, "question": escalation.query},
+        )
+        replied = Escalation.objects.filter(pk=escalation.pk, query_asked_at=asked_at).update(
+            query="", query_asked_at=None
+        )
+        if replied != 1:
+            raise ConcurrentChange(_("The request was changed by someone else; reload it."))
+    escalation.query, escalation.query_asked_at = "", None
+    _notify_on_commit("authority_query_replied", request)
+    return escalation
 
 
 # --- Internals ------------------------------------------------------------------------------
@@ -588,7 +720,7 @@ def _escalation_create(
     paused_working_days: int = 0,
 ) -> Escalation:
     try:
-        with transaction.atomic():
+        with _atomic():
             return Escalation.objects.create(
                 request=request,
                 authority=authority,

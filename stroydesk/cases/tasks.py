@@ -35,14 +35,22 @@ EVENT_ACTIONS = {
     "answered": ("answer",),
     "clarification_needed": ("ask_clarification",),
     "escalated": ("escalate", "reassign"),
+    "authority_query": ("authority_query",),
+    "authority_query_replied": ("authority_query_reply",),
 }
+# Letters to staff: not threaded into the applicant's conversation about the request.
+STAFF_EVENTS = ("escalated", "due_soon", "authority_query", "authority_query_replied")
 LANGUAGES = ("ru", "en")
 
 
 @db_task(retries=5, retry_delay=30)
 def notify_request_event(event: str, request_id: int) -> None:
-    """Tell the applicant (or the authority's specialists) what happened, once per occurrence."""
-    request = Request.objects.select_related("applicant", "authority").get(pk=request_id)
+    """Tell the applicant what happened, or the staff concerned: the authority's specialists of
+    an escalation and of the center's reply to their question, the request's operator of the
+    authority's question. Once per occurrence."""
+    request = Request.objects.select_related("applicant", "authority", "operator").get(
+        pk=request_id
+    )
     occurrence = (
         History.objects.filter(request=request, action__in=EVENT_ACTIONS[event])
         .order_by("-id")
@@ -50,9 +58,13 @@ def notify_request_event(event: str, request_id: int) -> None:
         .first()
     )
     key = f"h{occurrence}" if occurrence else "h0"
-    if event == "escalated":
+    if event in ("escalated", "authority_query_replied"):
         recipients = _specialist_emails(request.authority_id)
         link = _url("portal:authority_card", request.pk)
+    elif event == "authority_query":
+        operator = request.operator
+        recipients = [operator.email] if operator and operator.is_active and operator.email else []
+        link = _url("portal:desk_card", request.pk)
     else:
         recipients = [request.applicant.email] if request.applicant.email else []
         link = (
@@ -69,6 +81,8 @@ def notify_request_event(event: str, request_id: int) -> None:
         .order_by("-id")
         .first(),
     }
+    if event in ("authority_query", "authority_query_replied") and occurrence:
+        context["exchange"] = History.objects.get(pk=occurrence)
     subject, body = _render(f"emails/request_{event}", context)
     _send_once(event, request.pk, key, recipients, subject, body)
 
@@ -185,7 +199,7 @@ def _send_once(
                 body=body,
                 request=request_id,
                 event=event,
-                thread=event not in ("escalated", "due_soon"),
+                thread=event not in STAFF_EVENTS,
             )
         except Exception:
             _release([note])

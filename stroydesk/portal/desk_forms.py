@@ -158,6 +158,17 @@ class SendBackForm(CardForm):
     )
 
 
+class AuthorityQueryReplyForm(CardForm):
+    auto_id = "query_reply_%s"
+
+    text = forms.CharField(
+        label=_("Your reply to the authority"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Read by the authority's specialists only, never by the applicant."),
+    )
+
+
 class ReopenForm(CardForm):
     auto_id = "reopen_%s"
 
@@ -263,6 +274,20 @@ class DeclineForm(CardForm):
         label=_("Why this is not your authority's competence"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AuthorityQueryForm(CardForm):
+    auto_id = "query_%s"
+
+    question = forms.CharField(
+        label=_("Question to the contact center"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "E.g. which building is meant, or the applicant's permit number. "
+            "The answer stays due on the same date."
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from stroydesk.accounts.models import Applicant, User
+from stroydesk.accounts.selectors import user_awaiting_confirmation
 from stroydesk.accounts.validators import normalize_phone, validate_inn, validate_ogrn
 from stroydesk.cases.attachments import ALLOWED_TYPES, CheckedFile, check_attachments
 from stroydesk.cases.models import CADASTRAL_NUMBER
@@ -41,9 +42,36 @@ class LoginForm(AuthenticationForm):
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "unconfirmed": _(
+            "Your e-mail is not confirmed yet. Follow the link in the letter we sent when you "
+            "signed up, or ask for a new one below."
+        ),
+    }
+
+    # The address to offer a new confirmation link to, when that is why the sign-in failed.
+    unconfirmed_email = ""
+
     def clean_username(self) -> str:
         value = self.cleaned_data["username"].strip()
         return value.lower() if "@" in value else value
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except ValidationError as exc:
+            if exc.code != "invalid_login":
+                raise
+            # The backend refuses an unconfirmed account like a wrong password; with the right
+            # password the person is told why instead.
+            waiting = user_awaiting_confirmation(
+                username=self.cleaned_data["username"], password=self.cleaned_data["password"]
+            )
+            if waiting is None:
+                raise
+            self.unconfirmed_email = waiting.email
+            raise ValidationError(self.error_messages["unconfirmed"], code="unconfirmed") from None
 
 
 class SignUpForm(forms.Form):
@@ -290,6 +318,30 @@ class ClarifyForm(CardForm):
     )
 
 
+class AddInformationForm(CardForm):
+    """What the applicant adds to their request: a text and files. While the request waits for
+    them, it is their answer to the operator's question."""
+
+    auto_id = "add_%s"
+
+    text = forms.CharField(
+        label=_("What you want to add"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("E.g. the exact address, a permit number, or what has changed since."),
+    )
+    attachments = AttachmentsField(
+        label=_("Files"),
+        help_text=_("PDF, images, office documents; up to 10 files."),
+    )
+
+    def __init__(self, *args: Any, clarification: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if clarification:
+            self.fields["text"].label = _("Your answer to the question")
+            self.fields["text"].help_text = ""
+
+
 class ReopenForm(CardForm):
     auto_id = "reopen_%s"
 
@@ -320,6 +372,16 @@ class RateForm(CardForm):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ResendConfirmationForm(forms.Form):
+    """Ask for a new link that confirms the e-mail of an account made at sign-up."""
+
+    email = forms.EmailField(
+        label=_("E-mail"),
+        help_text=_("The address you signed up with."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 

@@ -54,6 +54,9 @@ ACTION = {
     "note": _("Internal note"),
     "set_topic": _("Topic changed"),
     "rated": _("The answer was rated"),
+    "message": _("Message from the applicant"),
+    "authority_query": _("Question of the authority to the contact center"),
+    "authority_query_reply": _("The contact center replied to the authority"),
 }
 
 ROLE = {
@@ -82,6 +85,7 @@ QUEUE_VIEW = {
     "unassigned": _("Unassigned"),
     "escalated": _("Escalated"),
     "review": _("To review"),
+    "questions": _("Questions from authorities"),
     "due_today": _("Due today"),
     "overdue": _("Overdue"),
     "all": _("All"),

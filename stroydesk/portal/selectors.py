@@ -47,10 +47,21 @@ OPEN_STATUSES: list[str] = [
     S.UNDER_REVIEW,
 ]
 PAGE_SIZE = 50
+AUTHORITY_QUERY_ACTIONS = ("authority_query", "authority_query_reply")
 
 # The saved views of the queue, in the order of the tabs; "open" is the default.
-QUEUE_VIEWS = ["open", "mine", "unassigned", "escalated", "review", "due_today", "overdue", "all"]
-COUNTED_VIEWS = ["mine", "unassigned", "escalated", "review", "due_today", "overdue"]
+QUEUE_VIEWS = [
+    "open",
+    "mine",
+    "unassigned",
+    "escalated",
+    "review",
+    "questions",
+    "due_today",
+    "overdue",
+    "all",
+]
+COUNTED_VIEWS = ["mine", "unassigned", "escalated", "review", "questions", "due_today", "overdue"]
 QUEUE_SORTS = ["new", "old", "due"]
 
 
@@ -65,6 +76,9 @@ def queue_filters(*, view: str, user: User, now: datetime, query: str = "") -> R
         "unassigned": RequestFilters(status=[S.REGISTERED.value], query=q),
         "escalated": RequestFilters(status=[S.ESCALATED.value], query=q),
         "review": RequestFilters(status=[S.UNDER_REVIEW.value], query=q),
+        # Questions of authorities the center can reply to now; while the applicant is being
+        # asked (waiting_applicant) the question waits with the request.
+        "questions": RequestFilters(status=[S.ESCALATED.value], authority_query=True, query=q),
         "due_today": RequestFilters(
             status=[S.ESCALATED.value],
             due_from=workdays.start_of_day(today),
@@ -78,14 +92,17 @@ def queue_filters(*, view: str, user: User, now: datetime, query: str = "") -> R
 
 
 def queue_counts(*, user: User, now: datetime) -> dict[str, int]:
-    """How many requests each counted view holds, in one query over the open requests.
+    """How many requests each counted view holds: one query over the open requests, and one
+    over the authorities' open questions.
 
-    It counts the status column and filters on status, operator and due date only, so that
-    the partial index ``request_open_counts`` answers it without reading the table.
+    The first counts the status column and filters on status, operator and due date only, so
+    that the partial index ``request_open_counts`` answers it without reading the table. The
+    questions need the escalations: joined into the first, they would cost it that index-only
+    scan, so they are counted apart, from the small partial index ``escalation_open_query``.
     """
     today = workdays.moscow_date(now)
     escalated = Q(status=S.ESCALATED)
-    return (
+    counts: dict[str, int] = (
         request_visible_to(user=user)
         .filter(status__in=OPEN_STATUSES)
         .aggregate(
@@ -104,6 +121,9 @@ def queue_counts(*, user: User, now: datetime) -> dict[str, int]:
             overdue=Count("status", filter=escalated & Q(due_at__lt=now)),
         )
     )
+    questions = queue_filters(view="questions", user=user, now=now)
+    counts["questions"] = request_list_for(user=user, filters=questions).count()
+    return counts
 
 
 @dataclass(frozen=True)
@@ -342,6 +362,8 @@ def applicant_card(*, user: User, request: Request, now: datetime) -> dict[str, 
         "answers": answers,
         "question": question,
         "can_clarify": "clarify" in actions,
+        # Information can be added until the request is closed (then: reopen, or a new one).
+        "can_add": request.status != S.CLOSED,
         "can_reopen": "reopen" in actions,
         "reopen_until": reopen_until,
         "can_close": "close" in actions,
@@ -385,16 +407,22 @@ def desk_card(*, user: User, request: Request) -> dict[str, Any]:
     )
     authority_answers = [a for a in answers if a.kind == Answer.Kind.AUTHORITY]
     competent = desk_card_competent(request=request)
+    escalations = list(request_escalations(request=request))
+    open_escalation = next((e for e in escalations if e.status == Escalation.Status.OPEN), None)
+    open_query = open_escalation if open_escalation and open_escalation.query_asked_at else None
+    actions = set(allowed_actions(status=request.status, role=user.role))
     return {
         "history": history,
         "notes": [h for h in history if h.action == "note"],
-        "escalations": list(request_escalations(request=request)),
+        "escalations": escalations,
+        "open_query": open_query,
+        "can_reply_query": open_query is not None and "authority_query_reply" in actions,
         "answers": answers,
         "final_answers": [a for a in answers if a.kind == Answer.Kind.FINAL],
         "authority_answer": authority_answers[-1] if authority_answers else None,
         "attachments": list(request.attachments.order_by("id")),
         "duplicates": duplicates_of(user=user, request=request),
-        "actions": set(allowed_actions(status=request.status, role=user.role)),
+        "actions": actions,
         "competent": competent,
         "ratings": list(request.ratings.order_by("created_at")),
     }
@@ -410,10 +438,22 @@ def topic_get(*, pk: int) -> Topic | None:
 
 
 def authority_card(*, user: User, request: Request) -> dict[str, Any]:
-    """What a specialist sees of a request: the question, the files, the escalation; no contacts."""
+    """What a specialist sees of a request: the question, the files, the escalation and their
+    authority's exchange of questions with the center; no contacts."""
     escalations = [
         e for e in request_escalations(request=request) if e.authority_id == request.authority_id
     ]
+    escalation = escalations[-1] if escalations else None
+    ours = {e.pk for e in escalations}
+    # Only this authority's questions and the center's replies, not another authority's ones.
+    exchange = [
+        h
+        for h in History.objects.filter(request=request, action__in=AUTHORITY_QUERY_ACTIONS)
+        .select_related("actor")
+        .order_by("at", "id")
+        if h.data.get("escalation") in ours
+    ]
+    actions = set(allowed_actions(status=request.status, role=user.role))
     answers = Answer.objects.none()
     if request.authority_id is not None:
         answers = Answer.objects.filter(
@@ -421,9 +461,19 @@ def authority_card(*, user: User, request: Request) -> dict[str, Any]:
             kind=Answer.Kind.AUTHORITY,
             escalation__authority_id=request.authority_id,
         ).order_by("created_at")
+    open_escalation = (
+        escalation if escalation and escalation.status == Escalation.Status.OPEN else None
+    )
     return {
-        "escalation": escalations[-1] if escalations else None,
+        "escalation": escalation,
         "attachments": list(request.attachments.order_by("id")),
         "answers": list(answers),
-        "actions": set(allowed_actions(status=request.status, role=user.role)),
+        "actions": actions,
+        "exchange": exchange,
+        "open_query": open_escalation.query if open_escalation else "",
+        "can_ask": (
+            "authority_query" in actions
+            and open_escalation is not None
+            and open_escalation.query_asked_at is None
+        ),
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -39,7 +40,11 @@ def applicant_sign_up(
     inn: str = "",
     ogrn: str = "",
 ) -> User:
-    """Create an applicant's login (the e-mail is the login) and their applicant record."""
+    """Create an applicant's login (the e-mail is the login) and their applicant record.
+
+    The account cannot sign in until the e-mail is confirmed by the link mailed once the
+    account is saved.
+    """
     email = email.strip().lower()
     user = accounts.user_create(
         username=email,
@@ -48,6 +53,7 @@ def applicant_sign_up(
         email=email,
         first_name=first_name.strip(),
         last_name=last_name.strip(),
+        email_confirmed=False,
     )
     full_name = f"{user.last_name} {user.first_name}".strip()
     accounts.applicant_create(
@@ -60,6 +66,10 @@ def applicant_sign_up(
         ogrn=ogrn if kind == Applicant.Kind.DEVELOPER else "",
         user=user,
     )
+    # After the commit, so that no letter goes out for an account that was rolled back; robust,
+    # so that a mail server that is down leaves the account made and the person free to ask
+    # for the link again from the "check your mail" page.
+    transaction.on_commit(partial(accounts.user_send_confirmation, user=user), robust=True)
     return user
 
 

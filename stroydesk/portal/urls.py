@@ -53,6 +53,8 @@ urlpatterns = [
     ),
     path("", public.home, name="home"),
     path("accounts/signup/", public.signup, name="signup"),
+    path("accounts/signup/sent/", public.signup_sent, name="signup_sent"),
+    path("accounts/confirm/<uidb64>/<token>/", public.signup_confirm, name="signup_confirm"),
     path("track/", public.track, name="track"),
     path("track/code/", public.track_code, name="track_code"),
     path("track/request/", public.track_view, name="track_view"),
@@ -62,6 +64,7 @@ urlpatterns = [
     path("my/", applicant.my_requests, name="my_requests"),
     path("my/<int:pk>/", applicant.my_request, name="my_request"),
     path("my/<int:pk>/clarify/", applicant.my_request_clarify, name="my_request_clarify"),
+    path("my/<int:pk>/add/", applicant.my_request_add, name="my_request_add"),
     path("my/<int:pk>/reopen/", applicant.my_request_reopen, name="my_request_reopen"),
     path("my/<int:pk>/rate/", applicant.my_request_rate, name="my_request_rate"),
     path("my/<int:pk>/close/", applicant.my_request_close, name="my_request_close"),
@@ -81,6 +84,7 @@ urlpatterns = [
     path("desk/requests/<int:pk>/note/", desk.card_note, name="desk_note"),
     path("desk/requests/<int:pk>/ask/", desk.card_ask, name="desk_ask"),
     path("desk/requests/<int:pk>/send-back/", desk.card_send_back, name="desk_send_back"),
+    path("desk/requests/<int:pk>/query-reply/", desk.card_query_reply, name="desk_query_reply"),
     path("desk/requests/<int:pk>/reopen/", desk.card_reopen, name="desk_reopen"),
     path("desk/requests/<int:pk>/topic/", desk.card_topic, name="desk_topic"),
     # The specialist of an authority
@@ -88,6 +92,7 @@ urlpatterns = [
     path("authority/requests/<int:pk>/", authority.card, name="authority_card"),
     path("authority/requests/<int:pk>/answer/", authority.answer, name="authority_answer"),
     path("authority/requests/<int:pk>/decline/", authority.decline, name="authority_decline"),
+    path("authority/requests/<int:pk>/query/", authority.query, name="authority_query"),
     # The supervisor
     path("supervisor/", supervisor.board, name="board"),
     path("supervisor/workload/", supervisor.workload, name="workload"),

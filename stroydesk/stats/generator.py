@@ -14,7 +14,8 @@ What makes it look like a year of the center:
 - the channel mix and the share escalated to authorities drift from year to year (more portal,
   more escalations, fewer overdue answers each year after 2020);
 - authorities answer within 0–4 working days, some after the due moment;
-- applicants come from a pool, so some ask more than once; about one in eight is a developer.
+- applicants come from a pool, so some ask more than once; about one in eight is a developer;
+  two in three have a portal account, and some of those rate the answer (1–5).
 
 The same ``seed`` gives the same history. The notifications that the transitions queue (e-mails
 about 2020 to people who do not exist) go to a throwaway in-memory queue while it runs.
@@ -23,7 +24,6 @@ about 2020 to people who do not exist) go to a throwaway in-memory queue while i
 from __future__ import annotations
 
 import random
-import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -59,6 +59,12 @@ TOPIC_WEIGHTS = {
     "center-work": 0.6,
 }
 OPERATORS = 8
+RATING_COMMENTS = (
+    "Спасибо, ответ понятный.",
+    "Ответили быстро, всё подробно.",
+    "Ответ формальный, по существу ничего нового.",
+    "Пришлось ждать дольше обещанного.",
+)
 
 
 class GenerationRefused(Exception):
@@ -72,6 +78,8 @@ class YearProfile:
     escalation_share: float
     overdue_share: float
     channels: tuple[tuple[str, float], ...]
+    rating_share: float  # of answers to applicants with an account
+    scores: tuple[float, ...]  # weights of the marks 1–5
 
 
 def year_profile(year: int) -> YearProfile:
@@ -87,6 +95,8 @@ def year_profile(year: int) -> YearProfile:
             ("in_person", 4.0),
             ("open311", 2.0),
         ),
+        rating_share=min(0.6, 0.3 + 0.04 * step),
+        scores=(0.07, 0.06 - 0.01 * step, 0.14, 0.3, 0.43 + 0.02 * step),
     )
 
 
@@ -155,7 +165,7 @@ def generate_history(
     created = 0
     with _notifications_dropped():
         for day, planned in plan:
-            with transaction.atomic():
+            with transaction.atomic(), cases.bulk():
                 for channel, at in walker.arrivals(day, planned):
                     walker.request(channel, at)
                     created += 1
@@ -208,15 +218,15 @@ def _cast(seed: int, count: int) -> _Cast:
     )
 
 
-def _user(username: str, role: str, first: str, last: str) -> User:
+def _user(username: str, role: str, first: str, last: str, email: str = "") -> User:
     existing = User.objects.filter(username=username).first()
     if existing is not None:
         return existing
     return user_create(
         username=username,
-        password=secrets.token_urlsafe(24),  # nobody signs in as a generated colleague
+        password=None,  # nobody signs in as a generated person
         role=role,
-        email=f"{username}@history.stroydesk.local",
+        email=email or f"{username}@history.stroydesk.local",
         first_name=first,
         last_name=last,
     )
@@ -240,8 +250,15 @@ def _pool(kind: str, size: int, seed: int) -> list[Applicant]:
                 "ogrn": _ogrn(rng),
             }
         phone = f"+7916{rng.randint(1000000, 9999999)}"
+        # Two in three have a portal account (they can rate answers); the rest write or call.
+        account = (
+            _user(f"history-{kind}-{n}", User.Role.APPLICANT, name, "", email=email)
+            if n % 3
+            else None
+        )
         pool.append(
             applicant_create(
+                user=account,
                 full_name=name,
                 email=email,
                 phone=phone,
@@ -425,6 +442,16 @@ class _Walker:
             at = self._step(at, 1, 24)
             self._call(
                 cases.request_answer, request=request, by=operator, at=at, text=_answer(request)
+            )
+        if request.applicant.user_id and rng.random() < self.profile.rating_share:
+            at = self._step(at, 0.5, 30)
+            self._call(
+                cases.request_rate,
+                request=request,
+                by=request.applicant.user,
+                score=rng.choices((1, 2, 3, 4, 5), self.profile.scores)[0],
+                comment=rng.choice(RATING_COMMENTS) if rng.random() < 0.2 else "",
+                at=at,
             )
         if rng.random() < 0.75:
             self._call(cases.request_close, request=request, by=operator, at=self._step(at, 1, 72))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from stroydesk.accounts.models import User
 from stroydesk.cases import services
@@ -40,6 +41,10 @@ def cast(operator, specialist, authority, other_authority, applicant_user):
             "send_back": lambda: services.request_send_back(
                 request=request, by=operator, comment="Неполный ответ"
             ),
+            "authority_query": lambda: services.request_authority_query(
+                request=request, by=specialist, question="Какой дом имеется в виду?"
+            ),
+            "authority_query_reply": lambda: _reply_to_a_question(request, operator),
             "ask_clarification": lambda: services.request_ask_clarification(
                 request=request, by=operator, question="Уточните адрес"
             ),
@@ -54,6 +59,17 @@ def cast(operator, specialist, authority, other_authority, applicant_user):
         return calls[action]
 
     return run
+
+
+def _reply_to_a_question(request: Request, operator: User) -> object:
+    """The reply needs an open question; it is put on the open escalation (if any) directly, so
+    that the reply is the only step the matrix sees."""
+    Escalation.objects.filter(request=request, status="open").update(
+        query="Какой дом?", query_asked_at=timezone.now()
+    )
+    return services.request_authority_query_reply(
+        request=request, by=operator, text="Дом 13 по ул. Тверской"
+    )
 
 
 def _request_in(status: str, *, applicant_user, operator, authority) -> Request:
@@ -71,6 +87,8 @@ def test_every_action_is_in_the_matrix(cast):
         "authority_answer",
         "decline",
         "send_back",
+        "authority_query",
+        "authority_query_reply",
         "ask_clarification",
         "clarify",
         "close",
@@ -101,7 +119,8 @@ def test_transition_matrix(status, action, cast, applicant_user, operator, autho
         # A specialist is refused earlier on a request that is with no authority at all.
         refusal = (
             PermissionDenied
-            if action in {"authority_answer", "decline"} and request.authority_id is None
+            if action in {"authority_answer", "decline", "authority_query"}
+            and request.authority_id is None
             else services.TransitionNotAllowed
         )
         with pytest.raises(refusal):

@@ -32,23 +32,34 @@ def _ask(client, **extra):
 
 
 @pytest.mark.django_db
-def test_resident_signs_up_and_is_signed_in(client):
-    response = client.post(
-        reverse("portal:signup"),
-        {
-            "kind": "resident",
-            "last_name": "Сидоров",
-            "first_name": "Пётр",
-            "email": "Sidorov@Example.ru",
-            "phone": "8 (495) 123-45-67",
-            "password1": "Stroy-2025-secret",
-            "password2": "Stroy-2025-secret",
-        },
-    )
+def test_resident_signs_up_and_confirms_the_email_before_asking(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("portal:signup"),
+            {
+                "kind": "resident",
+                "last_name": "Сидоров",
+                "first_name": "Пётр",
+                "email": "Sidorov@Example.ru",
+                "phone": "8 (495) 123-45-67",
+                "password1": "Stroy-2025-secret",
+                "password2": "Stroy-2025-secret",
+            },
+        )
     assert response.status_code == 302
+    assert response.url == reverse("portal:signup_sent")
     user = User.objects.get(username="sidorov@example.ru")
     assert user.role == User.Role.APPLICANT
     assert user.applicant.phone == "+74951234567"
+    assert user.email_confirmed_at is None
+    # Not signed in until the link from the letter is followed.
+    assert client.get(reverse("portal:ask")).status_code == 302
+    (letter,) = mail.outbox
+    link = next(line for line in letter.body.splitlines() if "/accounts/confirm/" in line)
+    response = client.get(link[link.index("/accounts/confirm/") :])
+    assert response.url == reverse("portal:ask")
     assert client.get(reverse("portal:ask")).status_code == 200
 
 

@@ -108,11 +108,37 @@ def test_the_whole_path_ask_escalate_answer_send_rate(
     response = stranger.goto(f"/authority/requests/{request_pk}/")
     assert response is not None and response.status == 404
 
-    # The authority's specialist answers.
+    # The applicant adds a document while the request is with the authority.
+    applicant.goto(f"/my/{Request.objects.get(number=number).pk}/")
+    applicant.get_by_text("Дополнить обращение").click()
+    applicant.get_by_label("Что вы хотите добавить").fill("Прилагаю градплан участка.")
+    applicant.get_by_label("Файлы").set_input_files(
+        files=[{"name": "gpzu.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 gpzu"}]
+    )
+    applicant.get_by_role("button", name="Добавить к обращению").click()
+    expect(applicant.locator("#messages")).to_contain_text("информация добавлена")
+    expect(applicant.locator("#history")).to_contain_text("Прилагаю градплан участка.")
+
+    # The authority's specialist asks the center a question; the operator finds it and replies.
     authority = sign_in("specialist")
     expect(authority.get_by_role("link", name=number)).to_be_visible()
     shots(authority, "specialist-inbox")
     authority.get_by_role("link", name=number).click()
+    expect(authority.get_by_role("link", name="gpzu.pdf")).to_be_visible()
+    authority.get_by_text("Задать вопрос контакт-центру").click()
+    authority.get_by_label("Вопрос контакт-центру").fill("Склад капитальный или временный?")
+    authority.get_by_role("button", name="Отправить вопрос в контакт-центр").click()
+    expect(authority.locator("#messages")).to_contain_text("Срок ответа органа власти не меняется")
+    desk.goto("/desk/?view=questions")
+    desk.get_by_role("link", name=number).click()
+    expect(desk.locator("#authority-query")).to_contain_text("капитальный или временный")
+    desk.get_by_label("Ваш ответ органу власти").fill("Капитальный, два этажа.")
+    desk.get_by_role("button", name="Ответить органу власти").click()
+    expect(desk.locator("#messages")).to_contain_text("Ответ направлен органу власти")
+    authority.reload()
+    expect(authority.locator("#exchange")).to_contain_text("Капитальный, два этажа.")
+
+    # The authority's specialist answers.
     authority.get_by_label("Ответ органа власти").fill(
         "Нужны ГПЗУ, проект и положительное заключение экспертизы."
     )
@@ -172,6 +198,39 @@ def _other_work(operator2, authority, other_authority) -> None:
     make_request(
         status="escalated", operator=operator2, authority=other_authority, subject="АГР фасада"
     )
+
+
+def test_sign_up_then_confirm_by_the_mailed_link(transactional_db, browser: Browser, live_server):
+    from django.core import mail
+
+    context = browser.new_context(base_url=live_server.url, locale="ru-RU")
+    page = context.new_page()
+    page.goto("/accounts/signup/")
+    page.fill("#id_last_name", "Сидоров")
+    page.fill("#id_first_name", "Пётр")
+    page.fill("#id_email", "sidorov@example.ru")
+    page.fill("#id_password1", "Stroy-2025-secret")
+    page.fill("#id_password2", "Stroy-2025-secret")
+    page.get_by_role("button", name="Создать учётную запись").click()
+    expect(page.get_by_role("heading", name="Проверьте почту")).to_be_visible()
+    expect(page.locator("#signup-sent-to")).to_contain_text("sidorov@example.ru")
+
+    # Signing in before confirming says why and offers the link again.
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "sidorov@example.ru")
+    page.fill("#id_password", "Stroy-2025-secret")
+    page.get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("alert")).to_contain_text("ещё не подтверждена")
+    expect(page.get_by_role("button", name="Прислать ссылку ещё раз")).to_be_visible()
+
+    # The link from the letter confirms, signs in and opens the ask form.
+    (letter,) = mail.outbox
+    link = next(w for w in letter.body.split() if "/accounts/confirm/" in w)
+    page.goto(link[link.index("/accounts/confirm/") :])
+    expect(page.get_by_role("heading", name="Задать вопрос")).to_be_visible()
+    expect(page.locator("#messages")).to_contain_text("Почта подтверждена")
+    expect(page.get_by_role("button", name="Выйти")).to_be_visible()
+    context.close()
 
 
 def test_html_in_a_question_stays_text(transactional_db, sign_in, directory, applicant_user):

@@ -72,6 +72,7 @@ def test_queue_views_and_counts(desk, operator, operator2, specialist, authority
         "unassigned": 1,
         "escalated": 1,
         "review": 0,
+        "questions": 0,
         "due_today": 0,
         "overdue": 0,
     }
@@ -160,8 +161,9 @@ def test_queue_query_count_does_not_grow_with_rows(
             applicant=applicant, status=S.ESCALATED, operator=operator, authority=authority
         )
         make_request(applicant=applicant)
-    # session, user, counts (one query), the page (one query with its joins)
-    with django_assert_num_queries(4):
+    # session, user, counts (one query over the requests, one over the authorities' open
+    # questions), the page (one query with its joins)
+    with django_assert_num_queries(5):
         response = _queue(desk, view="open")
     assert len(response.context["page"].items) == 6
 

@@ -19,7 +19,7 @@ from stroydesk.cases.models import Request
 from stroydesk.channels.intake import IncomingFile, Intake, register_request
 from stroydesk.kb import services as kb_services
 from stroydesk.portal import selectors
-from stroydesk.portal.forms import AskForm, ClarifyForm, RateForm, ReopenForm
+from stroydesk.portal.forms import AddInformationForm, AskForm, ClarifyForm, RateForm, ReopenForm
 from stroydesk.portal.views.common import (
     AuthedRequest,
     attach_errors,
@@ -101,6 +101,8 @@ def _card_context(request: AuthedRequest, case: Request, **forms: object) -> dic
         "case": case,
         **card,
         "clarify_form": forms.get("clarify_form") or ClarifyForm(),
+        "add_form": forms.get("add_form")
+        or AddInformationForm(clarification=case.status == Request.Status.WAITING_APPLICANT),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "rate_form": forms.get("rate_form") or RateForm(),
     }
@@ -117,6 +119,31 @@ def my_request_clarify(request: AuthedRequest, pk: int) -> HttpResponse:
         success=_("Thank you: your answer is added to the request."),
         back_to=_card_url(case),
         rerender=lambda form: _card_again(request, case, clarify_form=form),
+    )
+
+
+@applicant_only
+@require_POST
+def my_request_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Add a text and files to one's request; while it waits for the applicant, it is the
+    clarification. A closed request takes nothing more (the message says: reopen it)."""
+    case = cases.request_get_for(user=request.user, pk=pk)
+    clarifying = case.status == Request.Status.WAITING_APPLICANT
+    return form_step(
+        request,
+        form=AddInformationForm(request.POST, request.FILES, clarification=clarifying),
+        call=lambda d: lifecycle.request_add_message(
+            request=case,
+            by=request.user,
+            text=d["text"],
+            channel=Request.Channel.PORTAL,
+            attachments=d["attachments"],
+        ),
+        success=_("Thank you: your answer is added to the request.")
+        if clarifying
+        else _("Thank you: the information is added to your request."),
+        back_to=_card_url(case),
+        rerender=lambda form: _card_again(request, case, add_form=form),
     )
 
 

@@ -50,6 +50,7 @@ def _context(request: AuthedRequest, case: Request, **forms: Any) -> dict[str, A
         **selectors.authority_card(user=request.user, request=case),
         "answer_form": forms.get("answer_form") or f.AuthorityAnswerForm(),
         "decline_form": forms.get("decline_form") or f.DeclineForm(),
+        "query_form": forms.get("query_form") or f.AuthorityQueryForm(),
     }
 
 
@@ -76,6 +77,23 @@ def answer(request: AuthedRequest, pk: int) -> HttpResponse:
         success=_("The answer is sent to the contact center for review."),
         back_to=reverse("portal:authority_inbox"),
         rerender=_again(request, case, "answer_form"),
+    )
+
+
+@specialist_only
+@require_POST
+def query(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Ask the contact center about the request; the answer stays due on the same date."""
+    case = cases.request_get_for(user=request.user, pk=pk)
+    return form_step(
+        request,
+        form=f.AuthorityQueryForm(request.POST),
+        call=lambda d: lifecycle.request_authority_query(
+            request=case, by=request.user, question=d["question"]
+        ),
+        success=_("The question is sent to the contact center. The answer stays due on time."),
+        back_to=reverse("portal:authority_card", args=[case.pk]),
+        rerender=_again(request, case, "query_form"),
     )
 
 

@@ -131,6 +131,7 @@ def _card_context(request: AuthedRequest, case: Request, **forms: Any) -> dict[s
         "note_form": forms.get("note_form") or f.NoteForm(),
         "ask_form": forms.get("ask_form") or f.AskClarificationForm(),
         "send_back_form": forms.get("send_back_form") or f.SendBackForm(),
+        "query_reply_form": forms.get("query_reply_form") or f.AuthorityQueryReplyForm(),
         "reopen_form": forms.get("reopen_form") or f.ReopenForm(),
         "topic_form": forms.get("topic_form") or f.TopicForm(initial={"topic": case.topic_id}),
     }
@@ -228,6 +229,23 @@ def card_send_back(request: AuthedRequest, pk: int) -> HttpResponse:
         success=_("The answer went back to the authority; the due date stays."),
         back_to=_card_url(case),
         rerender=_again(request, case, "send_back_form"),
+    )
+
+
+@staff_only
+@require_POST
+def card_query_reply(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Reply to the authority's open question; the request stays with the authority."""
+    case = _card(request, pk)
+    return form_step(
+        request,
+        form=f.AuthorityQueryReplyForm(request.POST),
+        call=lambda d: lifecycle.request_authority_query_reply(
+            request=case, by=request.user, text=d["text"]
+        ),
+        success=_("The reply is sent to the authority."),
+        back_to=_card_url(case),
+        rerender=_again(request, case, "query_reply_form"),
     )
 
 

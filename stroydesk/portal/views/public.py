@@ -1,4 +1,5 @@
-"""The public side: home, signing up, and tracking a request without an account."""
+"""The public side: home, signing up (with the e-mail confirmed by a mailed link), and tracking a
+request without an account."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
+from stroydesk.accounts import services as accounts
 from stroydesk.accounts.models import User
 from stroydesk.portal import selectors, services
-from stroydesk.portal.forms import SignUpForm, TrackCodeForm, TrackForm
+from stroydesk.portal.forms import ResendConfirmationForm, SignUpForm, TrackCodeForm, TrackForm
 from stroydesk.portal.views.common import attach_errors
 
 R = User.Role
@@ -23,6 +25,8 @@ HOME_OF_ROLE: dict[str, str] = {
     R.SUPERVISOR: "portal:board",
     R.ADMIN: "portal:queue",
 }
+# The address just signed up with, for the "check your mail" page of this browser.
+SIGNUP_EMAIL_KEY = "portal_signup_email"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -34,7 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    """A new applicant account; signed in right away."""
+    """A new applicant account; it signs in once the e-mail is confirmed by the mailed link."""
     if request.user.is_authenticated:
         return redirect("portal:home")
     form = SignUpForm(request.POST or None)
@@ -55,10 +59,46 @@ def signup(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome! Your account is ready."))
-            return redirect("portal:ask")
+            request.session[SIGNUP_EMAIL_KEY] = user.email
+            return redirect("portal:signup_sent")
     return render(request, "portal/auth/signup.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    """The "check your mail" page after signing up, with the form that sends the link again."""
+    email = request.session.get(SIGNUP_EMAIL_KEY, "")
+    form = ResendConfirmationForm(request.POST or None, initial={"email": email})
+    if request.method == "POST" and form.is_valid():
+        if accounts.user_resend_confirmation(email=form.cleaned_data["email"]):
+            messages.success(
+                request,
+                _(
+                    "If an account with this e-mail waits for confirmation, "
+                    "a new link is on its way."
+                ),
+            )
+            return redirect("portal:signup_sent")
+        form.add_error(
+            "email",
+            _("A new link was asked for this address several times just now. Try again later."),
+        )
+    context = {"form": form, "email": email, "days": accounts.EMAIL_CONFIRMATION_MAX_AGE.days}
+    return render(request, "portal/auth/signup_sent.html", context)
+
+
+@require_GET  # not HEAD: a link checker that only looks must not use the link up
+def signup_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The link from the letter: confirms the e-mail, signs in and opens the ask form."""
+    try:
+        user = accounts.user_confirm_email(uidb64=uidb64, token=token)
+    except ValidationError as exc:
+        context = {"reason": exc.code, "message": exc.messages[0], "form": ResendConfirmationForm()}
+        return render(request, "portal/auth/signup_confirm_failed.html", context, status=400)
+    login(request, user, backend="stroydesk.accounts.backends.ConfirmedEmailBackend")
+    request.session.pop(SIGNUP_EMAIL_KEY, None)
+    messages.success(request, _("Your e-mail is confirmed and you are signed in. Welcome!"))
+    return redirect("portal:ask")
 
 
 @require_http_methods(["GET", "POST"])

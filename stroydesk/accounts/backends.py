@@ -1,0 +1,19 @@
+"""How logins are checked: Django's model backend, closed to accounts with an unconfirmed e-mail.
+
+The rule sits in the backend rather than in the sign-in form so that every way in obeys it: the
+portal's form, the admin, the API's token endpoint, and a session that is already open.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+
+
+class ConfirmedEmailBackend(ModelBackend):
+    """Sign in by login and password, active accounts with a confirmed e-mail only."""
+
+    def user_can_authenticate(self, user: Any) -> bool:
+        confirmed = getattr(user, "email_confirmed_at", None) is not None
+        return super().user_can_authenticate(user) and confirmed

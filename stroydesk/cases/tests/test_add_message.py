@@ -1,0 +1,113 @@
+"""The applicant adds information to their request: only their own, never a closed one; while
+the request waits for them, it is their clarification."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import translation
+
+from stroydesk.cases import services
+from stroydesk.cases.attachments import check_attachment
+from stroydesk.cases.models import Attachment, History, Request
+from stroydesk.cases.tests.factories import make_request
+
+S = Request.Status
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def _pdf(name: str = "permit.pdf"):
+    data = b"%PDF-1.4 permit"
+    return check_attachment(name=name, size=len(data), file=io.BytesIO(data))
+
+
+def _stored_files(media) -> list:
+    return [p for p in media.rglob("*") if p.is_file()]
+
+
+def test_applicant_adds_text_and_files_to_their_request(applicant_user, operator, media):
+    case = make_request(applicant=applicant_user.applicant, status=S.IN_PROGRESS, operator=operator)
+    row = services.request_add_message(
+        request=case,
+        by=applicant_user,
+        text=" Номер разрешения: 77-123 ",
+        channel=Request.Channel.PORTAL,
+        attachments=[_pdf()],
+    )
+    assert (row.action, row.actor, row.comment, row.is_public) == (
+        "message",
+        applicant_user,
+        "Номер разрешения: 77-123",
+        True,
+    )
+    assert row.data == {"channel": "portal", "attachments": 1}
+    assert case.attachments.get().original_name == "permit.pdf"
+    case.refresh_from_db()
+    assert case.status == S.IN_PROGRESS  # a message changes no status
+
+
+@pytest.fixture
+def in_progress(applicant_user, operator) -> Request:
+    return make_request(applicant=applicant_user.applicant, status=S.IN_PROGRESS, operator=operator)
+
+
+@pytest.mark.parametrize("persona", ["other_applicant_user", "operator", "specialist"])
+def test_only_the_requests_applicant_adds_information(in_progress, persona, request, media):
+    before = History.objects.filter(request=in_progress).count()
+    with pytest.raises(PermissionDenied):
+        services.request_add_message(
+            request=in_progress,
+            by=request.getfixturevalue(persona),
+            text="Дополнение",
+            attachments=[_pdf()],
+        )
+    assert History.objects.filter(request=in_progress).count() == before
+    assert not Attachment.objects.exists()
+    assert _stored_files(media) == []
+
+
+def test_a_closed_request_takes_nothing_more_and_says_reopen(applicant_user, operator, media):
+    case = make_request(applicant=applicant_user.applicant, status=S.CLOSED, operator=operator)
+    before = History.objects.filter(request=case).count()
+    with translation.override("en"), pytest.raises(services.TransitionNotAllowed, match="reopen"):
+        services.request_add_message(
+            request=case, by=applicant_user, text="Ещё вопрос", attachments=[_pdf()]
+        )
+    assert History.objects.filter(request=case).count() == before
+    assert not Attachment.objects.exists()
+    assert _stored_files(media) == []
+
+
+def test_an_answered_request_still_takes_information(applicant_user, operator):
+    case = make_request(applicant=applicant_user.applicant, status=S.ANSWERED, operator=operator)
+    row = services.request_add_message(request=case, by=applicant_user, text="Спасибо, ещё факт")
+    assert row.action == "message"
+
+
+def test_a_channel_reply_to_a_closed_request_is_still_kept(applicant_user, operator):
+    """An e-mail reply (no signed-in user) cannot be shown a refusal: it is kept for the staff."""
+    case = make_request(applicant=applicant_user.applicant, status=S.CLOSED, operator=operator)
+    row = services.request_add_message(request=case, by=None, text="Спасибо за ответ!")
+    assert (row.action, row.actor) == ("message", None)
+
+
+def test_while_waiting_for_the_applicant_the_information_is_the_clarification(
+    applicant_user, operator, media
+):
+    case = make_request(
+        applicant=applicant_user.applicant, status=S.WAITING_APPLICANT, operator=operator
+    )
+    row = services.request_add_message(
+        request=case, by=applicant_user, text="Дом 13", attachments=[_pdf()]
+    )
+    assert (row.action, row.actor, row.comment) == ("clarify", applicant_user, "Дом 13")
+    case.refresh_from_db()
+    assert case.status == S.IN_PROGRESS
+    assert case.attachments.count() == 1

@@ -1,0 +1,205 @@
+"""Signing up on the portal: the account waits for its e-mail to be confirmed by a mailed link,
+the sign-in form says so, and a new link can be asked for."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from django.contrib.auth import authenticate
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from stroydesk.accounts import services as accounts
+from stroydesk.accounts.models import User
+from stroydesk.cases.demo import DEMO_PASSWORD
+
+PASSWORD = "Stroy-2025-secret"
+
+
+def _fresh_email() -> str:
+    # The resend limit counts per address in the shared cache (Redis on the PostgreSQL run).
+    return f"{uuid.uuid4().hex[:12]}@example.ru"
+
+
+def _sign_up(client, capture, email: str):
+    data = {
+        "kind": "resident",
+        "last_name": "Сидоров",
+        "first_name": "Пётр",
+        "email": email,
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
+    with capture(execute=True):
+        return client.post(reverse("portal:signup"), data)
+
+
+def _link_path(letter) -> str:
+    line = next(line for line in letter.body.splitlines() if "/accounts/confirm/" in line)
+    return line[line.index("/accounts/confirm/") :].strip()
+
+
+@pytest.mark.django_db
+def test_sign_up_mails_the_link_and_following_it_signs_in_to_the_ask_form(
+    client, django_capture_on_commit_callbacks
+):
+    email = _fresh_email()
+    response = _sign_up(client, django_capture_on_commit_callbacks, email)
+    assert response.status_code == 302
+    assert response.url == reverse("portal:signup_sent")
+    page = client.get(response.url).content.decode()
+    assert email in page
+    assert f'value="{email}"' in page  # the resend form is filled in already
+    assert client.get(reverse("portal:ask")).status_code == 302
+
+    (letter,) = mail.outbox
+    assert letter.to == [email]
+    response = client.get(_link_path(letter))
+    assert response.status_code == 302
+    assert response.url == reverse("portal:ask")
+    assert client.get(reverse("portal:ask")).status_code == 200
+    assert User.objects.get(username=email).email_confirmed_at is not None
+
+
+@pytest.mark.django_db
+def test_a_used_link_does_not_sign_in_again(client, django_capture_on_commit_callbacks):
+    email = _fresh_email()
+    _sign_up(client, django_capture_on_commit_callbacks, email)
+    path = _link_path(mail.outbox[0])
+    assert client.get(path).status_code == 302
+    client.logout()
+
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response.context["reason"] == "used"
+    assert reverse("portal:login") in response.content.decode()
+    assert client.get(reverse("portal:ask")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_tampered_and_expired_links_say_what_happened_and_offer_a_new_one(
+    client, django_capture_on_commit_callbacks
+):
+    email = _fresh_email()
+    _sign_up(client, django_capture_on_commit_callbacks, email)
+    path = _link_path(mail.outbox[0])
+
+    response = client.get(path.rstrip("/")[:-3] + "xyz/")
+    assert response.status_code == 400
+    assert response.context["reason"] == "invalid"
+    body = response.content.decode()
+    assert "неверна или неполна" in body
+    assert f'action="{reverse("portal:signup_sent")}"' in body
+
+    later = timezone.now() + accounts.EMAIL_CONFIRMATION_MAX_AGE + timedelta(hours=1)
+    with time_machine.travel(later):
+        response = client.get(path)
+    assert response.status_code == 400
+    assert response.context["reason"] == "expired"
+    assert "истёк" in response.content.decode()
+    assert client.get(reverse("portal:ask")).status_code == 302
+    assert User.objects.get(username=email).email_confirmed_at is None
+
+
+@pytest.mark.django_db
+def test_a_link_checker_that_only_looks_does_not_use_the_link_up(
+    client, django_capture_on_commit_callbacks
+):
+    email = _fresh_email()
+    _sign_up(client, django_capture_on_commit_callbacks, email)
+    path = _link_path(mail.outbox[0])
+    assert client.head(path).status_code == 405
+    assert client.post(path).status_code == 405
+    assert User.objects.get(username=email).email_confirmed_at is None
+
+
+@pytest.mark.django_db
+def test_signing_in_unconfirmed_says_why_and_offers_a_new_link(
+    client, django_capture_on_commit_callbacks
+):
+    email = _fresh_email()
+    _sign_up(client, django_capture_on_commit_callbacks, email)
+    client.logout()
+    mail.outbox.clear()
+
+    response = client.post(reverse("portal:login"), {"username": email, "password": PASSWORD})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert [e.code for e in form.non_field_errors().as_data()] == ["unconfirmed"]
+    body = response.content.decode()
+    assert "ещё не подтверждена" in body
+    assert 'id="resend-confirmation"' in body
+    assert f'name="email" value="{email}"' in body
+    assert f'name="username" value="{email}"' in body  # what was typed stays
+
+    # The offered button sends a new link.
+    response = client.post(reverse("portal:signup_sent"), {"email": email})
+    assert response.status_code == 302
+    (letter,) = mail.outbox
+    assert client.get(_link_path(letter)).url == reverse("portal:ask")
+
+
+@pytest.mark.django_db
+def test_a_wrong_password_does_not_reveal_an_unconfirmed_account(
+    client, django_capture_on_commit_callbacks
+):
+    email = _fresh_email()
+    _sign_up(client, django_capture_on_commit_callbacks, email)
+    client.logout()
+    response = client.post(reverse("portal:login"), {"username": email, "password": "wrong-1x"})
+    form = response.context["form"]
+    assert [e.code for e in form.non_field_errors().as_data()] == ["invalid_login"]
+    assert 'id="resend-confirmation"' not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_resend_answers_the_same_for_unknown_confirmed_and_waiting_addresses(
+    client, django_capture_on_commit_callbacks, applicant_user
+):
+    waiting = _fresh_email()
+    _sign_up(client, django_capture_on_commit_callbacks, waiting)
+    client.logout()
+    mail.outbox.clear()
+    answers = []
+    for email in (_fresh_email(), applicant_user.email, waiting):
+        response = client.post(reverse("portal:signup_sent"), {"email": email}, follow=True)
+        answers.append([str(m) for m in response.context["messages"]])
+    assert answers[0] == answers[1] == answers[2]
+    assert "новая ссылка уже отправлена" in answers[0][0]
+    (letter,) = mail.outbox
+    assert letter.to == [waiting]
+
+
+@pytest.mark.django_db
+def test_resend_form_shows_errors_next_to_the_field_and_keeps_the_input(client):
+    response = client.post(reverse("portal:signup_sent"), {"email": "not-an-address"})
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"email"}
+    body = response.content.decode()
+    assert 'id="id_email_errors"' in body
+    assert 'value="not-an-address"' in body
+
+
+@pytest.mark.django_db
+def test_resend_is_limited_and_says_so_next_to_the_field(client):
+    email = _fresh_email()
+    for _ in range(accounts.CONFIRMATION_RESEND_LIMIT):
+        assert client.post(reverse("portal:signup_sent"), {"email": email}).status_code == 302
+    response = client.post(reverse("portal:signup_sent"), {"email": email})
+    assert response.status_code == 200
+    errors = response.context["form"].errors["email"]
+    assert "несколько раз" in errors[0]
+    assert f'value="{email}"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_demo_accounts_can_sign_in_without_confirming(directory):
+    call_command("demo_data", requests=1, seed=3, stdout=StringIO())
+    for username in ("applicant", "developer", "operator", "specialist", "supervisor", "admin"):
+        assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username

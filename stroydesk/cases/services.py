@@ -7,62 +7,40 @@ operators acting at once: exactly one wins, the other gets ``ConcurrentChange``)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import Applicant, User
 from stroydesk.cases.attachments import CheckedFile
-from stroydesk.cases.lifecycle import ACTION_LABELS, TRANSITIONS
 from stroydesk.cases.models import Answer, Attachment, Escalation, History, Rating, Request
 from stroydesk.cases.numbering import next_number
+from stroydesk.cases.steps import (  # the refusals are caught as services.* by callers
+    ConcurrentChange,
+    TransitionNotAllowed,
+    atomic_step,
+    attach,
+    authorize,
+    escalation_close,
+    escalation_create,
+    move,
+    notify_on_commit,
+    open_escalation,
+    paused_working_days,
+    record,
+    required,
+)
 from stroydesk.directory.models import Authority, Topic
 from stroydesk.workcalendar import selectors as workdays
 
 S = Request.Status
-
-
-_in_bulk: ContextVar[bool] = ContextVar("cases_in_bulk", default=False)
-
-
-@contextmanager
-def bulk() -> Iterator[None]:
-    """Run many commands inside the caller's own transaction, without a savepoint for each.
-
-    For a caller that gives up on the first error anyway (the history generator): the savepoint
-    that a command otherwise makes inside an outer transaction costs two round trips and buys
-    only a partial rollback that such a caller never uses. An error rolls back the whole outer
-    transaction.
-    """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("bulk() must run inside the caller's transaction")
-    token = _in_bulk.set(True)
-    try:
-        yield
-    finally:
-        _in_bulk.reset(token)
-
-
-def _atomic() -> transaction.Atomic:
-    """The transaction of one command (a savepoint inside a caller's one, unless in bulk)."""
-    return transaction.atomic(savepoint=not _in_bulk.get())
-
-
-class TransitionNotAllowed(Exception):
-    """The request's status does not allow the action (HTTP 409)."""
-
-
-class ConcurrentChange(TransitionNotAllowed):
-    """Someone else changed the request first; reload it and decide again (HTTP 409)."""
 
 
 # --- Registration ---------------------------------------------------------------------------
@@ -114,19 +92,19 @@ def request_register(
     )
     stored: list[Attachment] = []
     try:
-        with _atomic():
+        with atomic_step():
             request.sequence = next_number(year=request.year)
             request.number = (
                 f"{settings.REQUEST_NUMBER_PREFIX}-{request.year}-{request.sequence:06d}"
             )
             request.save(force_insert=True)
-            _attach(request, attachments, stored)
+            attach(request, attachments, stored)
             data: dict[str, Any] = {"channel": channel, "attachments": len(stored)}
             if now - registered_at > timedelta(minutes=1):
                 # A phone call typed in later, an imported letter: the history keeps the moment
                 # the request came in, and says when it was entered.
                 data["entered_at"] = now.isoformat()
-            _record(
+            record(
                 request,
                 action="register",
                 by=created_by,
@@ -138,7 +116,7 @@ def request_register(
         for attachment in stored:
             attachment.file.delete(save=False)
         raise
-    _notify_on_commit("registered", request)
+    notify_on_commit("registered", request)
     return request
 
 
@@ -147,21 +125,21 @@ def request_register(
 
 def request_take(*, request: Request, by: User, at: datetime | None = None) -> Request:
     """An operator takes a new request into work."""
-    with _atomic():
-        return _move(request, action="take", by=by, at=at, fields={"operator": by})
+    with atomic_step():
+        return move(request, action="take", by=by, at=at, fields={"operator": by})
 
 
 def request_answer(*, request: Request, by: User, text: str, at: datetime | None = None) -> Request:
     """The operator sends the applicant the full answer (their own or the reviewed authority's)."""
-    _authorize(request, "answer", by)
-    text = _required(text, "text", _("The answer is empty."))
+    authorize(request, "answer", by)
+    text = required(text, "text", _("The answer is empty."))
     now = at or timezone.now()
-    with _atomic():
-        _move(request, action="answer", by=by, at=now, fields={"answered_at": now})
+    with atomic_step():
+        move(request, action="answer", by=by, at=now, fields={"answered_at": now})
         Answer.objects.create(
             request=request, kind=Answer.Kind.FINAL, text=text, author=by, created_at=now
         )
-    _notify_on_commit("answered", request)
+    notify_on_commit("answered", request)
     return request
 
 
@@ -174,13 +152,13 @@ def request_escalate(
     at: datetime | None = None,
 ) -> Escalation:
     """Hand the request to a competent authority; its answer is due in 4 working days."""
-    _authorize(request, "escalate", by)
+    authorize(request, "escalate", by)
     if not authority.is_active:
         raise ValidationError({"authority": [_("This authority takes no new requests.")]})
     now = at or timezone.now()
     due_at = workdays.answer_due(now)
-    with _atomic():
-        _move(
+    with atomic_step():
+        move(
             request,
             action="escalate",
             by=by,
@@ -188,7 +166,7 @@ def request_escalate(
             fields={"authority": authority, "due_at": due_at},
             data={"authority": authority.short_name, "due_at": due_at.isoformat()},
         )
-        escalation = _escalation_create(
+        escalation = escalation_create(
             request=request,
             authority=authority,
             question=question.strip(),
@@ -196,7 +174,7 @@ def request_escalate(
             at=now,
             due_at=due_at,
         )
-    _notify_on_commit("escalated", request)
+    notify_on_commit("escalated", request)
     return escalation
 
 
@@ -209,16 +187,16 @@ def request_reassign(
     at: datetime | None = None,
 ) -> Escalation:
     """Move an escalation to another authority; the due moment stays, the reason is kept."""
-    _authorize(request, "reassign", by)
-    reason = _required(reason, "reason", _("Say why the request goes to another authority."))
+    authorize(request, "reassign", by)
+    reason = required(reason, "reason", _("Say why the request goes to another authority."))
     if not authority.is_active:
         raise ValidationError({"authority": [_("This authority takes no new requests.")]})
     if authority.pk == request.authority_id:
         raise ValidationError({"authority": [_("The request is already with this authority.")]})
     now = at or timezone.now()
-    with _atomic():
-        current = _open_escalation(request)
-        _move(
+    with atomic_step():
+        current = open_escalation(request)
+        move(
             request,
             action="reassign",
             by=by,
@@ -227,8 +205,8 @@ def request_reassign(
             fields={"authority": authority},
             data={"from": str(current.authority), "to": authority.short_name},
         )
-        _escalation_close(current, status=Escalation.Status.REASSIGNED, reason=reason)
-        escalation = _escalation_create(
+        escalation_close(current, status=Escalation.Status.REASSIGNED, reason=reason)
+        escalation = escalation_create(
             request=request,
             authority=authority,
             question=current.question,
@@ -237,7 +215,7 @@ def request_reassign(
             due_at=current.due_at,
             paused_working_days=current.paused_working_days,
         )
-    _notify_on_commit("escalated", request)
+    notify_on_commit("escalated", request)
     return escalation
 
 
@@ -245,12 +223,12 @@ def request_authority_answer(
     *, request: Request, by: User, text: str, at: datetime | None = None
 ) -> Answer:
     """The authority's specialist answers; the operator reviews it before it goes out."""
-    _authorize(request, "authority_answer", by)
-    text = _required(text, "text", _("The answer is empty."))
+    authorize(request, "authority_answer", by)
+    text = required(text, "text", _("The answer is empty."))
     now = at or timezone.now()
-    with _atomic():
-        escalation = _open_escalation(request)
-        _move(request, action="authority_answer", by=by, at=now)
+    with atomic_step():
+        escalation = open_escalation(request)
+        move(request, action="authority_answer", by=by, at=now)
         Escalation.objects.filter(pk=escalation.pk).update(
             status=Escalation.Status.ANSWERED, answered_at=now, answered_by=by
         )
@@ -269,11 +247,11 @@ def request_decline(
     *, request: Request, by: User, reason: str, at: datetime | None = None
 ) -> Request:
     """The specialist returns the request: not their authority's competence."""
-    _authorize(request, "decline", by)
-    reason = _required(reason, "reason", _("Say why this is not your authority's competence."))
-    with _atomic():
-        escalation = _open_escalation(request)
-        _move(
+    authorize(request, "decline", by)
+    reason = required(reason, "reason", _("Say why this is not your authority's competence."))
+    with atomic_step():
+        escalation = open_escalation(request)
+        move(
             request,
             action="decline",
             by=by,
@@ -282,7 +260,7 @@ def request_decline(
             fields={"authority": None, "due_at": None},
             data={"authority": str(escalation.authority)},
         )
-        _escalation_close(escalation, status=Escalation.Status.RETURNED, reason=reason)
+        escalation_close(escalation, status=Escalation.Status.RETURNED, reason=reason)
     return request
 
 
@@ -290,9 +268,9 @@ def request_send_back(
     *, request: Request, by: User, comment: str, at: datetime | None = None
 ) -> Request:
     """The operator finds the authority's answer incomplete and sends it back, due date kept."""
-    _authorize(request, "send_back", by)
-    comment = _required(comment, "comment", _("Say what the answer lacks."))
-    with _atomic():
+    authorize(request, "send_back", by)
+    comment = required(comment, "comment", _("Say what the answer lacks."))
+    with atomic_step():
         escalation = (
             Escalation.objects.filter(request=request, status=Escalation.Status.ANSWERED)
             .order_by("-escalated_at", "-id")
@@ -300,7 +278,7 @@ def request_send_back(
         )
         if escalation is None:
             raise TransitionNotAllowed(_("There is no authority's answer to send back."))
-        _move(request, action="send_back", by=by, at=at, comment=comment)
+        move(request, action="send_back", by=by, at=at, comment=comment)
         Escalation.objects.filter(pk=escalation.pk).update(
             status=Escalation.Status.OPEN, answered_at=None, answered_by=None
         )
@@ -311,12 +289,12 @@ def request_ask_clarification(
     *, request: Request, by: User, question: str, at: datetime | None = None
 ) -> Request:
     """Ask the applicant for a clarification; an escalation's clock stops until they answer."""
-    _authorize(request, "ask_clarification", by)
-    question = _required(question, "question", _("Write what the applicant should clarify."))
+    authorize(request, "ask_clarification", by)
+    question = required(question, "question", _("Write what the applicant should clarify."))
     now = at or timezone.now()
-    with _atomic():
+    with atomic_step():
         previous = request.status
-        _move(
+        move(
             request,
             action="ask_clarification",
             by=by,
@@ -328,7 +306,7 @@ def request_ask_clarification(
             Escalation.objects.filter(request=request, status=Escalation.Status.OPEN).update(
                 paused_at=now
             )
-    _notify_on_commit("clarification_needed", request)
+    notify_on_commit("clarification_needed", request)
     return request
 
 
@@ -340,10 +318,10 @@ def request_clarify(
     ``by`` is None when the answer came through a channel without a login (an e-mail reply
     from the applicant's address, matched by channels).
     """
-    _authorize(request, "clarify", by)
-    text = _required(text, "text", _("The clarification is empty."))
+    authorize(request, "clarify", by)
+    text = required(text, "text", _("The clarification is empty."))
     now = at or timezone.now()
-    with _atomic():
+    with atomic_step():
         escalation = Escalation.objects.filter(
             request=request, status=Escalation.Status.OPEN, paused_at__isnull=False
         ).first()
@@ -351,13 +329,13 @@ def request_clarify(
         data: dict[str, Any] = {}
         if escalation is not None:
             assert escalation.paused_at is not None
-            shift = _paused_working_days(escalation.paused_at, now)
+            shift = paused_working_days(escalation.paused_at, now)
             due_at = workdays.end_of_day(
                 workdays.add_working_days(workdays.moscow_date(escalation.due_at), shift)
             )
             fields["due_at"] = due_at
             data = {"paused_working_days": shift, "due_at": due_at.isoformat()}
-        _move(request, action="clarify", by=by, at=now, comment=text, fields=fields, data=data)
+        move(request, action="clarify", by=by, at=now, comment=text, fields=fields, data=data)
         if escalation is not None:
             Escalation.objects.filter(pk=escalation.pk).update(
                 paused_at=None,
@@ -370,16 +348,16 @@ def request_clarify(
 def request_close(*, request: Request, by: User, at: datetime | None = None) -> Request:
     """Close an answered request (the applicant is satisfied, or the operator closes it)."""
     now = at or timezone.now()
-    with _atomic():
-        return _move(request, action="close", by=by, at=now, fields={"closed_at": now})
+    with atomic_step():
+        return move(request, action="close", by=by, at=now, fields={"closed_at": now})
 
 
 def request_reopen(
     *, request: Request, by: User, reason: str, at: datetime | None = None
 ) -> Request:
     """The applicant reopens an answered request within the window of working days."""
-    _authorize(request, "reopen", by)
-    reason = _required(reason, "reason", _("Say what is missing in the answer."))
+    authorize(request, "reopen", by)
+    reason = required(reason, "reason", _("Say what is missing in the answer."))
     now = at or timezone.now()
     if request.answered_at is not None:
         window = settings.REOPEN_WINDOW_WORKING_DAYS
@@ -392,8 +370,8 @@ def request_reopen(
                 )
                 % {"window": window, "last_day": f"{last_day:%d.%m.%Y}"}
             )
-    with _atomic():
-        return _move(
+    with atomic_step():
+        return move(
             request, action="reopen", by=by, at=now, comment=reason, fields={"closed_at": None}
         )
 
@@ -402,8 +380,8 @@ def request_add_note(*, request: Request, by: User | None, text: str) -> History
     """An internal note of the staff (or of the system when ``by`` is None); never public."""
     if by is not None and by.role == User.Role.APPLICANT:
         raise PermissionDenied(_("Applicants cannot write internal notes."))
-    text = _required(text, "text", _("The note is empty."))
-    return _record(request, action="note", by=by, comment=text, is_public=False)
+    text = required(text, "text", _("The note is empty."))
+    return record(request, action="note", by=by, comment=text, is_public=False)
 
 
 def request_add_message(
@@ -435,16 +413,16 @@ def request_add_message(
                     "for a new question, please send a new request."
                 )
             )
-    text = _required(text, "text", _("The message is empty."))
+    text = required(text, "text", _("The message is empty."))
     stored: list[Attachment] = []
     try:
-        with _atomic():
-            _attach(request, attachments, stored)
+        with atomic_step():
+            attach(request, attachments, stored)
             if request.status == S.WAITING_APPLICANT:
                 request_clarify(request=request, by=by, text=text)
                 return History.objects.filter(request=request).latest("id")
             details = {"channel": channel, "attachments": len(stored), **(data or {})}
-            return _record(request, action="message", by=by, comment=text, data=details)
+            return record(request, action="message", by=by, comment=text, data=details)
     except BaseException:
         for attachment in stored:
             attachment.file.delete(save=False)
@@ -472,12 +450,12 @@ def request_rate(
     if answer is None:
         raise TransitionNotAllowed(_("There is no answer to rate yet."))
     try:
-        with _atomic():
+        with atomic_step():
             now = at or timezone.now()
             rating = Rating.objects.create(
                 request=request, answer=answer, score=score, comment=comment, created_at=now
             )
-            _record(request, action="rated", by=by, at=now, comment=comment, data={"score": score})
+            record(request, action="rated", by=by, at=now, comment=comment, data={"score": score})
     except IntegrityError:
         raise TransitionNotAllowed(_("This answer has been rated already.")) from None
     return rating
@@ -487,7 +465,7 @@ def request_set_topic(*, request: Request, by: User, topic: Topic) -> Request:
     """An operator classifies or re-classifies the request."""
     if not by.is_center_staff:
         raise PermissionDenied(_("Only the center's staff classify requests."))
-    with _atomic():
+    with atomic_step():
         before = request.topic
         changed = Request.objects.filter(pk=request.pk, version=request.version).update(
             topic=topic, version=F("version") + 1, updated_at=timezone.now()
@@ -496,7 +474,7 @@ def request_set_topic(*, request: Request, by: User, topic: Topic) -> Request:
             raise ConcurrentChange(_("The request was changed by someone else; reload it."))
         request.topic = topic
         request.version += 1
-        _record(
+        record(
             request,
             action="set_topic",
             by=by,
@@ -519,16 +497,16 @@ def request_authority_query(
     clock keeps running. If the operator has to ask the applicant, ``request_ask_clarification``
     is what stops the clock.
     """
-    _authorize(request, "authority_query", by)
-    question = _required(question, "question", _("Write what the contact center should clarify."))
+    authorize(request, "authority_query", by)
+    question = required(question, "question", _("Write what the contact center should clarify."))
     now = at or timezone.now()
-    with _atomic():
-        escalation = _open_escalation(request)
+    with atomic_step():
+        escalation = open_escalation(request)
         if escalation.query_asked_at is not None:
             raise TransitionNotAllowed(
                 _("The authority's earlier question still waits for the contact center's reply.")
             )
-        _move(
+        move(
             request,
             action="authority_query",
             by=by,
@@ -543,7 +521,7 @@ def request_authority_query(
         if asked != 1:
             raise ConcurrentChange(_("The request was changed by someone else; reload it."))
     escalation.query, escalation.query_asked_at = question, now
-    _notify_on_commit("authority_query", request)
+    notify_on_commit("authority_query", request)
     return escalation
 
 
@@ -552,10 +530,10 @@ def request_authority_query_reply(
 ) -> Escalation:
     """The center's staff answer the authority's open question; the question is cleared, and
     the question and the reply stay in the request's internal history."""
-    _authorize(request, "authority_query_reply", by)
-    text = _required(text, "text", _("The reply is empty."))
+    authorize(request, "authority_query_reply", by)
+    text = required(text, "text", _("The reply is empty."))
     now = at or timezone.now()
-    with _atomic():
+    with atomic_step():
         escalation = (
             Escalation.objects.filter(
                 request=request, status=Escalation.Status.OPEN, query_asked_at__isnull=False
@@ -566,7 +544,7 @@ def request_authority_query_reply(
         if escalation is None:
             raise TransitionNotAllowed(_("The authority has no open question on this request."))
         asked_at = escalation.query_asked_at
-        _move(
+        move(
             request,
             action="authority_query_reply",
             by=by,
@@ -580,177 +558,5 @@ def request_authority_query_reply(
         if replied != 1:
             raise ConcurrentChange(_("The request was changed by someone else; reload it."))
     escalation.query, escalation.query_asked_at = "", None
-    _notify_on_commit("authority_query_replied", request)
+    notify_on_commit("authority_query_replied", request)
     return escalation
-
-
-# --- Internals ------------------------------------------------------------------------------
-
-
-def _move(
-    request: Request,
-    *,
-    action: str,
-    by: User | None,
-    at: datetime | None = None,
-    comment: str = "",
-    fields: dict[str, Any] | None = None,
-    data: dict[str, Any] | None = None,
-) -> Request:
-    """Check and apply one transition by compare-and-set, and record it in the history."""
-    transition = TRANSITIONS[action]
-    _check_actor(request, transition.roles, by)
-    source = request.status
-    if source not in transition.sources:
-        raise TransitionNotAllowed(
-            _("The action «%(action)s» is not possible for a request in status «%(status)s».")
-            % {"action": ACTION_LABELS[action], "status": Request.Status(source).label}
-        )
-    target = transition.target or request.paused_status or S.IN_PROGRESS
-    at = at or timezone.now()
-    fields = fields or {}
-    changed = Request.objects.filter(pk=request.pk, status=source, version=request.version).update(
-        status=target, version=F("version") + 1, updated_at=at, **fields
-    )
-    if changed != 1:
-        raise ConcurrentChange(_("The request was changed by someone else; reload it."))
-    request.status = target
-    request.version += 1
-    for name, value in fields.items():
-        setattr(request, name, value)
-    _record(
-        request,
-        action=action,
-        by=by,
-        at=at,
-        from_status=source,
-        to_status=target,
-        comment=comment,
-        data=data or {},
-        is_public=transition.public,
-    )
-    return request
-
-
-def _authorize(request: Request, action: str, by: User | None) -> None:
-    """Refuse a user whose role may not take the action, before the input is even looked at."""
-    _check_actor(request, TRANSITIONS[action].roles, by)
-
-
-def _check_actor(request: Request, roles: frozenset[str], by: User | None) -> None:
-    if by is None:
-        return  # a channel acting for the applicant; only request_clarify accepts None
-    if by.role not in roles:
-        raise PermissionDenied(_("Your role does not allow this action."))
-    if by.role == User.Role.APPLICANT:
-        if request.applicant.user_id != by.pk:
-            raise PermissionDenied(_("This is not your request."))
-    elif by.role == User.Role.SPECIALIST:
-        specialist = getattr(by, "specialist", None)
-        if specialist is None or specialist.authority_id != request.authority_id:
-            raise PermissionDenied(_("The request is not with your authority."))
-
-
-def _record(
-    request: Request,
-    *,
-    action: str,
-    by: User | None,
-    at: datetime | None = None,
-    from_status: str = "",
-    to_status: str = "",
-    comment: str = "",
-    data: dict[str, Any] | None = None,
-    is_public: bool = True,
-) -> History:
-    return History.objects.create(
-        request=request,
-        action=action,
-        actor=by,
-        at=at or timezone.now(),
-        from_status=from_status,
-        to_status=to_status,
-        comment=comment,
-        data=data or {},
-        is_public=is_public,
-    )
-
-
-def _attach(request: Request, attachments: Iterable[CheckedFile], stored: list[Attachment]) -> None:
-    """Store checked files on the request; ``stored`` lists them for removal if the caller's
-    transaction fails, since a rollback does not delete files."""
-    for checked in attachments:
-        attachment = Attachment(
-            request=request,
-            original_name=checked.name,
-            content_type=checked.content_type,
-            size=checked.size,
-        )
-        attachment.file.save(checked.name, checked.file, save=False)
-        stored.append(attachment)
-        attachment.save()
-
-
-def _required(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: [message]})
-    return value
-
-
-def _open_escalation(request: Request) -> Escalation:
-    escalation = (
-        Escalation.objects.select_related("authority")
-        .filter(request=request, status=Escalation.Status.OPEN)
-        .first()
-    )
-    if escalation is None:
-        raise TransitionNotAllowed(_("The request has no open escalation."))
-    return escalation
-
-
-def _escalation_create(
-    *,
-    request: Request,
-    authority: Authority,
-    question: str,
-    by: User,
-    at: datetime,
-    due_at: datetime,
-    paused_working_days: int = 0,
-) -> Escalation:
-    try:
-        with _atomic():
-            return Escalation.objects.create(
-                request=request,
-                authority=authority,
-                question=question,
-                escalated_by=by,
-                escalated_at=at,
-                due_at=due_at,
-                paused_working_days=paused_working_days,
-            )
-    except IntegrityError:
-        raise ConcurrentChange(_("The request was escalated by someone else.")) from None
-
-
-def _escalation_close(escalation: Escalation, *, status: str, reason: str) -> None:
-    Escalation.objects.filter(pk=escalation.pk, status=Escalation.Status.OPEN).update(
-        status=status, closing_reason=reason
-    )
-
-
-def _paused_working_days(paused_at: datetime, resumed_at: datetime) -> int:
-    """Working days the clock stood still: those after the pause's day up to the resume's day."""
-    start = workdays.moscow_date(paused_at)
-    end = workdays.moscow_date(resumed_at)
-    if end <= start:
-        return 0
-    return workdays.working_days_between(start + timedelta(days=1), end)
-
-
-def _notify_on_commit(event: str, request: Request) -> None:
-    from stroydesk.cases import tasks
-
-    request_id = request.pk
-    transaction.on_commit(lambda: tasks.notify_request_event(event, request_id))

@@ -36,6 +36,7 @@ from django.utils import timezone
 from stroydesk.accounts.models import Applicant, User
 from stroydesk.accounts.services import applicant_create, user_create
 from stroydesk.cases import services as cases
+from stroydesk.cases import steps
 from stroydesk.cases.demo import NAMES, QUESTIONS, STREETS, SURNAMES
 from stroydesk.cases.models import Request
 from stroydesk.directory.models import Authority, Topic
@@ -165,7 +166,7 @@ def generate_history(
     created = 0
     with _notifications_dropped():
         for day, planned in plan:
-            with transaction.atomic(), cases.bulk():
+            with transaction.atomic(), steps.bulk():
                 for channel, at in walker.arrivals(day, planned):
                     walker.request(channel, at)
                     created += 1

@@ -158,7 +158,7 @@ def test_failed_registration_after_files_were_stored_removes_them(
     def broken_record(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "_record", broken_record)
+    monkeypatch.setattr(services, "record", broken_record)
     upload = SimpleUploadedFile("план.pdf", PDF)
     checked = check_attachment(name="план.pdf", size=len(PDF), file=upload)
     with pytest.raises(RuntimeError):

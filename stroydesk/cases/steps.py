@@ -1,0 +1,232 @@
+"""The machinery of one step of a request, shared by the commands in ``cases.services``.
+
+A step is one transaction (``atomic_step``): the check of who may take it (``authorize``), a
+compare-and-set on the request's status and version (``move``: two operators acting at once,
+exactly one wins, the other gets ``ConcurrentChange``), the side rows, and one ``History`` row
+(``record``). Notifications are queued on commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stroydesk.accounts.models import User
+from stroydesk.cases.attachments import CheckedFile
+from stroydesk.cases.lifecycle import ACTION_LABELS, TRANSITIONS
+from stroydesk.cases.models import Attachment, Escalation, History, Request
+from stroydesk.directory.models import Authority
+from stroydesk.workcalendar import selectors as workdays
+
+S = Request.Status
+
+_in_bulk: ContextVar[bool] = ContextVar("cases_in_bulk", default=False)
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Run many commands inside the caller's own transaction, without a savepoint for each.
+
+    For a caller that gives up on the first error anyway (the history generator): the savepoint
+    that a command otherwise makes inside an outer transaction costs two round trips and buys
+    only a partial rollback that such a caller never uses. An error rolls back the whole outer
+    transaction.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("bulk() must run inside the caller's transaction")
+    token = _in_bulk.set(True)
+    try:
+        yield
+    finally:
+        _in_bulk.reset(token)
+
+
+def atomic_step() -> transaction.Atomic:
+    """The transaction of one command (a savepoint inside a caller's one, unless in bulk)."""
+    return transaction.atomic(savepoint=not _in_bulk.get())
+
+
+class TransitionNotAllowed(Exception):
+    """The request's status does not allow the action (HTTP 409)."""
+
+
+class ConcurrentChange(TransitionNotAllowed):
+    """Someone else changed the request first; reload it and decide again (HTTP 409)."""
+
+
+def move(
+    request: Request,
+    *,
+    action: str,
+    by: User | None,
+    at: datetime | None = None,
+    comment: str = "",
+    fields: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> Request:
+    """Check and apply one transition by compare-and-set, and record it in the history."""
+    transition = TRANSITIONS[action]
+    check_actor(request, transition.roles, by)
+    source = request.status
+    if source not in transition.sources:
+        raise TransitionNotAllowed(
+            _("The action «%(action)s» is not possible for a request in status «%(status)s».")
+            % {"action": ACTION_LABELS[action], "status": Request.Status(source).label}
+        )
+    target = transition.target or request.paused_status or S.IN_PROGRESS
+    at = at or timezone.now()
+    fields = fields or {}
+    changed = Request.objects.filter(pk=request.pk, status=source, version=request.version).update(
+        status=target, version=F("version") + 1, updated_at=at, **fields
+    )
+    if changed != 1:
+        raise ConcurrentChange(_("The request was changed by someone else; reload it."))
+    request.status = target
+    request.version += 1
+    for name, value in fields.items():
+        setattr(request, name, value)
+    record(
+        request,
+        action=action,
+        by=by,
+        at=at,
+        from_status=source,
+        to_status=target,
+        comment=comment,
+        data=data or {},
+        is_public=transition.public,
+    )
+    return request
+
+
+def authorize(request: Request, action: str, by: User | None) -> None:
+    """Refuse a user whose role may not take the action, before the input is even looked at."""
+    check_actor(request, TRANSITIONS[action].roles, by)
+
+
+def check_actor(request: Request, roles: frozenset[str], by: User | None) -> None:
+    if by is None:
+        return  # a channel acting for the applicant; only request_clarify accepts None
+    if by.role not in roles:
+        raise PermissionDenied(_("Your role does not allow this action."))
+    if by.role == User.Role.APPLICANT:
+        if request.applicant.user_id != by.pk:
+            raise PermissionDenied(_("This is not your request."))
+    elif by.role == User.Role.SPECIALIST:
+        specialist = getattr(by, "specialist", None)
+        if specialist is None or specialist.authority_id != request.authority_id:
+            raise PermissionDenied(_("The request is not with your authority."))
+
+
+def record(
+    request: Request,
+    *,
+    action: str,
+    by: User | None,
+    at: datetime | None = None,
+    from_status: str = "",
+    to_status: str = "",
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+    is_public: bool = True,
+) -> History:
+    return History.objects.create(
+        request=request,
+        action=action,
+        actor=by,
+        at=at or timezone.now(),
+        from_status=from_status,
+        to_status=to_status,
+        comment=comment,
+        data=data or {},
+        is_public=is_public,
+    )
+
+
+def attach(request: Request, attachments: Iterable[CheckedFile], stored: list[Attachment]) -> None:
+    """Store checked files on the request; ``stored`` lists them for removal if the caller's
+    transaction fails, since a rollback does not delete files."""
+    for checked in attachments:
+        attachment = Attachment(
+            request=request,
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+        )
+        attachment.file.save(checked.name, checked.file, save=False)
+        stored.append(attachment)
+        attachment.save()
+
+
+def required(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: [message]})
+    return value
+
+
+def open_escalation(request: Request) -> Escalation:
+    escalation = (
+        Escalation.objects.select_related("authority")
+        .filter(request=request, status=Escalation.Status.OPEN)
+        .first()
+    )
+    if escalation is None:
+        raise TransitionNotAllowed(_("The request has no open escalation."))
+    return escalation
+
+
+def escalation_create(
+    *,
+    request: Request,
+    authority: Authority,
+    question: str,
+    by: User,
+    at: datetime,
+    due_at: datetime,
+    paused_working_days: int = 0,
+) -> Escalation:
+    try:
+        with atomic_step():
+            return Escalation.objects.create(
+                request=request,
+                authority=authority,
+                question=question,
+                escalated_by=by,
+                escalated_at=at,
+                due_at=due_at,
+                paused_working_days=paused_working_days,
+            )
+    except IntegrityError:
+        raise ConcurrentChange(_("The request was escalated by someone else.")) from None
+
+
+def escalation_close(escalation: Escalation, *, status: str, reason: str) -> None:
+    Escalation.objects.filter(pk=escalation.pk, status=Escalation.Status.OPEN).update(
+        status=status, closing_reason=reason
+    )
+
+
+def paused_working_days(paused_at: datetime, resumed_at: datetime) -> int:
+    """Working days the clock stood still: those after the pause's day up to the resume's day."""
+    start = workdays.moscow_date(paused_at)
+    end = workdays.moscow_date(resumed_at)
+    if end <= start:
+        return 0
+    return workdays.working_days_between(start + timedelta(days=1), end)
+
+
+def notify_on_commit(event: str, request: Request) -> None:
+    from stroydesk.cases import tasks
+
+    request_id = request.pk
+    transaction.on_commit(lambda: tasks.notify_request_event(event, request_id))

@@ -219,6 +219,7 @@ def measure(repeat: int) -> None:
 
     from stroydesk.accounts.models import User
     from stroydesk.cases.models import Request
+    from stroydesk.portal.selectors import QUEUE_VIEWS
 
     operator = User.objects.get(username="bench-op-0")
     client = Client()
@@ -229,19 +230,7 @@ def measure(repeat: int) -> None:
         f"{total:,} requests, {repeat} runs each"
     )
     print(f"{'view':<28}{'median ms':>10}{'p95 ms':>10}{'queries':>9}{'rows':>6}")
-    cases = [
-        (v, "new")
-        for v in [
-            "open",
-            "mine",
-            "unassigned",
-            "escalated",
-            "review",
-            "questions",
-            "due_today",
-            "overdue",
-        ]
-    ]
+    cases = [(v, "new") for v in QUEUE_VIEWS if v != "all"]
     cases += [("escalated", "due"), ("open", "due"), ("open", "old")]
     for view, sort in cases:
         url = f"/desk/?view={view}&sort={sort}"

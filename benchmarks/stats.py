@@ -508,7 +508,7 @@ def generate(db: str) -> None:
         print(
             f"  yearly report {row['year']}: received {row['received']:,}, "
             f"change {row['yoy_percent']}%, escalated {row['escalated_percent']}%, "
-            f"4-day promise {row['sla_percent']}%"
+            f"4-day promise {row['sla_percent']}%, rating {row['csat_average']}"
         )
     if db == "postgres":
         from django.db import connections

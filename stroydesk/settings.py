@@ -194,7 +194,6 @@ LOGOUT_REDIRECT_URL = "portal:home"
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "stroydesk" / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Moscow"
 USE_TZ = True

@@ -180,7 +180,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-# Django's model backend that also refuses accounts whose e-mail is not confirmed yet.
+# The one backend, so that the rule "no sign-in before the e-mail is confirmed" holds for every
+# way in that checks a password or loads a session user: the portal's form, the admin, the API's
+# token endpoint and every request of an open session. (API tokens already issued skip backends:
+# REST_FRAMEWORK below uses accounts' ConfirmedTokenAuthentication for them.)
 AUTHENTICATION_BACKENDS = ["stroydesk.accounts.backends.ConfirmedEmailBackend"]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -236,7 +239,9 @@ REQUEST_NUMBER_PREFIX = os.environ.get("REQUEST_NUMBER_PREFIX", "ЕКЦ")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token check, also refusing an account whose e-mail is not (or no longer)
+        # confirmed: a token never passes through AUTHENTICATION_BACKENDS.
+        "stroydesk.accounts.authentication.ConfirmedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -1,7 +1,10 @@
 """How logins are checked: Django's model backend, closed to accounts with an unconfirmed e-mail.
 
 The rule sits in the backend rather than in the sign-in form so that every way in obeys it: the
-portal's form, the admin, the API's token endpoint, and a session that is already open.
+portal's form, the admin, the API's token endpoint (which checks the password through the
+backend), and a session that is already open (each request loads its user through the
+backend). An API token issued earlier is the one way in that skips the backend: the API's
+``ConfirmedTokenAuthentication`` (``accounts/authentication.py``) refuses it instead.
 """
 
 from __future__ import annotations

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from functools import partial
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
@@ -27,7 +25,6 @@ EMAIL_CONFIRMATION_MAX_AGE = timedelta(days=3)
 CONFIRMATION_RESEND_LIMIT = 3
 CONFIRMATION_RESEND_WINDOW = timedelta(minutes=15)
 _CONFIRMATION_SALT = "stroydesk.accounts.email-confirmation"
-_LETTER_LANGUAGES = ("ru", "en")
 
 
 def applicant_create(
@@ -195,9 +192,10 @@ def _refused(code: str) -> ValidationError:
     return ValidationError(texts[code], code=code)
 
 
-def user_confirm_email(*, uidb64: str, token: str) -> User:
-    """Confirm the e-mail a sign-up link was mailed to, and return the account to sign in.
+def user_confirmation_check(*, uidb64: str, token: str) -> User:
+    """The account a sign-up link would confirm; raises ``ValidationError`` if it would not.
 
+    Changes nothing, so the page that a GET of the link shows can refuse a bad link at once.
     The link works once and for ``EMAIL_CONFIRMATION_MAX_AGE``. It is refused with the code
     ``invalid`` (tampered, for another account, or the address changed since), ``used``
     (confirmed already) or ``expired``; the message says what to do next.
@@ -222,9 +220,19 @@ def user_confirm_email(*, uidb64: str, token: str) -> User:
         signer.unsign(token, max_age=EMAIL_CONFIRMATION_MAX_AGE)
     except SignatureExpired:
         raise _refused("expired") from None
+    return user
+
+
+def user_confirm_email(*, uidb64: str, token: str) -> User:
+    """Confirm the e-mail a sign-up link was mailed to, and return the confirmed account.
+
+    Refused as ``user_confirmation_check`` refuses. It does not sign anybody in: the person
+    then signs in with their password, so a link that reaches someone else (sent on by the
+    account's maker, or opened by a mail scanner) opens no session.
+    """
+    user = user_confirmation_check(uidb64=uidb64, token=token)
     now = timezone.now()
-    # One winner: two clicks on the same link (or a mail scanner and the person) cannot both
-    # confirm and sign in.
+    # One winner: two clicks on the same link cannot both confirm.
     won = User.objects.filter(pk=user.pk, email_confirmed_at__isnull=True).update(
         email_confirmed_at=now
     )
@@ -235,26 +243,17 @@ def user_confirm_email(*, uidb64: str, token: str) -> User:
 
 
 def user_send_confirmation(*, user: User) -> None:
-    """Mail the link that confirms the user's e-mail: one letter, in Russian and then English.
+    """Mail the link that confirms the user's e-mail, from a background job queued on commit.
 
-    Sent directly with Django's ``send_mail``, as the password reset is, and not through
-    ``channels.outbound``: that log keeps the body, and this link signs its holder in.
+    On commit, so that no letter goes out for an account that was rolled back. The job
+    (``accounts.tasks.signup_confirmation_send``) gets the account's id only and makes the link
+    when it sends: the queue never holds a link, and a retry while the mail server is down
+    makes a fresh one. Robust, so that a queue that cannot be reached leaves the account made
+    and the person free to ask for the link again.
     """
-    context = {
-        "user": user,
-        "site_url": settings.SITE_URL.rstrip("/"),
-        "uid": signup_confirmation_uid(user=user),
-        "token": signup_confirmation_token(user=user),
-        "days": EMAIL_CONFIRMATION_MAX_AGE.days,
-    }
-    subjects, bodies = [], []
-    for language in _LETTER_LANGUAGES:
-        with translation.override(language):
-            subjects.append(render_to_string("emails/signup_confirm_subject.txt", context).strip())
-            bodies.append(render_to_string("emails/signup_confirm.txt", context).strip())
-    subject = " / ".join(dict.fromkeys(subjects))
-    body = "\n\n— — —\n\n".join(bodies) + "\n"
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    from stroydesk.accounts import tasks  # tasks import this module
+
+    transaction.on_commit(partial(tasks.signup_confirmation_send, user.pk), robust=True)
 
 
 def _resend_allowed(email: str) -> bool:

@@ -148,7 +148,7 @@ class RequestViewSet(viewsets.ViewSet):
             "request": request,
             "now": timezone.now(),
             "history": selectors.request_history_for(user=user, request=obj),
-            "escalations": selectors.request_escalations(request=obj),
+            "escalations": selectors.request_escalations_for(user=user, request=obj),
             "actions": allowed_actions(status=obj.status, role=user.role),
         }
         return s.RequestDetailSerializer(obj, context=context).data

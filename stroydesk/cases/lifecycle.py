@@ -104,6 +104,11 @@ ACTION_LABELS = {
 }
 
 
+def applicant_may_add_information(status: str) -> bool:
+    """The applicant adds to their request until it is closed; then reopening is the way back."""
+    return status != S.CLOSED
+
+
 def allowed_actions(*, status: str, role: str) -> list[str]:
     """The actions a user of this role could take on a request in this status."""
     return [t.action for t in TRANSITIONS.values() if status in t.sources and role in t.roles]

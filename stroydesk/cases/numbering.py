@@ -8,7 +8,10 @@ but leaves holes on rollback, which an official register must not have.)
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db import connection, transaction
+from django.db.models import Field
 
 from stroydesk.cases.models import RequestNumberCounter
 
@@ -30,10 +33,15 @@ def next_number(*, year: int) -> int:
 def _increment(year: int) -> int | None:
     """Increment the year's counter and read it in one statement (UPDATE … RETURNING, which
     SQLite ≥ 3.35 and PostgreSQL both have): the ORM would need a second round trip."""
-    table = connection.ops.quote_name(RequestNumberCounter._meta.db_table)
+    quote = connection.ops.quote_name
+    table = quote(RequestNumberCounter._meta.db_table)
+    last, year_column = (
+        quote(cast(Field, RequestNumberCounter._meta.get_field(name)).column)
+        for name in ("last", "year")
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last",
+            f"UPDATE {table} SET {last} = {last} + 1 WHERE {year_column} = %s RETURNING {last}",
             [year],
         )
         row = cursor.fetchone()

@@ -108,11 +108,23 @@ def request_get_for(*, user: User, pk: int | str) -> Request:
         raise Http404("No such request.") from None
 
 
+# The history rows of an authority's questions to the center and the center's replies; their
+# ``data["escalation"]`` says whose exchange it was.
+AUTHORITY_QUERY_ACTIONS = ("authority_query", "authority_query_reply")
+
+
 def request_history_for(*, user: User, request: Request) -> QuerySet[History]:
-    """The request's timeline as this user may see it: the applicant only the public steps."""
+    """The request's timeline as this user may see it: the applicant only the public steps, a
+    specialist not another authority's exchange of questions with the center (a reply may
+    carry the applicant's data that only that authority needed)."""
     qs = History.objects.filter(request=request).select_related("actor")
     if user.role == User.Role.APPLICANT:
         qs = qs.filter(is_public=True)
+    elif user.role == User.Role.SPECIALIST:
+        ours = list(
+            request_escalations_for(user=user, request=request).values_list("pk", flat=True)
+        )
+        qs = qs.filter(~Q(action__in=AUTHORITY_QUERY_ACTIONS) | Q(data__escalation__in=ours))
     return qs.order_by("at", "id")
 
 
@@ -122,6 +134,15 @@ def request_escalations(*, request: Request) -> QuerySet[Escalation]:
         .select_related("authority")
         .order_by("escalated_at", "id")
     )
+
+
+def request_escalations_for(*, user: User, request: Request) -> QuerySet[Escalation]:
+    """The request's escalations this user may see: a specialist only their authority's."""
+    qs = request_escalations(request=request)
+    if user.role == User.Role.SPECIALIST:
+        authority_id = authority_id_of(user=user)
+        return qs.filter(authority_id=authority_id) if authority_id else qs.none()
+    return qs
 
 
 def request_open_escalation(*, request: Request) -> Escalation | None:

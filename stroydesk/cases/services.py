@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import Applicant, User
 from stroydesk.cases.attachments import CheckedFile
+from stroydesk.cases.lifecycle import applicant_may_add_information
 from stroydesk.cases.models import Answer, Attachment, Escalation, History, Rating, Request
 from stroydesk.cases.numbering import next_number
 from stroydesk.cases.steps import (  # the refusals are caught as services.* by callers
@@ -229,8 +230,14 @@ def request_authority_answer(
     with atomic_step():
         escalation = open_escalation(request)
         move(request, action="authority_answer", by=by, at=now)
+        # The answer settles the authority's own open question too: sent back, the escalation
+        # must not show a stale one.
         Escalation.objects.filter(pk=escalation.pk).update(
-            status=Escalation.Status.ANSWERED, answered_at=now, answered_by=by
+            status=Escalation.Status.ANSWERED,
+            answered_at=now,
+            answered_by=by,
+            query="",
+            query_asked_at=None,
         )
         answer = Answer.objects.create(
             request=request,
@@ -406,17 +413,23 @@ def request_add_message(
             raise PermissionDenied(_("Staff add information to a request as internal notes."))
         if request.applicant.user_id != by.pk:
             raise PermissionDenied(_("This is not your request."))
-        if request.status == S.CLOSED:
-            raise TransitionNotAllowed(
-                _(
-                    "The request is closed. If the answer is not complete, reopen the request; "
-                    "for a new question, please send a new request."
-                )
-            )
     text = required(text, "text", _("The message is empty."))
     stored: list[Attachment] = []
     try:
         with atomic_step():
+            # Decide on the row as it is now, locked: the caller's copy may predate an operator's
+            # question, and the message would then miss being the clarification.
+            current = (
+                Request.objects.select_for_update().values("status", "version").get(pk=request.pk)
+            )
+            request.status, request.version = current["status"], current["version"]
+            if by is not None and not applicant_may_add_information(request.status):
+                raise TransitionNotAllowed(
+                    _(
+                        "The request is closed. If the answer is not complete, reopen the "
+                        "request; for a new question, please send a new request."
+                    )
+                )
             attach(request, attachments, stored)
             if request.status == S.WAITING_APPLICANT:
                 request_clarify(request=request, by=by, text=text)

@@ -114,6 +114,8 @@ def authorize(request: Request, action: str, by: User | None) -> None:
 
 
 def check_actor(request: Request, roles: frozenset[str], by: User | None) -> None:
+    """Refuse a user whose role may not act, an applicant on another's request, a
+    specialist on a request that is not with their authority; ``by`` None is a channel."""
     if by is None:
         return  # a channel acting for the applicant; only request_clarify accepts None
     if by.role not in roles:
@@ -139,6 +141,7 @@ def record(
     data: dict[str, Any] | None = None,
     is_public: bool = True,
 ) -> History:
+    """Append one row to the request's history (the only way rows are written)."""
     return History.objects.create(
         request=request,
         action=action,
@@ -168,6 +171,7 @@ def attach(request: Request, attachments: Iterable[CheckedFile], stored: list[At
 
 
 def required(value: str, field: str, message: str) -> str:
+    """The stripped text, or a field error with ``message`` when it is empty."""
     value = (value or "").strip()
     if not value:
         raise ValidationError({field: [message]})
@@ -175,6 +179,7 @@ def required(value: str, field: str, message: str) -> str:
 
 
 def open_escalation(request: Request) -> Escalation:
+    """The request's open escalation, or TransitionNotAllowed when it has none."""
     escalation = (
         Escalation.objects.select_related("authority")
         .filter(request=request, status=Escalation.Status.OPEN)
@@ -195,6 +200,8 @@ def escalation_create(
     due_at: datetime,
     paused_working_days: int = 0,
 ) -> Escalation:
+    """A new open escalation; the unique open one per request turns a race into
+    ConcurrentChange."""
     try:
         with atomic_step():
             return Escalation.objects.create(
@@ -211,8 +218,9 @@ def escalation_create(
 
 
 def escalation_close(escalation: Escalation, *, status: str, reason: str) -> None:
+    """End an open escalation (returned, reassigned); its open question ends with it."""
     Escalation.objects.filter(pk=escalation.pk, status=Escalation.Status.OPEN).update(
-        status=status, closing_reason=reason
+        status=status, closing_reason=reason, query="", query_asked_at=None
     )
 
 

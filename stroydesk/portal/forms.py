@@ -308,16 +308,6 @@ class AskForm(forms.Form):
         return topic
 
 
-class ClarifyForm(CardForm):
-    auto_id = "clarify_%s"
-
-    text = forms.CharField(
-        label=_("Your answer to the question"),
-        max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-    )
-
-
 class AddInformationForm(CardForm):
     """What the applicant adds to their request: a text and files. While the request waits for
     them, it is their answer to the operator's question."""

@@ -25,9 +25,10 @@ from django.utils.dateparse import parse_datetime
 
 from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
 from stroydesk.accounts.validators import normalize_phone
-from stroydesk.cases.lifecycle import allowed_actions
+from stroydesk.cases.lifecycle import allowed_actions, applicant_may_add_information
 from stroydesk.cases.models import Answer, Attachment, Escalation, History, Request
 from stroydesk.cases.selectors import (
+    AUTHORITY_QUERY_ACTIONS,
     RequestFilters,
     request_escalations,
     request_history_for,
@@ -47,7 +48,6 @@ OPEN_STATUSES: list[str] = [
     S.UNDER_REVIEW,
 ]
 PAGE_SIZE = 50
-AUTHORITY_QUERY_ACTIONS = ("authority_query", "authority_query_reply")
 
 # The saved views of the queue, in the order of the tabs; "open" is the default.
 QUEUE_VIEWS = [
@@ -363,7 +363,7 @@ def applicant_card(*, user: User, request: Request, now: datetime) -> dict[str, 
         "question": question,
         "can_clarify": "clarify" in actions,
         # Information can be added until the request is closed (then: reopen, or a new one).
-        "can_add": request.status != S.CLOSED,
+        "can_add": applicant_may_add_information(request.status),
         "can_reopen": "reopen" in actions,
         "reopen_until": reopen_until,
         "can_close": "close" in actions,
@@ -448,10 +448,8 @@ def authority_card(*, user: User, request: Request) -> dict[str, Any]:
     # Only this authority's questions and the center's replies, not another authority's ones.
     exchange = [
         h
-        for h in History.objects.filter(request=request, action__in=AUTHORITY_QUERY_ACTIONS)
-        .select_related("actor")
-        .order_by("at", "id")
-        if h.data.get("escalation") in ours
+        for h in request_history_for(user=user, request=request)
+        if h.action in AUTHORITY_QUERY_ACTIONS and h.data.get("escalation") in ours
     ]
     actions = set(allowed_actions(status=request.status, role=user.role))
     answers = Answer.objects.none()

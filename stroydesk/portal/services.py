@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -42,8 +41,8 @@ def applicant_sign_up(
 ) -> User:
     """Create an applicant's login (the e-mail is the login) and their applicant record.
 
-    The account cannot sign in until the e-mail is confirmed by the link mailed once the
-    account is saved.
+    The account cannot sign in until the e-mail is confirmed by the link mailed, in the
+    background, once the account is saved.
     """
     email = email.strip().lower()
     user = accounts.user_create(
@@ -66,10 +65,8 @@ def applicant_sign_up(
         ogrn=ogrn if kind == Applicant.Kind.DEVELOPER else "",
         user=user,
     )
-    # After the commit, so that no letter goes out for an account that was rolled back; robust,
-    # so that a mail server that is down leaves the account made and the person free to ask
-    # for the link again from the "check your mail" page.
-    transaction.on_commit(partial(accounts.user_send_confirmation, user=user), robust=True)
+    # Queued for after the commit: no letter for an account that was rolled back.
+    accounts.user_send_confirmation(user=user)
     return user
 
 

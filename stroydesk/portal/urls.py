@@ -63,7 +63,6 @@ urlpatterns = [
     path("ask/sent/<int:pk>/", applicant.ask_sent, name="ask_sent"),
     path("my/", applicant.my_requests, name="my_requests"),
     path("my/<int:pk>/", applicant.my_request, name="my_request"),
-    path("my/<int:pk>/clarify/", applicant.my_request_clarify, name="my_request_clarify"),
     path("my/<int:pk>/add/", applicant.my_request_add, name="my_request_add"),
     path("my/<int:pk>/reopen/", applicant.my_request_reopen, name="my_request_reopen"),
     path("my/<int:pk>/rate/", applicant.my_request_rate, name="my_request_rate"),

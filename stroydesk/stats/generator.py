@@ -97,7 +97,7 @@ def year_profile(year: int) -> YearProfile:
             ("open311", 2.0),
         ),
         rating_share=min(0.6, 0.3 + 0.04 * step),
-        scores=(0.07, 0.06 - 0.01 * step, 0.14, 0.3, 0.43 + 0.02 * step),
+        scores=(0.07, max(0.01, 0.06 - 0.01 * step), 0.14, 0.3, 0.43 + 0.02 * step),
     )
 
 

@@ -1,5 +1,6 @@
 """E-mail confirmation at sign-up: the link works once and for a while, and until it is followed
-the account cannot sign in by any way."""
+the account cannot sign in by any way (nor use the API with a token); the letter goes from a
+background job that gets only the account's id."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import resolve, reverse
 from django.utils import timezone, translation
+from huey.contrib.djhuey import HUEY
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
-from stroydesk.accounts import services
+from stroydesk.accounts import services, tasks
 from stroydesk.accounts.models import User
 from stroydesk.accounts.selectors import user_awaiting_confirmation
 
@@ -50,6 +54,24 @@ def _refusal(**link: str) -> str:
     with pytest.raises(ValidationError) as refused:
         services.user_confirm_email(**link)
     return refused.value.code or ""
+
+
+@pytest.mark.django_db
+def test_checking_a_link_changes_nothing_and_refuses_what_confirming_would():
+    user = _unconfirmed()
+    link = _link(user)
+    assert services.user_confirmation_check(**link) == user
+    assert services.user_confirmation_check(**link) == user
+    user.refresh_from_db()
+    assert user.email_confirmed_at is None
+    services.user_confirm_email(**link)
+    with pytest.raises(ValidationError) as refused:
+        services.user_confirmation_check(**link)
+    assert refused.value.code == "used"
+    forged = {**link, "token": link["token"][:-2] + "xx"}
+    with pytest.raises(ValidationError) as refused:
+        services.user_confirmation_check(**forged)
+    assert refused.value.code == "invalid"
 
 
 @pytest.mark.django_db
@@ -127,12 +149,63 @@ def test_an_unconfirmed_account_cannot_sign_in_by_any_way(client):
     # Nor get an API token to ask through the REST API.
     response = client.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 400
+    assert "token" not in response.json()
+    # Nor use a token it was given before.
+    token = Token.objects.create(user=user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.get("/api/v1/topics/").status_code == 403
+    # Nor sign in to the admin, staff or not.
+    User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
+    response = client.post(
+        reverse("admin:login"),
+        {"username": user.username, "password": PASSWORD, "next": "/admin/"},
+    )
+    assert response.status_code == 200  # the form again, with its error
+    assert response.context["form"].errors
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
     # Nor keep a session opened some other way.
     client.force_login(user)
     assert client.get(reverse("portal:ask")).status_code == 302
+    assert client.get("/admin/").status_code == 302
 
     services.user_confirm_email(**_link(user))
     assert authenticate(username=user.username, password=PASSWORD) == user
+    assert api.get("/api/v1/topics/").status_code == 200
+    client.logout()
+    response = client.post(
+        reverse("admin:login"),
+        {"username": user.username, "password": PASSWORD, "next": "/admin/"},
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_api_token_stops_working_when_the_confirmation_is_cleared():
+    user = services.user_create(
+        username="api-user", password=PASSWORD, role=User.Role.APPLICANT, email="api@example.ru"
+    )
+    token = Token.objects.create(user=user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.get("/api/v1/topics/").status_code == 200
+
+    # An administrator clears the confirmation: the token issued before it is refused.
+    User.objects.filter(pk=user.pk).update(email_confirmed_at=None)
+    with translation.override("en"):
+        response = api.get("/api/v1/topics/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 403
+    assert "e-mail is not confirmed" in response.json()["detail"]
+    response = api.get("/api/v1/topics/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 403
+    assert "не подтверждена" in response.json()["detail"]
+    # A wrong token is still refused as before, and a blocked account too.
+    User.objects.filter(pk=user.pk).update(email_confirmed_at=timezone.now(), is_active=False)
+    assert api.get("/api/v1/topics/").status_code == 403
+    api.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    assert api.get("/api/v1/topics/").status_code == 403
 
 
 @pytest.mark.django_db
@@ -158,15 +231,20 @@ def test_staff_and_accounts_made_by_commands_are_confirmed():
 
 
 @pytest.mark.django_db
-def test_the_letter_is_in_russian_then_english_and_its_link_confirms(settings):
+def test_the_letter_is_in_russian_then_english_and_its_link_confirms(
+    settings, django_capture_on_commit_callbacks
+):
     settings.SITE_URL = "https://ekc.example.ru/"
     user = _unconfirmed()
-    services.user_send_confirmation(user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_send_confirmation(user=user)
     (letter,) = mail.outbox
     assert letter.to == [user.email]
     assert "Подтвердите" in letter.subject and "Confirm" in letter.subject
     body = letter.body
     assert body.index("Здравствуйте") < body.index("Hello")
+    assert "Ссылка действует один раз в течение 3 дней." in body
+    assert "нажмите «Подтвердить адрес»" in body
     links = [w for w in body.split() if w.startswith("https://ekc.example.ru/accounts/confirm/")]
     assert len(links) == 2 and links[0] == links[1]
     path = links[0].removeprefix("https://ekc.example.ru")
@@ -178,28 +256,103 @@ def test_the_letter_is_in_russian_then_english_and_its_link_confirms(settings):
 
 
 @pytest.mark.django_db
-def test_resend_mails_only_accounts_that_wait_and_answers_the_same_for_all():
+def test_resend_mails_only_accounts_that_wait_and_answers_the_same_for_all(
+    django_capture_on_commit_callbacks,
+):
     waiting = _unconfirmed()
     confirmed = _unconfirmed()
     services.user_confirm_email(**_link(confirmed))
 
-    assert services.user_resend_confirmation(email=_fresh_email()) is True
-    assert services.user_resend_confirmation(email=confirmed.email) is True
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.user_resend_confirmation(email=_fresh_email()) is True
+        assert services.user_resend_confirmation(email=confirmed.email) is True
     assert mail.outbox == []
-    assert services.user_resend_confirmation(email=f"  {waiting.email.upper()} ") is True
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.user_resend_confirmation(email=f"  {waiting.email.upper()} ") is True
     (letter,) = mail.outbox
     assert letter.to == [waiting.email]
 
 
 @pytest.mark.django_db
-def test_resend_is_limited_per_address_whether_or_not_it_has_an_account():
+def test_resend_is_limited_per_address_whether_or_not_it_has_an_account(
+    django_capture_on_commit_callbacks,
+):
     waiting = _unconfirmed()
     nobody = _fresh_email()
-    for _ in range(services.CONFIRMATION_RESEND_LIMIT):
-        assert services.user_resend_confirmation(email=waiting.email) is True
-        assert services.user_resend_confirmation(email=nobody) is True
-    assert services.user_resend_confirmation(email=waiting.email) is False
-    assert services.user_resend_confirmation(email=nobody) is False
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(services.CONFIRMATION_RESEND_LIMIT):
+            assert services.user_resend_confirmation(email=waiting.email) is True
+            assert services.user_resend_confirmation(email=nobody) is True
+        assert services.user_resend_confirmation(email=waiting.email) is False
+        assert services.user_resend_confirmation(email=nobody) is False
     assert len(mail.outbox) == services.CONFIRMATION_RESEND_LIMIT
     # Another address is not held back by these.
     assert services.user_resend_confirmation(email=_fresh_email()) is True
+
+
+# --- The letter's background job -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_letter_is_queued_on_commit_with_the_account_id_only(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    user = _unconfirmed()
+    queued: list[tuple] = []
+    monkeypatch.setattr(tasks, "signup_confirmation_send", lambda *args: queued.append(args))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.user_send_confirmation(user=user)
+    # Nothing goes before the commit: a rolled-back sign-up mails nothing.
+    assert queued == [] and mail.outbox == []
+    for callback in callbacks:
+        callback()
+    # The queue holds the id and no link: the job makes the token when it sends.
+    assert queued == [(user.pk,)]
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_the_job_mails_nothing_to_an_account_confirmed_or_blocked_meanwhile():
+    confirmed, blocked = _unconfirmed(), _unconfirmed()
+    services.user_confirm_email(**_link(confirmed))
+    User.objects.filter(pk=blocked.pk).update(is_active=False)
+    tasks.signup_confirmation_send(confirmed.pk)
+    tasks.signup_confirmation_send(blocked.pk)
+    tasks.signup_confirmation_send(987654)
+    assert mail.outbox == []
+
+
+@pytest.fixture
+def huey_schedule():
+    """The job queue's schedule, emptied afterwards (the tests' queue is in memory)."""
+    assert HUEY.immediate  # never flush a real queue
+    yield HUEY
+    HUEY.flush()
+
+
+@pytest.mark.django_db
+def test_the_job_is_retried_when_the_mail_server_fails(
+    monkeypatch, huey_schedule, django_capture_on_commit_callbacks
+):
+    user = _unconfirmed()
+    real_send_mail = tasks.send_mail
+    failures = [ConnectionRefusedError("SMTP is down")]
+
+    def flaky_send_mail(*args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return real_send_mail(*args, **kwargs)
+
+    monkeypatch.setattr(tasks, "send_mail", flaky_send_mail)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_send_confirmation(user=user)
+    assert mail.outbox == []
+    (retry,) = huey_schedule.scheduled()
+    assert retry.args == (user.pk,) and retry.kwargs == {}
+    assert retry.retries == 4  # of 5
+    # The retry waits; when it is due, it sends.
+    assert huey_schedule.read_schedule(retry.eta - timedelta(seconds=1)) == []
+    (due,) = huey_schedule.read_schedule(retry.eta)
+    huey_schedule.execute(due, retry.eta)
+    (letter,) = mail.outbox
+    assert letter.to == [user.email]

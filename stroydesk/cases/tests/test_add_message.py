@@ -111,3 +111,28 @@ def test_while_waiting_for_the_applicant_the_information_is_the_clarification(
     case.refresh_from_db()
     assert case.status == S.IN_PROGRESS
     assert case.attachments.count() == 1
+
+
+def test_a_stale_copy_still_answers_the_question_asked_meanwhile(applicant_user, operator):
+    case = make_request(applicant=applicant_user.applicant, status=S.IN_PROGRESS, operator=operator)
+    stale = Request.objects.get(pk=case.pk)  # the applicant's page, loaded before the question
+    services.request_ask_clarification(request=case, by=operator, question="Какой дом?")
+    row = services.request_add_message(request=stale, by=applicant_user, text="Дом 13")
+    assert row.action == "clarify"
+    assert Request.objects.get(pk=case.pk).status == S.IN_PROGRESS
+
+
+def test_a_stale_copy_cannot_add_to_a_request_closed_meanwhile(applicant_user, operator):
+    case = make_request(applicant=applicant_user.applicant, status=S.ANSWERED, operator=operator)
+    stale = Request.objects.get(pk=case.pk)
+    services.request_close(request=case, by=operator)
+    with pytest.raises(services.TransitionNotAllowed, match="откройте обращение повторно"):
+        services.request_add_message(request=stale, by=applicant_user, text="Ещё вопрос")
+    assert not History.objects.filter(request=case, action="message").exists()
+
+
+def test_html_in_added_information_is_stored_as_typed(applicant_user, operator):
+    case = make_request(applicant=applicant_user.applicant, status=S.IN_PROGRESS, operator=operator)
+    text = '<script>alert("x")</script> Дом 13'
+    row = services.request_add_message(request=case, by=applicant_user, text=text)
+    assert row.comment == text  # escaped when shown; the portal test checks it renders as text

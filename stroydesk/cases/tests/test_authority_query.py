@@ -353,3 +353,37 @@ def test_api_refusals(api, escalated, operator, other_specialist, applicant_user
     assert not History.objects.filter(
         request=escalated, action__in=["authority_query", "authority_query_reply"]
     ).exists()
+
+
+def test_after_reassignment_the_new_authority_sees_nothing_of_the_old_exchange(
+    api, escalated, specialist, operator, other_authority, other_specialist
+):
+    services.request_authority_query(request=escalated, by=specialist, question=QUESTION)
+    services.request_authority_query_reply(request=escalated, by=operator, text=REPLY)
+    services.request_reassign(
+        request=escalated, by=operator, authority=other_authority, reason="По компетенции."
+    )
+    body = api(other_specialist).get(f"{URL}{escalated.pk}/").json()
+    assert REPLY not in str(body) and QUESTION not in str(body)
+    assert [e["authority"]["code"] for e in body["escalations"]] == [other_authority.code]
+    assert "reassign" in [h["action"] for h in body["history"]]
+    # The center still sees the whole exchange.
+    staff = api(operator).get(f"{URL}{escalated.pk}/").json()
+    assert REPLY in str(staff) and len(staff["escalations"]) == 2
+
+
+def test_a_sent_back_answer_brings_no_stale_question(escalated, specialist, operator):
+    services.request_authority_query(request=escalated, by=specialist, question=QUESTION)
+    services.request_authority_answer(request=escalated, by=specialist, text="Ответ органа.")
+    services.request_send_back(request=escalated, by=operator, comment="Неполный ответ.")
+    escalation = _open(escalated)
+    assert (escalation.query, escalation.query_asked_at) == ("", None)
+    services.request_authority_query(request=escalated, by=specialist, question="Новый вопрос?")
+    assert _open(escalated).query == "Новый вопрос?"
+
+
+def test_a_declined_escalation_takes_its_question_with_it(escalated, specialist):
+    services.request_authority_query(request=escalated, by=specialist, question=QUESTION)
+    services.request_decline(request=escalated, by=specialist, reason="Не наша компетенция.")
+    closed = Escalation.objects.get(request=escalated)
+    assert (closed.status, closed.query, closed.query_asked_at) == ("returned", "", None)

@@ -58,8 +58,12 @@ def test_resident_signs_up_and_confirms_the_email_before_asking(
     assert client.get(reverse("portal:ask")).status_code == 302
     (letter,) = mail.outbox
     link = next(line for line in letter.body.splitlines() if "/accounts/confirm/" in line)
-    response = client.get(link[link.index("/accounts/confirm/") :])
-    assert response.url == reverse("portal:ask")
+    path = link[link.index("/accounts/confirm/") :]
+    assert client.get(path).status_code == 200  # the page with the button
+    response = client.post(path)  # the button: confirms, and the password then signs in
+    assert response.url.startswith(reverse("portal:login"))
+    assert client.get(reverse("portal:ask")).status_code == 302
+    client.post(reverse("portal:login"), {"username": user.email, "password": "Stroy-2025-secret"})
     assert client.get(reverse("portal:ask")).status_code == 200
 
 
@@ -254,7 +258,7 @@ def test_applicant_answers_a_clarification(applicant_client, applicant_user, ope
     url = reverse("portal:my_request", args=[case.pk])
     assert "Уточните адрес" in applicant_client.get(url).content.decode()
     response = applicant_client.post(
-        reverse("portal:my_request_clarify", args=[case.pk]), {"text": "ул. Тверская, 1"}
+        reverse("portal:my_request_add", args=[case.pk]), {"text": "ул. Тверская, 1"}
     )
     assert response.status_code == 302
     case.refresh_from_db()
@@ -269,10 +273,10 @@ def test_empty_clarification_is_refused_next_to_the_field(
         applicant=applicant_user.applicant, status=S.WAITING_APPLICANT, operator=operator
     )
     response = applicant_client.post(
-        reverse("portal:my_request_clarify", args=[case.pk]), {"text": "  "}
+        reverse("portal:my_request_add", args=[case.pk]), {"text": "  "}
     )
     assert response.status_code == 422
-    assert "text" in response.context["clarify_form"].errors
+    assert "text" in response.context["add_form"].errors
 
 
 @pytest.mark.django_db

@@ -203,6 +203,8 @@ def _other_work(operator2, authority, other_authority) -> None:
 def test_sign_up_then_confirm_by_the_mailed_link(transactional_db, browser: Browser, live_server):
     from django.core import mail
 
+    from stroydesk.accounts.models import User
+
     context = browser.new_context(base_url=live_server.url, locale="ru-RU")
     page = context.new_page()
     page.goto("/accounts/signup/")
@@ -223,12 +225,20 @@ def test_sign_up_then_confirm_by_the_mailed_link(transactional_db, browser: Brow
     expect(page.get_by_role("alert")).to_contain_text("ещё не подтверждена")
     expect(page.get_by_role("button", name="Прислать ссылку ещё раз")).to_be_visible()
 
-    # The link from the letter confirms, signs in and opens the ask form.
+    # The link from the letter shows a button; it confirms, and the password signs in.
     (letter,) = mail.outbox
     link = next(w for w in letter.body.split() if "/accounts/confirm/" in w)
     page.goto(link[link.index("/accounts/confirm/") :])
-    expect(page.get_by_role("heading", name="Задать вопрос")).to_be_visible()
+    expect(page.locator("#confirm-address")).to_contain_text("sidorov@example.ru")
+    assert User.objects.get(username="sidorov@example.ru").email_confirmed_at is None
+    page.get_by_role("button", name="Подтвердить адрес").click()
     expect(page.locator("#messages")).to_contain_text("Почта подтверждена")
+    expect(page.get_by_role("heading", name="Войти")).to_be_visible()
+    expect(page.get_by_role("button", name="Выйти")).to_have_count(0)
+    page.fill("#id_username", "sidorov@example.ru")
+    page.fill("#id_password", "Stroy-2025-secret")
+    page.get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("heading", name="Задать вопрос")).to_be_visible()
     expect(page.get_by_role("button", name="Выйти")).to_be_visible()
     context.close()
 

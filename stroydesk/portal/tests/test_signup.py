@@ -1,5 +1,6 @@
-"""Signing up on the portal: the account waits for its e-mail to be confirmed by a mailed link,
-the sign-in form says so, and a new link can be asked for."""
+"""Signing up on the portal: the account waits for its e-mail to be confirmed by a mailed link
+(opening it shows a button; only the button's POST confirms, and it signs nobody in), the
+sign-in form says so, and a new link can be asked for."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time_machine
 from django.contrib.auth import authenticate
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -45,8 +47,15 @@ def _link_path(letter) -> str:
     return line[line.index("/accounts/confirm/") :].strip()
 
 
+def _signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+LOGIN_THEN_ASK = reverse("portal:login") + "?next=%2Fask%2F"
+
+
 @pytest.mark.django_db
-def test_sign_up_mails_the_link_and_following_it_signs_in_to_the_ask_form(
+def test_sign_up_mails_the_link_whose_button_confirms_and_then_the_password_signs_in(
     client, django_capture_on_commit_callbacks
 ):
     email = _fresh_email()
@@ -56,30 +65,104 @@ def test_sign_up_mails_the_link_and_following_it_signs_in_to_the_ask_form(
     page = client.get(response.url).content.decode()
     assert email in page
     assert f'value="{email}"' in page  # the resend form is filled in already
+    assert "подтвердите адрес" in page
     assert client.get(reverse("portal:ask")).status_code == 302
 
     (letter,) = mail.outbox
     assert letter.to == [email]
-    response = client.get(_link_path(letter))
+    path = _link_path(letter)
+    response = client.get(path)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert email in body
+    assert 'method="post"' in body and "csrfmiddlewaretoken" in body
+    assert "Подтвердить адрес" in body
+
+    response = client.post(path)
+    assert response.status_code == 302
+    assert response.url == LOGIN_THEN_ASK
+    assert User.objects.get(username=email).email_confirmed_at is not None
+    # Confirmed, not signed in: the password does that.
+    assert not _signed_in(client)
+    page = client.get(response.url)
+    assert "Почта подтверждена. Войдите" in page.content.decode()
+    response = client.post(
+        LOGIN_THEN_ASK, {"username": email, "password": PASSWORD, "next": reverse("portal:ask")}
+    )
     assert response.status_code == 302
     assert response.url == reverse("portal:ask")
     assert client.get(reverse("portal:ask")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_opening_the_link_alone_confirms_nothing_and_signs_nobody_in(
+    client, django_capture_on_commit_callbacks
+):
+    email = _fresh_email()
+    _sign_up(client, django_capture_on_commit_callbacks, email)
+    path = _link_path(mail.outbox[0])
+    # A mail scanner opens the link, twice; a link checker only looks.
+    scanner = Client()
+    assert scanner.get(path).status_code == 200
+    assert scanner.get(path).status_code == 200
+    assert scanner.head(path).status_code == 405
+    assert User.objects.get(username=email).email_confirmed_at is None
+    assert not _signed_in(scanner)
+    # The link still works for the person.
+    assert client.post(path).url == LOGIN_THEN_ASK
     assert User.objects.get(username=email).email_confirmed_at is not None
 
 
 @pytest.mark.django_db
-def test_a_used_link_does_not_sign_in_again(client, django_capture_on_commit_callbacks):
+def test_a_link_passed_on_to_someone_else_confirms_without_signing_them_in(
+    client, django_capture_on_commit_callbacks, applicant_user
+):
+    # Someone signs up with their own mailbox and sends the link on to a signed-out victim.
+    _sign_up(client, django_capture_on_commit_callbacks, _fresh_email())
+    path = _link_path(mail.outbox[0])
+    victim = Client()
+    victim.get(path)
+    response = victim.post(path)
+    assert response.status_code == 302
+    assert not _signed_in(victim)
+    assert victim.get(reverse("portal:ask")).status_code == 302
+    # A victim already signed in stays in their own account.
+    victim.force_login(applicant_user)
+    _sign_up(Client(), django_capture_on_commit_callbacks, _fresh_email())
+    victim.post(_link_path(mail.outbox[1]))
+    assert int(victim.session["_auth_user_id"]) == applicant_user.pk
+
+
+@pytest.mark.django_db
+def test_confirming_needs_the_csrf_token_of_the_page(django_capture_on_commit_callbacks):
+    email = _fresh_email()
+    browser = Client(enforce_csrf_checks=True)
+    _sign_up(Client(), django_capture_on_commit_callbacks, email)
+    path = _link_path(mail.outbox[0])
+    # A page elsewhere cannot post the form for the person.
+    assert browser.post(path).status_code == 403
+    assert User.objects.get(username=email).email_confirmed_at is None
+
+    page = browser.get(path)
+    token = page.context["csrf_token"]
+    assert browser.post(path, {"csrfmiddlewaretoken": token}).status_code == 302
+    assert User.objects.get(username=email).email_confirmed_at is not None
+
+
+@pytest.mark.django_db
+def test_a_used_link_says_so_and_signs_nobody_in(client, django_capture_on_commit_callbacks):
     email = _fresh_email()
     _sign_up(client, django_capture_on_commit_callbacks, email)
     path = _link_path(mail.outbox[0])
-    assert client.get(path).status_code == 302
-    client.logout()
+    assert client.post(path).status_code == 302
+    first = User.objects.get(username=email).email_confirmed_at
 
-    response = client.get(path)
-    assert response.status_code == 400
-    assert response.context["reason"] == "used"
-    assert reverse("portal:login") in response.content.decode()
-    assert client.get(reverse("portal:ask")).status_code == 302
+    for response in (client.get(path), client.post(path)):
+        assert response.status_code == 400
+        assert response.context["reason"] == "used"
+        assert reverse("portal:login") in response.content.decode()
+    assert not _signed_in(client)
+    assert User.objects.get(username=email).email_confirmed_at == first
 
 
 @pytest.mark.django_db
@@ -90,32 +173,22 @@ def test_tampered_and_expired_links_say_what_happened_and_offer_a_new_one(
     _sign_up(client, django_capture_on_commit_callbacks, email)
     path = _link_path(mail.outbox[0])
 
-    response = client.get(path.rstrip("/")[:-3] + "xyz/")
-    assert response.status_code == 400
-    assert response.context["reason"] == "invalid"
-    body = response.content.decode()
-    assert "неверна или неполна" in body
-    assert f'action="{reverse("portal:signup_sent")}"' in body
+    tampered = path.rstrip("/")[:-3] + "xyz/"
+    for response in (client.get(tampered), client.post(tampered)):
+        assert response.status_code == 400
+        assert response.context["reason"] == "invalid"
+        body = response.content.decode()
+        assert "неверна или неполна" in body
+        assert f'action="{reverse("portal:signup_sent")}"' in body
 
     later = timezone.now() + accounts.EMAIL_CONFIRMATION_MAX_AGE + timedelta(hours=1)
     with time_machine.travel(later):
-        response = client.get(path)
-    assert response.status_code == 400
-    assert response.context["reason"] == "expired"
-    assert "истёк" in response.content.decode()
+        responses = (client.get(path), client.post(path))
+    for response in responses:
+        assert response.status_code == 400
+        assert response.context["reason"] == "expired"
+        assert "истёк" in response.content.decode()
     assert client.get(reverse("portal:ask")).status_code == 302
-    assert User.objects.get(username=email).email_confirmed_at is None
-
-
-@pytest.mark.django_db
-def test_a_link_checker_that_only_looks_does_not_use_the_link_up(
-    client, django_capture_on_commit_callbacks
-):
-    email = _fresh_email()
-    _sign_up(client, django_capture_on_commit_callbacks, email)
-    path = _link_path(mail.outbox[0])
-    assert client.head(path).status_code == 405
-    assert client.post(path).status_code == 405
     assert User.objects.get(username=email).email_confirmed_at is None
 
 
@@ -139,10 +212,11 @@ def test_signing_in_unconfirmed_says_why_and_offers_a_new_link(
     assert f'name="username" value="{email}"' in body  # what was typed stays
 
     # The offered button sends a new link.
-    response = client.post(reverse("portal:signup_sent"), {"email": email})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("portal:signup_sent"), {"email": email})
     assert response.status_code == 302
     (letter,) = mail.outbox
-    assert client.get(_link_path(letter)).url == reverse("portal:ask")
+    assert client.post(_link_path(letter)).url == LOGIN_THEN_ASK
 
 
 @pytest.mark.django_db
@@ -168,7 +242,8 @@ def test_resend_answers_the_same_for_unknown_confirmed_and_waiting_addresses(
     mail.outbox.clear()
     answers = []
     for email in (_fresh_email(), applicant_user.email, waiting):
-        response = client.post(reverse("portal:signup_sent"), {"email": email}, follow=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("portal:signup_sent"), {"email": email}, follow=True)
         answers.append([str(m) for m in response.context["messages"]])
     assert answers[0] == answers[1] == answers[2]
     assert "новая ссылка уже отправлена" in answers[0][0]

@@ -19,7 +19,7 @@ from stroydesk.cases.models import Request
 from stroydesk.channels.intake import IncomingFile, Intake, register_request
 from stroydesk.kb import services as kb_services
 from stroydesk.portal import selectors
-from stroydesk.portal.forms import AddInformationForm, AskForm, ClarifyForm, RateForm, ReopenForm
+from stroydesk.portal.forms import AddInformationForm, AskForm, RateForm, ReopenForm
 from stroydesk.portal.views.common import (
     AuthedRequest,
     attach_errors,
@@ -100,26 +100,11 @@ def _card_context(request: AuthedRequest, case: Request, **forms: object) -> dic
     return {
         "case": case,
         **card,
-        "clarify_form": forms.get("clarify_form") or ClarifyForm(),
         "add_form": forms.get("add_form")
         or AddInformationForm(clarification=case.status == Request.Status.WAITING_APPLICANT),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "rate_form": forms.get("rate_form") or RateForm(),
     }
-
-
-@applicant_only
-@require_POST
-def my_request_clarify(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = cases.request_get_for(user=request.user, pk=pk)
-    return form_step(
-        request,
-        form=ClarifyForm(request.POST),
-        call=lambda d: lifecycle.request_clarify(request=case, by=request.user, text=d["text"]),
-        success=_("Thank you: your answer is added to the request."),
-        back_to=_card_url(case),
-        rerender=lambda form: _card_again(request, case, clarify_form=form),
-    )
 
 
 @applicant_only

@@ -3,13 +3,15 @@ request without an account."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
-from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from stroydesk.accounts import services as accounts
 from stroydesk.accounts.models import User
@@ -38,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    """A new applicant account; it signs in once the e-mail is confirmed by the mailed link."""
+    """A new applicant account; it can sign in once the e-mail is confirmed by the mailed link."""
     if request.user.is_authenticated:
         return redirect("portal:home")
     form = SignUpForm(request.POST or None)
@@ -87,18 +89,28 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/auth/signup_sent.html", context)
 
 
-@require_GET  # not HEAD: a link checker that only looks must not use the link up
+@require_http_methods(["GET", "POST"])
 def signup_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
-    """The link from the letter: confirms the e-mail, signs in and opens the ask form."""
+    """The link from the letter: the GET shows a button, its POST confirms the e-mail.
+
+    A GET changes nothing, so that a mail scanner opening the link does not use it up. The
+    POST (CSRF-protected) confirms but does not sign in: the person signs in with their
+    password, so that an account's maker who sends the link on to someone else does not get
+    them working, unawares, in the maker's account.
+    """
     try:
-        user = accounts.user_confirm_email(uidb64=uidb64, token=token)
+        if request.method == "POST":
+            user = accounts.user_confirm_email(uidb64=uidb64, token=token)
+        else:
+            user = accounts.user_confirmation_check(uidb64=uidb64, token=token)
     except ValidationError as exc:
         context = {"reason": exc.code, "message": exc.messages[0], "form": ResendConfirmationForm()}
         return render(request, "portal/auth/signup_confirm_failed.html", context, status=400)
-    login(request, user, backend="stroydesk.accounts.backends.ConfirmedEmailBackend")
+    if request.method == "GET":
+        return render(request, "portal/auth/signup_confirm.html", {"email": user.email})
     request.session.pop(SIGNUP_EMAIL_KEY, None)
-    messages.success(request, _("Your e-mail is confirmed and you are signed in. Welcome!"))
-    return redirect("portal:ask")
+    messages.success(request, _("Your e-mail is confirmed. Sign in with your password."))
+    return redirect(reverse("portal:login") + "?" + urlencode({"next": reverse("portal:ask")}))
 
 
 @require_http_methods(["GET", "POST"])

@@ -28,6 +28,7 @@ _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The reques
 _DETAIL_ACTIONS = [
     "retrieve",
     "take",
+    "assign",
     "answer",
     "escalate",
     "reassign",
@@ -142,13 +143,16 @@ class RequestViewSet(viewsets.ViewSet):
     def _detail(self, request: HttpRequest, pk: Any, *, audit: bool = False) -> dict[str, Any]:
         user = _user(request)
         obj = selectors.request_get_for(user=user, pk=pk)
-        if audit:
+        contacts = selectors.applicant_contacts_visible_to(user=user)
+        if audit and contacts:
             personal_data_access_record(actor=user, applicant=obj.applicant, context=obj.number)
         context = {
             "request": request,
             "now": timezone.now(),
             "history": selectors.request_history_for(user=user, request=obj),
             "escalations": selectors.request_escalations_for(user=user, request=obj),
+            "answers": selectors.request_answers_for(user=user, request=obj),
+            "applicant_contacts": contacts,
             "actions": allowed_actions(status=obj.status, role=user.role),
         }
         return s.RequestDetailSerializer(obj, context=context).data
@@ -175,6 +179,17 @@ class RequestViewSet(viewsets.ViewSet):
             pk,
             s.EmptyActionSerializer,
             lambda r, u, v: services.request_take(request=r, by=u),
+        )
+
+    @extend_schema(request=s.AssignSerializer, responses=s.RequestDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request: HttpRequest, pk: str) -> Response:
+        """Put an operator in charge: a new request goes into work with them."""
+        return self._act(
+            request,
+            pk,
+            s.AssignSerializer,
+            lambda r, u, v: services.request_assign(request=r, by=u, operator=v["operator"]),
         )
 
     @extend_schema(request=s.TextActionSerializer, responses=s.RequestDetailSerializer)

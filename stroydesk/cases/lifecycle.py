@@ -14,6 +14,10 @@ S = Request.Status
 R = User.Role
 
 CENTER_STAFF = frozenset({R.OPERATOR, R.SUPERVISOR, R.ADMIN})
+# Who may be put in charge of a request: those who answer applicants. Supervisors too, since they
+# may take a request themselves and take over an overdue one from the board; administrators
+# keep the system, not requests, and would only crowd the choice.
+ASSIGNEES = frozenset({R.OPERATOR, R.SUPERVISOR})
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,13 @@ class Transition:
     target: str | None  # None: back to the status before the pause
     roles: frozenset[str]
     public: bool = True  # whether the applicant sees this step in their timeline
+    keeps: frozenset[str] = frozenset()  # sources the action leaves in their status
+
+    def target_from(self, source: str, paused_status: str = "") -> str:
+        """The status the action leads to from ``source``."""
+        if source in self.keeps:
+            return source
+        return self.target or paused_status or S.IN_PROGRESS
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -34,6 +45,16 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("answer", frozenset({S.IN_PROGRESS, S.UNDER_REVIEW}), S.ANSWERED, CENTER_STAFF),
         Transition("escalate", frozenset({S.IN_PROGRESS}), S.ESCALATED, CENTER_STAFF),
         Transition("reassign", frozenset({S.ESCALATED}), S.ESCALATED, CENTER_STAFF, public=False),
+        # Another operator is put in charge: a new request goes into work with them (a take on
+        # their behalf); later on only the operator changes. Internal: the row names staff logins.
+        Transition(
+            "assign",
+            frozenset(S.values) - {S.CLOSED},
+            S.IN_PROGRESS,
+            CENTER_STAFF,
+            public=False,
+            keeps=frozenset(S.values) - {S.CLOSED, S.REGISTERED},
+        ),
         Transition(
             "authority_answer",
             frozenset({S.ESCALATED}),
@@ -92,6 +113,7 @@ ACTION_LABELS = {
     "answer": _("answer"),
     "escalate": _("escalate to an authority"),
     "reassign": _("reassign to another authority"),
+    "assign": _("assign to an operator"),
     "authority_answer": _("authority's answer"),
     "decline": _("return as not our competence"),
     "send_back": _("send the answer back"),

@@ -14,7 +14,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from stroydesk.accounts.models import User
-from stroydesk.cases.models import Escalation, History, Request
+from stroydesk.accounts.selectors import user_get_active, user_list_active
+from stroydesk.cases.lifecycle import ASSIGNEES
+from stroydesk.cases.models import Answer, Escalation, History, Request
 from stroydesk.directory.selectors import authority_id_of
 from stroydesk.workcalendar import selectors as workdays
 
@@ -128,6 +130,24 @@ def request_history_for(*, user: User, request: Request) -> QuerySet[History]:
     return qs.order_by("at", "id")
 
 
+def applicant_contacts_visible_to(*, user: User) -> bool:
+    """A specialist works on the question, not with the person: the authority answers through
+    the center, so it gets no contacts of the applicant (only the name and the kind)."""
+    return user.role != User.Role.SPECIALIST
+
+
+def request_answers_for(*, user: User, request: Request) -> QuerySet[Answer]:
+    """The answers this user may read: the applicant the final ones, a specialist the final
+    ones and their own authority's, the center all of them."""
+    qs = Answer.objects.filter(request=request).order_by("created_at", "id")
+    if user.role == User.Role.APPLICANT:
+        return qs.filter(kind=Answer.Kind.FINAL)
+    if user.role == User.Role.SPECIALIST:
+        ours = request_escalations_for(user=user, request=request)
+        return qs.filter(Q(kind=Answer.Kind.FINAL) | Q(escalation__in=ours))
+    return qs
+
+
 def request_escalations(*, request: Request) -> QuerySet[Escalation]:
     return (
         Escalation.objects.filter(request=request)
@@ -137,8 +157,11 @@ def request_escalations(*, request: Request) -> QuerySet[Escalation]:
 
 
 def request_escalations_for(*, user: User, request: Request) -> QuerySet[Escalation]:
-    """The request's escalations this user may see: a specialist only their authority's."""
+    """The request's escalations this user may see: a specialist only their authority's, the
+    applicant none (they deal with the center)."""
     qs = request_escalations(request=request)
+    if user.role == User.Role.APPLICANT:
+        return qs.none()
     if user.role == User.Role.SPECIALIST:
         authority_id = authority_id_of(user=user)
         return qs.filter(authority_id=authority_id) if authority_id else qs.none()
@@ -169,3 +192,14 @@ def escalations_overdue(*, now: datetime) -> QuerySet[Escalation]:
         overdue_alerted_at__isnull=True,
         due_at__lt=now,
     )
+
+
+def assignee_list() -> QuerySet[User]:
+    """Whom a request can be assigned to: the active operators and supervisors, by name."""
+    return user_list_active(roles=ASSIGNEES)
+
+
+def assignee_get(*, key: str | int) -> User | None:
+    """One of ``assignee_list`` by login or id; None for anyone else (an applicant's login is
+    their e-mail: a staff form must not tell whether one exists)."""
+    return user_get_active(roles=ASSIGNEES, key=key)

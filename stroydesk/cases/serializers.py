@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from stroydesk.accounts.models import Applicant, User
+from stroydesk.cases import selectors
 from stroydesk.cases.models import Answer, Attachment, Escalation, History, Request
 from stroydesk.directory.models import Authority, Topic
 
@@ -221,15 +222,17 @@ class RequestDetailSerializer(RequestListSerializer):
         return HistorySerializer(self.context["history"], many=True, context=self.context).data
 
     def get_escalations(self, obj: Request) -> Any:
-        if self.context["request"].user.role == User.Role.APPLICANT:
-            return []
         return EscalationSerializer(self.context["escalations"], many=True).data
 
     def get_answers(self, obj: Request) -> Any:
-        answers = obj.answers.all()
-        if self.context["request"].user.role == User.Role.APPLICANT:
-            answers = answers.filter(kind=Answer.Kind.FINAL)
-        return AnswerSerializer(answers, many=True).data
+        return AnswerSerializer(self.context["answers"], many=True).data
+
+    def to_representation(self, instance: Request) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not self.context["applicant_contacts"]:
+            # Same shape for every reader; the contacts are blank for those who may not see them.
+            data["applicant"].update({"email": "", "phone": "", "inn": "", "ogrn": ""})
+        return data
 
     def get_paused(self, obj: Request) -> bool:
         return obj.status == Request.Status.WAITING_APPLICANT
@@ -266,6 +269,24 @@ class EscalateSerializer(StrictSerializer):
 class ReassignSerializer(StrictSerializer):
     authority = serializers.SlugRelatedField(slug_field="code", queryset=Authority.objects.all())
     reason = serializers.CharField(max_length=5000)
+
+
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}]})
+class AssigneeField(serializers.Field):
+    """An active operator (or supervisor) by login or by id."""
+
+    def to_internal_value(self, data: Any) -> User:
+        user = selectors.assignee_get(key=data) if isinstance(data, str | int) else None
+        if user is None:
+            raise serializers.ValidationError(_("No active operator has this login or id."))
+        return user
+
+    def to_representation(self, value: User) -> str:
+        return value.username
+
+
+class AssignSerializer(StrictSerializer):
+    operator = AssigneeField(help_text="The operator's login or id.")
 
 
 class SetTopicSerializer(StrictSerializer):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import Applicant, User
 from stroydesk.cases.attachments import CheckedFile
-from stroydesk.cases.lifecycle import applicant_may_add_information
+from stroydesk.cases.lifecycle import ASSIGNEES, applicant_may_add_information
 from stroydesk.cases.models import Answer, Attachment, Escalation, History, Rating, Request
 from stroydesk.cases.numbering import next_number
 from stroydesk.cases.steps import (  # the refusals are caught as services.* by callers
@@ -128,6 +128,33 @@ def request_take(*, request: Request, by: User, at: datetime | None = None) -> R
     """An operator takes a new request into work."""
     with atomic_step():
         return move(request, action="take", by=by, at=at, fields={"operator": by})
+
+
+def request_assign(
+    *, request: Request, by: User, operator: User, at: datetime | None = None
+) -> Request:
+    """Put another operator in charge (a supervisor spreading the work, a hand-over before
+    leave): a new request goes into work with them as if they had taken it; in any later status
+    only the operator changes. A closed request is refused; reopening brings it back to work."""
+    authorize(request, "assign", by)
+    if not operator.is_active or operator.role not in ASSIGNEES:
+        refusal = _("A request can be assigned only to an active operator or supervisor.")
+        raise ValidationError({"operator": [refusal]})
+    if operator.pk == request.operator_id:
+        raise ValidationError({"operator": [_("The request is already with this operator.")]})
+    before = request.operator
+    with atomic_step():
+        move(
+            request,
+            action="assign",
+            by=by,
+            at=at,
+            fields={"operator": operator},
+            data={"from": before.username if before else "", "to": operator.username},
+        )
+    if operator.pk != by.pk:
+        notify_on_commit("assigned", request)
+    return request
 
 
 def request_answer(*, request: Request, by: User, text: str, at: datetime | None = None) -> Request:

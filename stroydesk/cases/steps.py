@@ -27,8 +27,6 @@ from stroydesk.cases.models import Attachment, Escalation, History, Request
 from stroydesk.directory.models import Authority
 from stroydesk.workcalendar import selectors as workdays
 
-S = Request.Status
-
 _in_bulk: ContextVar[bool] = ContextVar("cases_in_bulk", default=False)
 
 
@@ -82,7 +80,7 @@ def move(
             _("The action «%(action)s» is not possible for a request in status «%(status)s».")
             % {"action": ACTION_LABELS[action], "status": Request.Status(source).label}
         )
-    target = transition.target or request.paused_status or S.IN_PROGRESS
+    target = transition.target_from(source, request.paused_status)
     at = at or timezone.now()
     fields = fields or {}
     changed = Request.objects.filter(pk=request.pk, status=source, version=request.version).update(

@@ -37,9 +37,10 @@ EVENT_ACTIONS = {
     "escalated": ("escalate", "reassign"),
     "authority_query": ("authority_query",),
     "authority_query_replied": ("authority_query_reply",),
+    "assigned": ("assign",),
 }
 # Letters to staff: not threaded into the applicant's conversation about the request.
-STAFF_EVENTS = ("escalated", "due_soon", "authority_query", "authority_query_replied")
+STAFF_EVENTS = ("escalated", "due_soon", "authority_query", "authority_query_replied", "assigned")
 LANGUAGES = ("ru", "en")
 
 
@@ -47,7 +48,7 @@ LANGUAGES = ("ru", "en")
 def notify_request_event(event: str, request_id: int) -> None:
     """Tell the applicant what happened, or the staff concerned: the authority's specialists of
     an escalation and of the center's reply to their question, the request's operator of the
-    authority's question. Once per occurrence."""
+    authority's question and of the request assigned to them. Once per occurrence."""
     request = Request.objects.select_related("applicant", "authority", "operator").get(
         pk=request_id
     )
@@ -61,7 +62,7 @@ def notify_request_event(event: str, request_id: int) -> None:
     if event in ("escalated", "authority_query_replied"):
         recipients = _specialist_emails(request.authority_id)
         link = _url("portal:authority_card", request.pk)
-    elif event == "authority_query":
+    elif event in ("authority_query", "assigned"):
         operator = request.operator
         recipients = [operator.email] if operator and operator.is_active and operator.email else []
         link = _url("portal:desk_card", request.pk)
@@ -81,8 +82,12 @@ def notify_request_event(event: str, request_id: int) -> None:
         .order_by("-id")
         .first(),
     }
-    if event in ("authority_query", "authority_query_replied") and occurrence:
-        context["exchange"] = History.objects.get(pk=occurrence)
+    exchange = None
+    if event in ("authority_query", "authority_query_replied", "assigned") and occurrence:
+        exchange = History.objects.select_related("actor").get(pk=occurrence)
+        context["exchange"] = exchange
+    if event == "assigned" and (exchange is None or exchange.actor_id == request.operator_id):
+        recipients = []  # who took the request over themselves needs no letter about it
     subject, body = _render(f"emails/request_{event}", context)
     _send_once(event, request.pk, key, recipients, subject, body)
 

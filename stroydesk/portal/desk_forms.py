@@ -13,8 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from stroydesk.accounts.models import User
 from stroydesk.accounts.validators import normalize_phone
 from stroydesk.cases.models import AnswerTemplate, Request
+from stroydesk.cases.selectors import assignee_list
 from stroydesk.directory.models import Authority, Topic
 from stroydesk.directory.selectors import authority_list
 from stroydesk.portal.forms import CardForm, topic_choices
@@ -54,6 +56,55 @@ class BulkTakeForm(forms.Form):
         # Any number may be posted; visibility is checked request by request.
         values = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
         self.fields["ids"].choices = [(v, v) for v in values]  # type: ignore[attr-defined]
+
+
+def assignee_label(user: User) -> str:
+    """How an operator is named in an "Assign to" list: the login tells namesakes apart."""
+    name = user.display_name
+    return name if name == user.username else f"{name} ({user.username})"
+
+
+def assignee_choices() -> list[tuple[int, str]]:
+    """The operators a request can be assigned to, read once for a page of many small forms."""
+    return [(user.pk, assignee_label(user)) for user in assignee_list()]
+
+
+class AssigneeField(forms.ModelChoiceField):
+    """The operator to put in charge; the rule of who may be is the service's, the list only
+    offers those it accepts."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Assign to"))
+        super().__init__(queryset=assignee_list(), empty_label=_("— choose —"), **kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return assignee_label(obj)
+
+
+class BulkAssignForm(BulkTakeForm):
+    """The ticked requests and the operator they all go to.
+
+    The choice is optional to the browser: the same form's other button takes the ticked
+    requests, which needs no operator; assigning refuses an empty one itself.
+    """
+
+    operator = AssigneeField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "bulk_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_operator(self) -> User:
+        operator: User | None = self.cleaned_data.get("operator")
+        if operator is None:
+            raise ValidationError(_("Choose the operator."))
+        return operator
+
+
+class AssignForm(CardForm):
+    auto_id = "assign_%s"
+
+    operator = AssigneeField()
 
 
 PLACEHOLDER = re.compile(r"\{(applicant_name|number|due_date)\}")

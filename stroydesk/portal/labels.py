@@ -44,6 +44,7 @@ ACTION = {
     "answer": _("Answer sent to the applicant"),
     "escalate": _("Passed to an authority"),
     "reassign": _("Passed to another authority"),
+    "assign": _("Assigned to an operator"),
     "authority_answer": _("The authority answered"),
     "decline": _("Returned by the authority: not its competence"),
     "send_back": _("Sent back to the authority"),

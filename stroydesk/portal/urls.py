@@ -71,6 +71,7 @@ urlpatterns = [
     # The operator
     path("desk/", desk.queue, name="queue"),
     path("desk/take/", desk.queue_take, name="queue_take"),
+    path("desk/assign/", desk.queue_assign, name="queue_assign"),
     path("desk/phone/", desk.phone_intake, name="phone_intake"),
     path("desk/phone/lookup/", desk.phone_lookup, name="phone_lookup"),
     path("desk/requests/<int:pk>/", desk.card, name="desk_card"),
@@ -86,6 +87,7 @@ urlpatterns = [
     path("desk/requests/<int:pk>/query-reply/", desk.card_query_reply, name="desk_query_reply"),
     path("desk/requests/<int:pk>/reopen/", desk.card_reopen, name="desk_reopen"),
     path("desk/requests/<int:pk>/topic/", desk.card_topic, name="desk_topic"),
+    path("desk/requests/<int:pk>/assign/", desk.card_assign, name="desk_assign"),
     # The specialist of an authority
     path("authority/", authority.inbox, name="authority_inbox"),
     path("authority/requests/<int:pk>/", authority.card, name="authority_card"),
@@ -94,6 +96,7 @@ urlpatterns = [
     path("authority/requests/<int:pk>/query/", authority.query, name="authority_query"),
     # The supervisor
     path("supervisor/", supervisor.board, name="board"),
+    path("supervisor/requests/<int:pk>/assign/", supervisor.board_assign, name="board_assign"),
     path("supervisor/workload/", supervisor.workload, name="workload"),
     path("supervisor/audit/", supervisor.audit, name="audit"),
 ]

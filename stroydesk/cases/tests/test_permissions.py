@@ -123,3 +123,34 @@ def test_deactivated_user_sees_nothing(api, world, applicant_user):
     response = api(applicant_user).get(URL)
     assert response.status_code == 200
     assert response.json()["results"] == []
+
+
+def test_specialist_reads_the_question_but_not_the_applicants_contacts(api, world, specialist):
+    from stroydesk.accounts.models import PersonalDataAccess
+
+    body = api(specialist).get(f"{URL}{world['mine'].pk}/").json()
+    applicant = world["mine"].applicant
+    assert body["applicant"]["full_name"] == applicant.full_name
+    assert (body["applicant"]["email"], body["applicant"]["phone"]) == ("", "")
+    assert applicant.email not in str(body)
+    assert not PersonalDataAccess.objects.exists()  # no contacts shown, nothing to log
+
+
+def test_staff_read_the_contacts_and_the_reading_is_logged(api, world, operator):
+    from stroydesk.accounts.models import PersonalDataAccess
+
+    body = api(operator).get(f"{URL}{world['mine'].pk}/").json()
+    assert body["applicant"]["email"] == world["mine"].applicant.email
+    assert PersonalDataAccess.objects.filter(actor=operator).count() == 1
+
+
+def test_applicant_sees_no_escalations_nor_the_authoritys_answer(
+    api, world, applicant_user, specialist
+):
+    from stroydesk.cases import services
+
+    services.request_authority_answer(request=world["mine"], by=specialist, text="Ответ органа.")
+    body = api(applicant_user).get(f"{URL}{world['mine'].pk}/").json()
+    assert body["escalations"] == []
+    assert body["answers"] == []
+    assert "Ответ органа." not in str(body)

@@ -209,7 +209,7 @@ def queue_row(case: Any, card_prefix: str) -> str:
     and the template engine took four times as long for the same HTML."""
     status = case.status
     tick = ""
-    if status == "registered":
+    if status != "closed":  # open ones can be taken or assigned, answered ones assigned
         label = gettext("Tick %(number)s") % {"number": case.number}
         tick = format_html(
             '<input type="checkbox" name="ids" value="{}" class="row-check" aria-label="{}">',

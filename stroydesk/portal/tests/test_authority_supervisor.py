@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stroydesk.accounts.services import personal_data_access_record
-from stroydesk.cases.models import Escalation, Request
+from stroydesk.cases.models import Escalation, History, Request
 from stroydesk.cases.tests.factories import make_request
 from stroydesk.portal.templatetags.portal import due_class, working_days_left
 from stroydesk.workcalendar import selectors as workdays
@@ -134,6 +134,60 @@ def test_board_shows_overdue_and_at_risk(as_supervisor, operator, authority):
     assert [e.request_id for e in response.context["overdue"]] == [late.pk]
     assert [e.request_id for e in response.context["at_risk"]] == [risky.pk]
     assert calm.number not in response.content.decode()
+
+
+def _late(operator, authority) -> Request:
+    case = make_request(status=S.ESCALATED, operator=operator, authority=authority)
+    Escalation.objects.filter(request=case).update(due_at=timezone.now() - timedelta(hours=1))
+    return case
+
+
+@pytest.mark.django_db
+def test_board_hands_a_late_request_to_another_operator(
+    as_supervisor, supervisor, operator, operator2, authority
+):
+    late = _late(operator, authority)
+    page = as_supervisor.get(reverse("portal:board"))
+    assert (operator2.pk, "operator2") in page.context["assignees"]
+    url = reverse("portal:board_assign", args=[late.pk])
+    assert f'action="{url}"' in page.content.decode()
+    response = as_supervisor.post(url, {"operator": operator2.pk})
+    assert response.status_code == 302 and response.url == reverse("portal:board")
+    late.refresh_from_db()
+    assert (late.status, late.operator) == (S.ESCALATED, operator2)
+    row = History.objects.get(request=late, action="assign")
+    assert (row.actor, row.data) == (supervisor, {"from": "operator", "to": "operator2"})
+
+
+@pytest.mark.django_db
+def test_board_refusal_is_shown_next_to_its_row_with_the_choice_kept(
+    as_supervisor, operator, operator2, authority
+):
+    other = _late(operator2, authority)
+    late = _late(operator, authority)
+    response = as_supervisor.post(
+        reverse("portal:board_assign", args=[late.pk]), {"operator": operator.pk}
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert f'id="assign-{late.pk}_errors"' in body
+    assert f'id="assign-{other.pk}_errors"' not in body
+    row = body[body.index(f'id="assign-{late.pk}"') : body.index(f'id="assign-{late.pk}_errors"')]
+    assert f'<option value="{operator.pk}" selected>' in row
+    late.refresh_from_db()
+    assert late.operator == operator
+
+
+@pytest.mark.django_db
+def test_board_reassignment_is_closed_to_operators(client, operator, operator2, authority):
+    late = _late(operator, authority)
+    client.force_login(operator)
+    response = client.post(
+        reverse("portal:board_assign", args=[late.pk]), {"operator": operator2.pk}
+    )
+    assert response.status_code == 403
+    late.refresh_from_db()
+    assert late.operator == operator
 
 
 @pytest.mark.django_db

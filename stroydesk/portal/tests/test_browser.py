@@ -200,6 +200,51 @@ def _other_work(operator2, authority, other_authority) -> None:
     )
 
 
+def test_requests_are_assigned_from_the_queue_and_from_the_board(
+    transactional_db, sign_in, shots, directory, operator, operator2, supervisor, authority
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from stroydesk.cases.models import Escalation
+    from stroydesk.cases.tests.factories import make_request
+
+    new = make_request(subject="Подключение дома к водопроводу")
+    working = make_request(status="in_progress", operator=operator, subject="Шум ночью")
+    late = make_request(status="escalated", operator=operator2, authority=authority)
+    Escalation.objects.filter(request=late).update(due_at=timezone.now() - timedelta(hours=3))
+
+    # The operator hands two requests to a colleague before going on leave.
+    desk = sign_in("operator")
+    desk.goto("/desk/")
+    desk.get_by_label(f"Отметить {new.number}").check()
+    desk.get_by_label(f"Отметить {working.number}").check()
+    desk.get_by_label("Назначить оператору").select_option(label="operator2")
+    desk.get_by_role("button", name="Назначить отмеченные").click()
+    said = desk.locator("#messages")
+    expect(said).to_contain_text("Назначены оператору operator2")
+    expect(said).to_contain_text(new.number)
+    expect(said).to_contain_text(working.number)
+    shots(desk, "queue-assigned")
+    assert set(Request.objects.filter(operator=operator2).values_list("pk", flat=True)) == {
+        new.pk,
+        working.pk,
+        late.pk,
+    }
+
+    # The supervisor gives the overdue one to another operator, from the board.
+    board = sign_in("supervisor")
+    board.goto("/supervisor/")
+    row = board.get_by_role("row").filter(has_text=late.number)
+    row.get_by_label(f"Оператор для {late.number}").select_option(label="Смирнова Ольга (operator)")
+    row.get_by_role("button", name="Передать").click()
+    expect(board.locator("#messages")).to_contain_text(f"{late.number} назначено оператору")
+    shots(board, "board-assigned")
+    late.refresh_from_db()
+    assert late.operator == operator
+
+
 def test_sign_up_then_confirm_by_the_mailed_link(transactional_db, browser: Browser, live_server):
     from django.core import mail
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from stroydesk.accounts.models import Applicant, PersonalDataAccess
+from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
+from stroydesk.accounts.services import user_create
 from stroydesk.cases import services
 from stroydesk.cases.models import AnswerTemplate, Escalation, History, Request
 from stroydesk.cases.tests.factories import ApplicantFactory, make_request
@@ -162,8 +164,9 @@ def test_queue_query_count_does_not_grow_with_rows(
         )
         make_request(applicant=applicant)
     # session, user, counts (one query over the requests, one over the authorities' open
-    # questions), the page (one query with its joins)
-    with django_assert_num_queries(5):
+    # questions), the page (one query with its joins), the operators of "Assign to" (one list
+    # for the page, not one per row)
+    with django_assert_num_queries(6):
         response = _queue(desk, view="open")
     assert len(response.context["page"].items) == 6
 
@@ -188,6 +191,82 @@ def test_bulk_take_without_ticks_changes_nothing(desk):
     response = desk.post(reverse("portal:queue_take"), {})
     assert response.status_code == 302
     assert not Request.objects.filter(operator__isnull=False).exists()
+
+
+def _said(response) -> str:
+    return " | ".join(str(m) for m in get_messages(response.wsgi_request))
+
+
+@pytest.mark.django_db
+def test_bulk_assign_names_what_was_assigned_and_what_someone_else_changed_meanwhile(
+    desk, operator, operator2, supervisor, monkeypatch
+):
+    new = make_request()
+    working = make_request(status=S.IN_PROGRESS, operator=operator)
+    contested = make_request(status=S.IN_PROGRESS, operator=operator)
+    closed = make_request(status=S.CLOSED, operator=operator)
+    real_get = desk_views.cases.request_get_for
+
+    def loaded_then_changed_by_another(*, user, pk):
+        loaded = real_get(user=user, pk=pk)
+        if loaded.pk == contested.pk:
+            # Between our read and our write, the supervisor hands it to themselves.
+            services.request_assign(
+                request=real_get(user=user, pk=pk), by=supervisor, operator=supervisor
+            )
+        return loaded
+
+    monkeypatch.setattr(desk_views.cases, "request_get_for", loaded_then_changed_by_another)
+    ticked = [new.pk, working.pk, contested.pk, closed.pk, 999999]
+    response = desk.post(
+        reverse("portal:queue_assign"),
+        {"ids": ticked, "operator": operator2.pk, "next": "/desk/?view=all"},
+    )
+    assert response.status_code == 302 and response.url == "/desk/?view=all"
+    said = _said(response)
+    assert f"{new.number}, {working.number}." in said
+    for number in (contested.number, closed.number):
+        assert f"{number}: " in said
+        assert f"{number}," not in said  # not among the assigned
+    assert "999999" in said
+    operators = dict(Request.objects.values_list("pk", "operator__username"))
+    assert operators == {
+        new.pk: "operator2",
+        working.pk: "operator2",
+        contested.pk: "supervisor",
+        closed.pk: "operator",
+    }
+    assert Request.objects.get(pk=new.pk).status == S.IN_PROGRESS
+    assert History.objects.filter(action="assign", actor=operator).count() == 2
+
+
+@pytest.mark.django_db
+def test_bulk_assign_without_an_operator_changes_nothing(desk, operator2):
+    case = make_request()
+    response = desk.post(reverse("portal:queue_assign"), {"ids": [case.pk], "operator": ""})
+    assert response.status_code == 302
+    assert "Выберите оператора" in _said(response)
+    case.refresh_from_db()
+    assert (case.status, case.operator) == (S.REGISTERED, None)
+
+
+@pytest.mark.django_db
+def test_queue_offers_active_operators_and_ticks_every_open_row(desk, operator, operator2):
+    gone = user_create(username="gone", password="pass-for-tests-1", role=User.Role.OPERATOR)
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+    working = make_request(status=S.IN_PROGRESS, operator=operator)
+    closed = make_request(status=S.CLOSED, operator=operator)
+    response = _queue(desk, view="all")
+    choices = [
+        label
+        for value, label in response.context["assign_form"].fields["operator"].choices
+        if value
+    ]
+    assert sorted(choices) == ["operator2", "Смирнова Ольга (operator)"]
+    body = response.content.decode()
+    assert f'name="ids" value="{working.pk}"' in body
+    assert f'name="ids" value="{closed.pk}"' not in body
+    assert reverse("portal:queue_assign") in body
 
 
 # --- Card ------------------------------------------------------------------------------------
@@ -329,6 +408,61 @@ def test_reassign_needs_a_reason(desk, operator, authority, other_authority):
     )
     case.refresh_from_db()
     assert case.authority == other_authority
+
+
+@pytest.mark.django_db
+def test_card_assigns_to_another_operator(desk, operator, operator2):
+    case = make_request()
+    url = reverse("portal:desk_assign", args=[case.pk])
+    response = desk.post(url, {"operator": operator2.pk})
+    assert response.status_code == 302
+    assert case.number in _said(response) and "operator2" in _said(response)
+    case.refresh_from_db()
+    assert (case.status, case.operator) == (S.IN_PROGRESS, operator2)
+    page = desk.get(reverse("portal:desk_card", args=[case.pk])).content.decode()
+    assert "— → operator2" in page  # the internal timeline row
+
+
+@pytest.mark.django_db
+def test_card_assign_to_the_current_operator_is_refused_next_to_the_field(desk, operator):
+    case = make_request(status=S.IN_PROGRESS, operator=operator)
+    response = desk.post(reverse("portal:desk_assign", args=[case.pk]), {"operator": operator.pk})
+    assert response.status_code == 422
+    form = response.context["assign_form"]
+    assert "operator" in form.errors
+    body = response.content.decode()
+    assert 'id="assign_operator_errors"' in body
+    assert f'<option value="{operator.pk}" selected>' in body  # the choice is kept
+    assert History.objects.filter(request=case, action="assign").count() == 0
+
+
+@pytest.mark.django_db
+def test_card_of_a_closed_request_offers_no_assignment_and_refuses_one(desk, operator, operator2):
+    case = make_request(status=S.CLOSED, operator=operator)
+    page = desk.get(reverse("portal:desk_card", args=[case.pk])).content.decode()
+    assert reverse("portal:desk_assign", args=[case.pk]) not in page
+    response = desk.post(
+        reverse("portal:desk_assign", args=[case.pk]),
+        {"operator": operator2.pk},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 409
+    case.refresh_from_db()
+    assert case.operator == operator
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["applicant_user", "specialist"])
+def test_assigning_is_closed_to_applicants_and_specialists(client, persona, request, operator2):
+    case = make_request()
+    client.force_login(request.getfixturevalue(persona))
+    for url, data in (
+        (reverse("portal:desk_assign", args=[case.pk]), {"operator": operator2.pk}),
+        (reverse("portal:queue_assign"), {"ids": [case.pk], "operator": operator2.pk}),
+    ):
+        assert client.post(url, data).status_code == 403
+    case.refresh_from_db()
+    assert case.operator is None
 
 
 @pytest.mark.django_db

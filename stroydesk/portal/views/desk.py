@@ -22,12 +22,14 @@ from stroydesk.channels.intake import Contact, Intake, register_request
 from stroydesk.portal import desk_forms as f
 from stroydesk.portal import selectors
 from stroydesk.portal.views.common import (
+    CONFLICT,
     AuthedRequest,
     attach_errors,
     done,
     form_step,
     is_htmx,
     role_required,
+    service_message,
     step,
 )
 from stroydesk.workcalendar import selectors as workdays
@@ -55,6 +57,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
         "counts": selectors.queue_counts(user=request.user, now=now),
         "views": selectors.QUEUE_VIEWS,
         "form": f.QueueForm(initial=params),
+        "assign_form": f.BulkAssignForm(),
     }
     template = (
         "portal/desk/partials/queue_results.html" if is_htmx(request) else "portal/desk/queue.html"
@@ -67,9 +70,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
 def queue_take(request: AuthedRequest) -> HttpResponse:
     """Take the ticked requests into work; those someone else took first are named."""
     form = f.BulkTakeForm(request.POST)
-    back = request.POST.get("next") or reverse("portal:queue")
-    if not back.startswith("/") or back.startswith("//"):
-        back = reverse("portal:queue")
+    back = _queue_back(request)
     if not form.is_valid():
         messages.error(request, _("Tick at least one request."))
         return redirect(back)
@@ -93,6 +94,49 @@ def queue_take(request: AuthedRequest) -> HttpResponse:
             % {"count": len(missed)},
         )
     return done(request, "", back)
+
+
+@staff_only
+@require_POST
+def queue_assign(request: AuthedRequest) -> HttpResponse:
+    """Assign the ticked requests to the chosen operator; those that could not be are named with
+    the reason (closed, changed by someone else meanwhile, already theirs)."""
+    form = f.BulkAssignForm(request.POST)
+    back = _queue_back(request)
+    if not form.is_valid():
+        messages.error(request, _("Choose an operator and tick at least one request."))
+        return redirect(back)
+    operator = form.cleaned_data["operator"]
+    assigned, missed = [], []
+    for pk in form.cleaned_data["ids"]:
+        try:
+            case = cases.request_get_for(user=request.user, pk=pk)
+        except Http404:
+            missed.append(_("no request with id %(id)d") % {"id": pk})
+            continue
+        try:
+            lifecycle.request_assign(request=case, by=request.user, operator=operator)
+        except (lifecycle.TransitionNotAllowed, ValidationError) as exc:
+            missed.append(f"{case.number}: {service_message(exc, CONFLICT)}")
+            continue
+        assigned.append(case.number)
+    if assigned:
+        messages.success(
+            request,
+            _("Assigned to %(operator)s: %(numbers)s.")
+            % {"operator": f.assignee_label(operator), "numbers": ", ".join(assigned)},
+        )
+    if missed:
+        messages.warning(request, _("Not assigned: %(list)s") % {"list": "; ".join(missed)})
+    return done(request, "", back)
+
+
+def _queue_back(request: AuthedRequest) -> str:
+    """The queue page the bulk form was sent from (only a path of this site)."""
+    back = request.POST.get("next") or reverse("portal:queue")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("portal:queue")
+    return back
 
 
 def _card(request: AuthedRequest, pk: int) -> Request:
@@ -134,6 +178,7 @@ def _card_context(request: AuthedRequest, case: Request, **forms: Any) -> dict[s
         "query_reply_form": forms.get("query_reply_form") or f.AuthorityQueryReplyForm(),
         "reopen_form": forms.get("reopen_form") or f.ReopenForm(),
         "topic_form": forms.get("topic_form") or f.TopicForm(initial={"topic": case.topic_id}),
+        "assign_form": forms.get("assign_form") or f.AssignForm(),
     }
 
 
@@ -276,6 +321,30 @@ def card_reassign(request: AuthedRequest, pk: int) -> HttpResponse:
         success=_("The request is passed to the other authority; the due date stays."),
         back_to=_card_url(case),
         rerender=_again(request, case, "reassign_form"),
+    )
+
+
+def assign_and_tell(request: AuthedRequest, case: Request, operator: User) -> None:
+    """Assign one request and say to whom (the name is known only once the form is valid)."""
+    lifecycle.request_assign(request=case, by=request.user, operator=operator)
+    messages.success(
+        request,
+        _("%(number)s is assigned to %(operator)s.")
+        % {"number": case.number, "operator": f.assignee_label(operator)},
+    )
+
+
+@staff_only
+@require_POST
+def card_assign(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = _card(request, pk)
+    return form_step(
+        request,
+        form=f.AssignForm(request.POST),
+        call=lambda d: assign_and_tell(request, case, d["operator"]),
+        success="",
+        back_to=_card_url(case),
+        rerender=_again(request, case, "assign_form"),
     )
 
 

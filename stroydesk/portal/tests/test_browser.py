@@ -238,7 +238,7 @@ def test_requests_are_assigned_from_the_queue_and_from_the_board(
     board.goto("/supervisor/")
     row = board.get_by_role("row").filter(has_text=late.number)
     row.get_by_label(f"Оператор для {late.number}").select_option(label="Смирнова Ольга (operator)")
-    row.get_by_role("button", name="Передать").click()
+    row.get_by_role("button", name="Назначить оператора").click()
     expect(board.locator("#messages")).to_contain_text(f"{late.number} назначено оператору")
     shots(board, "board-assigned")
     late.refresh_from_db()

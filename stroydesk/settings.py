@@ -234,6 +234,10 @@ REOPEN_WINDOW_WORKING_DAYS = env_int("REOPEN_WINDOW_WORKING_DAYS", 10, minimum=0
 # Off by default so that counts match the official production calendar.
 WORKCALENDAR_SKIP_DECREED_DAYS = env_bool("WORKCALENDAR_SKIP_DECREED_DAYS", False)
 REQUEST_NUMBER_PREFIX = os.environ.get("REQUEST_NUMBER_PREFIX", "ЕКЦ")
+# A sign-up whose e-mail is still unconfirmed this many days later is deleted (with no requests),
+# so that an address registered by someone who does not own it is free again. At least 3: the
+# confirmation link works for 3 days, and a first link must not outlive its account.
+UNCONFIRMED_ACCOUNT_DAYS = env_int("UNCONFIRMED_ACCOUNT_DAYS", 7, minimum=3)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -143,6 +145,12 @@ class Applicant(models.Model):
         if self.kind == self.Kind.DEVELOPER:
             return f"{self.organisation_name} ({self.full_name})"
         return self.full_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Lower case whoever writes it (a channel, the admin): mail is filed and accounts are
+        # linked by an exact match on the indexed address.
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
 
 
 class PersonalDataAccess(models.Model):

@@ -4,13 +4,16 @@ personal-data audit trail."""
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
@@ -19,6 +22,8 @@ from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
 from stroydesk.accounts.validators import normalize_phone
+
+log = logging.getLogger(__name__)
 
 # How long a confirmation link works, and how often one address may ask for a new one.
 EMAIL_CONFIRMATION_MAX_AGE = timedelta(days=3)
@@ -77,14 +82,23 @@ def applicant_for_contact(
 
     A caller who has written before is the same applicant, so that an operator sees their
     other requests; the e-mail wins over the phone because it is verified by the channel.
+
+    The record of an account whose e-mail is not confirmed yet is passed over: anybody can sign
+    up with any address, and what the mailbox's owner sends must not be filed under a stranger's
+    sign-up (where it would keep that account from expiring, ``user_purge_unconfirmed``). The
+    owner's own unconfirmed sign-up gets the new record on confirmation
+    (``applicant_link_earlier``).
     """
     email = email.strip().lower()
     normalized = normalize_phone(phone) if phone.strip() else ""
+    known = Applicant.objects.filter(
+        Q(user__isnull=True) | Q(user__email_confirmed_at__isnull=False)
+    )
     existing = None
     if email:
-        existing = Applicant.objects.filter(email=email).order_by("pk").first()
+        existing = known.filter(email=email).order_by("pk").first()
     if existing is None and normalized:
-        existing = Applicant.objects.filter(phone=normalized).order_by("pk").first()
+        existing = known.filter(phone=normalized).order_by("pk").first()
     if existing is not None:
         return existing
     return applicant_create(
@@ -223,23 +237,182 @@ def user_confirmation_check(*, uidb64: str, token: str) -> User:
     return user
 
 
+def _email_confirm(user: User) -> bool:
+    """Mark the account's e-mail confirmed and link its earlier record; False if it was already."""
+    now = timezone.now()
+    # One winner: two clicks on the same link, or a link and a password reset, cannot both
+    # confirm (and link).
+    won = User.objects.filter(pk=user.pk, email_confirmed_at__isnull=True).update(
+        email_confirmed_at=now
+    )
+    if won != 1:
+        return False
+    user.email_confirmed_at = now
+    applicant_link_earlier(user=user)
+    return True
+
+
+@transaction.atomic
 def user_confirm_email(*, uidb64: str, token: str) -> User:
     """Confirm the e-mail a sign-up link was mailed to, and return the confirmed account.
 
     Refused as ``user_confirmation_check`` refuses. It does not sign anybody in: the person
     then signs in with their password, so a link that reaches someone else (sent on by the
-    account's maker, or opened by a mail scanner) opens no session.
+    account's maker, or opened by a mail scanner) opens no session. The applicant's record of
+    earlier requests, if any, becomes the account's (``applicant_link_earlier``).
     """
     user = user_confirmation_check(uidb64=uidb64, token=token)
-    now = timezone.now()
-    # One winner: two clicks on the same link cannot both confirm.
-    won = User.objects.filter(pk=user.pk, email_confirmed_at__isnull=True).update(
-        email_confirmed_at=now
-    )
-    if won != 1:
-        raise _refused("used")
-    user.email_confirmed_at = now
+    if not _email_confirm(user):
+        # Deleted since the check (``user_purge_unconfirmed``), or confirmed by another click.
+        raise _refused("used" if User.objects.filter(pk=user.pk).exists() else "invalid")
     return user
+
+
+@transaction.atomic
+def user_confirm_email_by_reset(*, user: User) -> bool:
+    """Confirm the e-mail of an account whose password was just reset through the mailed link.
+
+    The reset link reaches only the account's mailbox (Django's token binds it to the address
+    too), so following it proves the address as the sign-up link does: someone who lost the
+    sign-up letter, or whose link expired, is confirmed by resetting the password. True when
+    this confirmed the address; False when it was confirmed already (nothing changes).
+    """
+    return _email_confirm(user)
+
+
+# --- The applicant's earlier record ----------------------------------------------------------
+
+
+class _LinkLost(Exception):
+    """Another confirmation linked the earlier record first: undo this one's changes."""
+
+
+def _take_blanks(earlier: Applicant, signed_up: Applicant) -> list[str]:
+    """Copy into ``earlier`` what the sign-up said and it does not know; return those fields."""
+    filled = [
+        f for f in ("full_name", "phone") if not getattr(earlier, f) and getattr(signed_up, f)
+    ]
+    # A record made from an e-mail or a call is a resident by default, knowing no organisation.
+    # A developer who signed up as one with ИНН and ОГРН tells more, so the record becomes the
+    # developer's; organisation details staff entered are never replaced.
+    if (
+        earlier.kind == Applicant.Kind.RESIDENT
+        and signed_up.kind == Applicant.Kind.DEVELOPER
+        and not (earlier.organisation_name or earlier.inn or earlier.ogrn)
+    ):
+        filled += ["kind", "organisation_name", "inn", "ogrn"]
+    for field in filled:
+        setattr(earlier, field, getattr(signed_up, field))
+    return filled
+
+
+def applicant_link_earlier(*, user: User) -> Applicant | None:
+    """Give a confirmed applicant's account the record of the requests sent before signing up.
+
+    Whoever wrote by e-mail or phoned before has an applicant record without a login. Once the
+    account has proven that it reads the mailbox, the unlinked record with its address
+    (whatever the case of the letters) becomes the account's, and those requests appear under
+    "My requests". Only on confirmation, never at sign-up: an address not proven must not see
+    anybody's requests. Returns the record linked now, or None.
+
+    Of several such records, the oldest: it is the one ``applicant_for_contact`` files this
+    address's letters under. (The others were typed in by staff; whoever reads the mailbox
+    reads their answers anyway, but one account has one record.)
+
+    The portal's sign-up makes the account a record of its own, with what was typed there. As
+    the account has one record and the requests belong to cases, which stay where they were
+    filed, the earlier record is linked and keeps its name and organisation, blanks taking the
+    sign-up's values (``_take_blanks``); the sign-up's record, which can hold no request (its
+    account could not sign in), is deleted. If staff did file a request under it, the delete is
+    refused by cases' protection of its requests, and nothing is linked: which requests
+    belong together is then for staff to decide.
+    """
+    if user.role != User.Role.APPLICANT or not user.email or user.email_confirmed_at is None:
+        return None
+    # Applicants' addresses are stored in lower case (``applicant_create``), as the intake files
+    # mail under them: an exact match on the indexed column finds the same record.
+    earlier = (
+        Applicant.objects.filter(user__isnull=True, email=user.email.strip().lower())
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if earlier is None:
+        return None
+    signed_up = Applicant.objects.filter(user=user).first()
+    filled = _take_blanks(earlier, signed_up) if signed_up is not None else []
+    if signed_up is None and not earlier.full_name:
+        earlier.full_name = user.display_name
+        filled.append("full_name")
+    try:
+        with transaction.atomic():
+            if signed_up is not None:
+                signed_up.delete()  # frees the one-to-one link for the earlier record
+            # Conditional: a record linked meanwhile by someone else stays theirs.
+            linked = Applicant.objects.filter(pk=earlier.pk, user__isnull=True).update(
+                user=user, **{field: getattr(earlier, field) for field in filled}
+            )
+            if linked != 1:
+                raise _LinkLost
+    except (ProtectedError, RestrictedError):
+        log.warning(
+            "applicant %s: earlier record %s of the same e-mail left unlinked, "
+            "the sign-up record has requests",
+            signed_up.pk if signed_up else None,
+            earlier.pk,
+        )
+        return None
+    except _LinkLost:
+        return None
+    earlier.user = user
+    return earlier
+
+
+# --- Accounts never confirmed ----------------------------------------------------------------
+
+
+def _unconfirmed_expired(cutoff: datetime) -> Q:
+    # Abandoned sign-ups only: never signed in (an applicant whose confirmation an administrator
+    # cleared has, and is not deleted for it), and no staff, not even one made unconfirmed.
+    return Q(
+        email_confirmed_at__isnull=True,
+        last_login__isnull=True,
+        date_joined__lt=cutoff,
+        role=User.Role.APPLICANT,
+        is_staff=False,
+        is_superuser=False,
+    )
+
+
+def user_purge_unconfirmed(*, now: datetime | None = None) -> int:
+    """Delete sign-ups never confirmed ``UNCONFIRMED_ACCOUNT_DAYS`` after they were made.
+
+    Anybody can sign up with an address that is not theirs; until the account goes, the owner
+    hears "an account with this e-mail exists". Each account goes with its applicant record (the
+    personal data typed at sign-up) in a transaction of its own, and is kept if anything still
+    refers to it: a request of its record (cases protect their applicant and the users in
+    their history from deletion) is the usual case. Asking that by deleting, rather than
+    counting requests, keeps accounts below cases, which builds on it, and leaves no gap for a
+    request filed between the count and the delete. Returns how many accounts were deleted.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.UNCONFIRMED_ACCOUNT_DAYS)
+    expired = _unconfirmed_expired(cutoff)
+    purged = 0
+    for pk in list(User.objects.filter(expired).values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                # Locked and checked again: a confirmation that comes first keeps the account,
+                # one that comes after finds it gone ("invalid link").
+                user = User.objects.select_for_update().filter(expired, pk=pk).first()
+                if user is None:
+                    continue
+                Applicant.objects.filter(user=user).delete()
+                user.delete()
+        except (ProtectedError, RestrictedError, IntegrityError):
+            continue
+        purged += 1
+    if purged:
+        log.info("accounts: %d sign-ups never confirmed deleted", purged)
+    return purged
 
 
 def user_send_confirmation(*, user: User) -> None:

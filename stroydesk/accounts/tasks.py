@@ -1,6 +1,7 @@
-"""Background jobs of accounts: the letter that confirms the e-mail given at sign-up.
+"""Background jobs of accounts: the letter that confirms the e-mail given at sign-up, and the
+daily removal of sign-ups never confirmed.
 
-Sent with Django's ``send_mail``, as the password reset is, and not through
+The letter goes with Django's ``send_mail``, as the password reset does, and not through
 ``channels.outbound``: that log keeps every letter's body, and this one carries a link that
 confirms the account.
 """
@@ -11,7 +12,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from stroydesk.accounts import services
 from stroydesk.accounts.models import User
@@ -47,3 +49,10 @@ def signup_confirmation_send(user_id: int) -> None:
     subject = " / ".join(dict.fromkeys(subjects))
     body = "\n\n— — —\n\n".join(bodies) + "\n"
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+@lock_task("accounts-purge-unconfirmed")
+def unconfirmed_purge_periodic() -> None:
+    """Every night: delete the sign-ups never confirmed (``manage.py purge_unconfirmed``)."""
+    services.user_purge_unconfirmed()

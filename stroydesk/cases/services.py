@@ -368,7 +368,11 @@ def request_clarify(
                 workdays.add_working_days(workdays.moscow_date(escalation.due_at), shift)
             )
             fields["due_at"] = due_at
-            data = {"paused_working_days": shift, "due_at": due_at.isoformat()}
+            data = {
+                "paused_working_days": shift,
+                "due_at": due_at.isoformat(),
+                "escalation": escalation.pk,  # whose period: see selectors.APPLICANT_ADDITIONS
+            }
         move(request, action="clarify", by=by, at=now, comment=text, fields=fields, data=data)
         if escalation is not None:
             Escalation.objects.filter(pk=escalation.pk).update(
@@ -434,6 +438,10 @@ def request_add_message(
     a closed request takes nothing more from them: reopening it is the way back. ``by`` None is a
     channel acting for the applicant (an e-mail reply matched by the sender's address); there is
     nobody to show a refusal to, so such a message is kept even on a closed request.
+
+    The request's operator is told of a message, and so are the authority's specialists while
+    the request is with them. A clarification is not announced this way: it takes the request
+    out of waiting and back into its operator's work, which is the notice.
     """
     if by is not None:
         if by.role != User.Role.APPLICANT:
@@ -462,11 +470,22 @@ def request_add_message(
                 request_clarify(request=request, by=by, text=text)
                 return History.objects.filter(request=request).latest("id")
             details = {"channel": channel, "attachments": len(stored), **(data or {})}
-            return record(request, action="message", by=by, comment=text, data=details)
+            # Written while an authority has the request: the message belongs to its period, and
+            # a specialist of another authority will not read it (selectors.APPLICANT_ADDITIONS).
+            escalation = (
+                Escalation.objects.filter(request=request, status=Escalation.Status.OPEN)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if escalation is not None:
+                details["escalation"] = escalation
+            row = record(request, action="message", by=by, comment=text, data=details)
     except BaseException:
         for attachment in stored:
             attachment.file.delete(save=False)
         raise
+    notify_on_commit("information_added", request)
+    return row
 
 
 def request_rate(

@@ -38,9 +38,17 @@ EVENT_ACTIONS = {
     "authority_query": ("authority_query",),
     "authority_query_replied": ("authority_query_reply",),
     "assigned": ("assign",),
+    "information_added": ("message",),
 }
 # Letters to staff: not threaded into the applicant's conversation about the request.
-STAFF_EVENTS = ("escalated", "due_soon", "authority_query", "authority_query_replied", "assigned")
+STAFF_EVENTS = (
+    "escalated",
+    "due_soon",
+    "authority_query",
+    "authority_query_replied",
+    "assigned",
+    "information_added",
+)
 LANGUAGES = ("ru", "en")
 
 
@@ -48,7 +56,8 @@ LANGUAGES = ("ru", "en")
 def notify_request_event(event: str, request_id: int) -> None:
     """Tell the applicant what happened, or the staff concerned: the authority's specialists of
     an escalation and of the center's reply to their question, the request's operator of the
-    authority's question and of the request assigned to them. Once per occurrence."""
+    authority's question and of the request assigned to them, both of the applicant's added
+    information. Once per occurrence."""
     request = Request.objects.select_related("applicant", "authority", "operator").get(
         pk=request_id
     )
@@ -59,6 +68,10 @@ def notify_request_event(event: str, request_id: int) -> None:
         .first()
     )
     key = f"h{occurrence}" if occurrence else "h0"
+    if event == "information_added":
+        if occurrence:
+            _notify_information_added(request, History.objects.get(pk=occurrence), key)
+        return
     if event in ("escalated", "authority_query_replied"):
         recipients = _specialist_emails(request.authority_id)
         link = _url("portal:authority_card", request.pk)
@@ -130,6 +143,32 @@ def sla_scan_periodic() -> None:
 
 
 # --- Internals ------------------------------------------------------------------------------
+
+
+def _notify_information_added(request: Request, message: History, key: str) -> None:
+    """Tell the request's operator of the applicant's message and, when it came while an
+    authority had the request and that authority still has it, the authority's specialists.
+
+    Neither letter quotes the message: an e-mail reply brings the applicant's signature with
+    their phone and address, which the authority must not get, and the operator reads it on the
+    card, where reading the applicant's data is recorded.
+    """
+    event = "information_added"
+    context: dict[str, Any] = {"request": request, "message": message}
+    operator = request.operator
+    if operator and operator.is_active and operator.email:
+        context["link"] = _url("portal:desk_card", request.pk)
+        subject, body = _render(f"emails/request_{event}", context)
+        _send_once(event, request.pk, key, [operator.email], subject, body)
+    escalation = Escalation.objects.filter(request=request, status=Escalation.Status.OPEN).first()
+    # The message names the escalation open when it came (only an escalated request has one);
+    # if that one has ended by now (answered, reassigned, returned), nobody there is told.
+    if escalation is not None and message.data.get("escalation") == escalation.pk:
+        context["link"] = _url("portal:authority_card", request.pk)
+        subject, body = _render(f"emails/request_{event}", context)
+        _send_once(
+            event, request.pk, key, _specialist_emails(escalation.authority_id), subject, body
+        )
 
 
 def _specialist_emails(authority_id: int | None) -> list[str]:

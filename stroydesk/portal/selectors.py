@@ -30,6 +30,8 @@ from stroydesk.cases.models import Answer, Attachment, Escalation, History, Requ
 from stroydesk.cases.selectors import (
     AUTHORITY_QUERY_ACTIONS,
     RequestFilters,
+    applicant_wrote_last,
+    request_additions_for,
     request_escalations,
     request_history_for,
     request_list_for,
@@ -153,7 +155,8 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
 
 
 def queue_queryset(*, user: User, view: str, query: str = "", now: datetime) -> QuerySet[Request]:
-    """The rows of one saved view of the queue, with just the joins the list shows."""
+    """The rows of one saved view of the queue, with just the joins the list shows, and whether
+    the applicant wrote last (the row's marker of news from them)."""
     filters = queue_filters(view=view, user=user, now=now, query=query)
     # The list shows neither the applicant nor the authority: don't join them.
     return (
@@ -161,6 +164,7 @@ def queue_queryset(*, user: User, view: str, query: str = "", now: datetime) -> 
         .select_related(None)
         .select_related("topic", "operator")
         .defer("text")
+        .annotate(applicant_wrote_last=applicant_wrote_last())
     )
 
 
@@ -438,8 +442,9 @@ def topic_get(*, pk: int) -> Topic | None:
 
 
 def authority_card(*, user: User, request: Request) -> dict[str, Any]:
-    """What a specialist sees of a request: the question, the files, the escalation and their
-    authority's exchange of questions with the center; no contacts."""
+    """What a specialist sees of a request: the question, what the applicant added to it, the
+    files, the escalation and their authority's exchange of questions with the center; no
+    contacts."""
     escalations = [
         e for e in request_escalations(request=request) if e.authority_id == request.authority_id
     ]
@@ -464,6 +469,7 @@ def authority_card(*, user: User, request: Request) -> dict[str, Any]:
     )
     return {
         "escalation": escalation,
+        "additions": list(request_additions_for(user=user, request=request)),
         "attachments": list(request.attachments.order_by("id")),
         "answers": list(answers),
         "actions": actions,

@@ -42,7 +42,10 @@ def applicant_sign_up(
     """Create an applicant's login (the e-mail is the login) and their applicant record.
 
     The account cannot sign in until the e-mail is confirmed by the link mailed, in the
-    background, once the account is saved.
+    background, once the account is saved. An earlier record of this address (requests sent by
+    e-mail or phone before) is not touched here, while the address is unproven: confirming
+    links it to the account in place of the record made here
+    (``accounts.services.applicant_link_earlier``).
     """
     email = email.strip().lower()
     user = accounts.user_create(

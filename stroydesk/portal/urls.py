@@ -38,10 +38,7 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="portal/auth/password_reset_confirm.html",
-            success_url=reverse_lazy("portal:password_reset_complete"),
-        ),
+        public.PasswordResetConfirm.as_view(),
         name="password_reset_confirm",
     ),
     path(

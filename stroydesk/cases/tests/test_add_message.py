@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
-from stroydesk.cases import services
+from stroydesk.cases import selectors, services
 from stroydesk.cases.attachments import check_attachment
 from stroydesk.cases.models import Attachment, History, Request
 from stroydesk.cases.tests.factories import make_request
@@ -136,3 +136,62 @@ def test_html_in_added_information_is_stored_as_typed(applicant_user, operator):
     text = '<script>alert("x")</script> Дом 13'
     row = services.request_add_message(request=case, by=applicant_user, text=text)
     assert row.comment == text  # escaped when shown; the portal test checks it renders as text
+
+
+# --- Whose period a message belongs to, and who reads it --------------------------------------
+
+
+def _texts(rows) -> list[str]:
+    return [row.comment for row in rows]
+
+
+def test_a_message_while_escalated_names_the_open_escalation(
+    applicant_user, operator, authority, specialist
+):
+    case = make_request(
+        applicant=applicant_user.applicant,
+        status=S.ESCALATED,
+        operator=operator,
+        authority=authority,
+    )
+    row = services.request_add_message(request=case, by=applicant_user, text="Дом 13")
+    escalation = case.escalations.get()
+    assert row.data == {"channel": "email", "attachments": 0, "escalation": escalation.pk}
+
+
+def test_a_clarification_while_escalated_names_the_escalation(
+    applicant_user, operator, authority, specialist
+):
+    case = make_request(
+        applicant=applicant_user.applicant,
+        status=S.ESCALATED,
+        operator=operator,
+        authority=authority,
+    )
+    services.request_ask_clarification(request=case, by=operator, question="Какой дом?")
+    row = services.request_add_message(request=case, by=applicant_user, text="Дом 13")
+    assert row.action == "clarify"
+    assert row.data["escalation"] == case.escalations.get().pk
+
+
+def test_a_specialist_reads_the_center_and_own_periods_not_another_authoritys(
+    applicant_user, operator, operator2, authority, other_authority, specialist
+):
+    case = make_request(applicant=applicant_user.applicant, status=S.IN_PROGRESS, operator=operator)
+    services.request_add_message(request=case, by=applicant_user, text="До передачи")
+    services.request_escalate(request=case, by=operator, authority=other_authority)
+    services.request_add_message(request=case, by=None, text="Пока у Москомархитектуры")
+    services.request_reassign(request=case, by=operator, authority=authority, reason="Не их")
+    services.request_add_message(request=case, by=applicant_user, text="Пока у нас")
+    services.request_ask_clarification(request=case, by=operator, question="Какой дом?")
+    services.request_clarify(request=case, by=applicant_user, text="Дом 13")
+
+    ours = selectors.request_additions_for(user=specialist, request=case)
+    assert _texts(ours) == ["До передачи", "Пока у нас", "Дом 13"]
+    everything = ["До передачи", "Пока у Москомархитектуры", "Пока у нас", "Дом 13"]
+    assert _texts(selectors.request_additions_for(user=operator2, request=case)) == everything
+    assert _texts(selectors.request_additions_for(user=applicant_user, request=case)) == everything
+    # The timeline (and the API built on it) withholds the same row from the specialist.
+    timeline = selectors.request_history_for(user=specialist, request=case)
+    assert "Пока у Москомархитектуры" not in _texts(timeline)
+    assert "Пока у нас" in _texts(timeline)

@@ -117,3 +117,126 @@ def test_due_soon_reminder_reaches_the_specialist(operator, specialist, authorit
     tasks.notify_sla.call_local([escalation.pk], [])
     (letter,) = _to(specialist.email)
     assert case.number in letter.subject
+
+
+# --- The applicant's added information -------------------------------------------------------
+
+ADDED = "Номер разрешения: 77-123. Звоните: +7 999 123-45-67"
+
+
+@pytest.fixture
+def with_phone(applicant_user):
+    applicant = applicant_user.applicant
+    applicant.phone = "+79991234567"
+    applicant.save(update_fields=["phone"])
+    return applicant
+
+
+def _added(case) -> list[Notification]:
+    return list(Notification.objects.filter(event="information_added", request=case))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_added_information_is_mailed_to_the_operator_once(applicant_user, operator, supervisor):
+    case = make_request(applicant=applicant_user.applicant, status="in_progress", operator=operator)
+    mail.outbox.clear()
+    services.request_add_message(request=case, by=applicant_user, text=ADDED, channel="portal")
+    (letter,) = mail.outbox
+    assert letter.to == [operator.email]
+    assert case.number in letter.subject
+    assert "дополнил" in letter.subject and "added information" in letter.subject
+    assert f"/desk/requests/{case.pk}/" in letter.body
+    assert ADDED not in letter.body  # the card shows it, where reading it is recorded
+    tasks.notify_request_event.call_local("information_added", case.pk)
+    assert len(mail.outbox) == 1
+    assert len(_added(case)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_message_is_its_own_notice(applicant_user, operator):
+    case = make_request(applicant=applicant_user.applicant, status="in_progress", operator=operator)
+    mail.outbox.clear()
+    services.request_add_message(request=case, by=applicant_user, text="Первое")
+    services.request_add_message(request=case, by=None, text="Второе, письмом")
+    assert [m.to for m in mail.outbox] == [[operator.email], [operator.email]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_without_an_operator_tells_nobody(applicant_user):
+    case = make_request(applicant=applicant_user.applicant)  # registered: nobody has taken it
+    mail.outbox.clear()
+    services.request_add_message(request=case, by=applicant_user, text=ADDED)
+    assert mail.outbox == []
+    assert _added(case) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_inactive_operator_is_not_written_to(applicant_user, operator):
+    case = make_request(applicant=applicant_user.applicant, status="in_progress", operator=operator)
+    operator.is_active = False
+    operator.save(update_fields=["is_active"])
+    mail.outbox.clear()
+    services.request_add_message(request=case, by=None, text=ADDED)
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_clarification_is_not_announced_as_added_information(applicant_user, operator):
+    case = make_request(
+        applicant=applicant_user.applicant, status="waiting_applicant", operator=operator
+    )
+    mail.outbox.clear()
+    row = services.request_add_message(request=case, by=applicant_user, text="Дом 13")
+    assert row.action == "clarify"
+    assert _to(operator.email) == []
+    assert _added(case) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_escalated_the_specialists_are_told_too_without_contacts(
+    applicant_user, with_phone, operator, authority, specialist, other_specialist
+):
+    case = make_request(
+        applicant=applicant_user.applicant,
+        status="escalated",
+        operator=operator,
+        authority=authority,
+    )
+    mail.outbox.clear()
+    services.request_add_message(request=case, by=None, text=ADDED)  # an e-mail reply
+    (to_operator,) = _to(operator.email)
+    assert f"/desk/requests/{case.pk}/" in to_operator.body
+    (letter,) = _to(specialist.email)
+    assert case.number in letter.subject
+    assert f"/authority/requests/{case.pk}/" in letter.body
+    assert "/desk/" not in letter.body
+    for contact in (with_phone.email, with_phone.phone, "123-45-67", with_phone.full_name):
+        assert contact not in letter.subject and contact not in letter.body
+    assert _to(other_specialist.email) == []
+    assert _to(with_phone.email) == []
+    assert len(mail.outbox) == 2
+    tasks.notify_request_event.call_local("information_added", case.pk)
+    assert len(mail.outbox) == 2
+    assert sorted(n.recipient for n in _added(case)) == sorted([operator.email, specialist.email])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_of_the_old_authority_is_not_sent_to_the_new_one(
+    applicant_user, operator, authority, other_authority, specialist, other_specialist, monkeypatch
+):
+    case = make_request(
+        applicant=applicant_user.applicant,
+        status="escalated",
+        operator=operator,
+        authority=authority,
+    )
+    with monkeypatch.context() as queue_down:  # the message's job is held up
+        queue_down.setattr(tasks, "notify_request_event", lambda event, request_id: None)
+        services.request_add_message(request=case, by=applicant_user, text=ADDED)
+    services.request_reassign(
+        request=case, by=operator, authority=other_authority, reason="Вопрос ГПЗУ"
+    )
+    mail.outbox.clear()
+    # It runs only now and finds the request with the other authority: only the operator is told.
+    tasks.notify_request_event.call_local("information_added", case.pk)
+    assert [m.to for m in mail.outbox] == [[operator.email]]

@@ -228,8 +228,11 @@ def queue_row(case: Any, card_prefix: str) -> str:
             if status == "escalated"
             else date_format(timezone.localtime(case.due_at), "d.m.Y")
         )
+    news = ""
+    if getattr(case, "applicant_wrote_last", False):  # annotated by selectors.queue_queryset
+        news = format_html(' <span class="tag">{}</span>', gettext("new from the applicant"))
     return format_html(
-        '<tr><td>{}</td><td class="nowrap"><a href="{}{}/">{}</a></td><td class="subject">{}</td>'
+        '<tr><td>{}</td><td class="nowrap"><a href="{}{}/">{}</a></td><td class="subject">{}{}</td>'
         '<td>{}</td><td>{}</td><td><span class="status status-{}">{}</span></td>'
         "<td>{}</td><td>{}</td><td>{}</td></tr>",
         tick,
@@ -237,6 +240,7 @@ def queue_row(case: Any, card_prefix: str) -> str:
         case.pk,
         case.number,
         case.subject,
+        news,
         topic,
         channel_label(case.channel),
         status,

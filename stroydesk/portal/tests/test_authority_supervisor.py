@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stroydesk.accounts.services import personal_data_access_record
+from stroydesk.cases import services as lifecycle
 from stroydesk.cases.models import Escalation, History, Request
 from stroydesk.cases.tests.factories import make_request
 from stroydesk.portal.templatetags.portal import due_class, working_days_left
@@ -66,6 +67,49 @@ def test_specialist_card_shows_no_contacts(as_specialist, operator, authority):
     assert case.text in body
     assert case.applicant.email not in body
     assert case.applicant.full_name not in body
+
+
+def _card(client, case: Request) -> str:
+    return client.get(reverse("portal:authority_card", args=[case.pk])).content.decode()
+
+
+@pytest.mark.django_db
+def test_specialist_card_shows_what_the_applicant_added_without_contacts(
+    as_specialist, applicant_user, operator, authority
+):
+    applicant = applicant_user.applicant
+    case = make_request(
+        applicant=applicant, status=S.ESCALATED, operator=operator, authority=authority
+    )
+    assert "Дополнения заявителя" not in _card(as_specialist, case)
+    row = lifecycle.request_add_message(request=case, by=applicant_user, text="Дом 13, стр. 2")
+    body = _card(as_specialist, case)
+    assert "Дополнения заявителя" in body
+    assert "Дом 13, стр. 2" in body
+    assert "Сообщение заявителя" in body
+    assert timezone.localtime(row.at).strftime("%d.%m.%Y %H:%M") in body
+    assert applicant.email not in body and applicant.full_name not in body
+
+
+@pytest.mark.django_db
+def test_specialist_card_leaves_out_what_came_while_another_authority_had_it(
+    client, applicant_user, operator, authority, other_authority, specialist, other_specialist
+):
+    case = make_request(
+        applicant=applicant_user.applicant,
+        status=S.ESCALATED,
+        operator=operator,
+        authority=other_authority,
+    )
+    lifecycle.request_add_message(request=case, by=None, text="Письмо в период Москомархитектуры")
+    lifecycle.request_reassign(request=case, by=operator, authority=authority, reason="Не их")
+    lifecycle.request_add_message(request=case, by=None, text="Письмо в период МГСН")
+    client.force_login(specialist)
+    body = _card(client, case)
+    assert "Письмо в период МГСН" in body
+    assert "Письмо в период Москомархитектуры" not in body
+    client.force_login(other_specialist)  # the request is no longer with their authority
+    assert client.get(reverse("portal:authority_card", args=[case.pk])).status_code == 404
 
 
 @pytest.mark.django_db

@@ -159,16 +159,35 @@ def test_queue_query_count_does_not_grow_with_rows(
 ):
     applicant = ApplicantFactory()
     for _ in range(3):
-        make_request(
+        escalated = make_request(
             applicant=applicant, status=S.ESCALATED, operator=operator, authority=authority
         )
+        services.request_add_message(request=escalated, by=None, text="Дополнение")
         make_request(applicant=applicant)
     # session, user, counts (one query over the requests, one over the authorities' open
-    # questions), the page (one query with its joins), the operators of "Assign to" (one list
-    # for the page, not one per row)
+    # questions), the page (one query with its joins and the applicant-wrote-last marker), the
+    # operators of "Assign to" (one list for the page, not one per row)
     with django_assert_num_queries(6):
         response = _queue(desk, view="open")
     assert len(response.context["page"].items) == 6
+    assert response.content.decode().count("новое от заявителя") == 3
+
+
+@pytest.mark.django_db
+def test_queue_marks_the_rows_where_the_applicant_wrote_last(desk, operator, applicant_user):
+    applicant = applicant_user.applicant
+    written = make_request(applicant=applicant, status=S.IN_PROGRESS, operator=operator)
+    services.request_add_message(request=written, by=applicant_user, text="Дом 13")
+    seen_to = make_request(applicant=applicant, status=S.IN_PROGRESS, operator=operator)
+    services.request_add_message(request=seen_to, by=None, text="Ещё одно письмо")
+    services.request_add_note(request=seen_to, by=operator, text="Позвонила заявителю")
+    clarified = make_request(applicant=applicant, status=S.WAITING_APPLICANT, operator=operator)
+    services.request_clarify(request=clarified, by=applicant_user, text="Дом 13")
+    quiet = make_request(applicant=applicant, status=S.IN_PROGRESS, operator=operator)
+    response = _queue(desk, view="open")
+    marked = {case.pk: case.applicant_wrote_last for case in response.context["page"].items}
+    assert marked == {written.pk: True, seen_to.pk: False, clarified.pk: True, quiet.pk: False}
+    assert response.content.decode().count("новое от заявителя") == 2
 
 
 @pytest.mark.django_db

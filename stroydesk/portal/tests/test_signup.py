@@ -1,9 +1,11 @@
 """Signing up on the portal: the account waits for its e-mail to be confirmed by a mailed link
 (opening it shows a button; only the button's POST confirms, and it signs nobody in), the
-sign-in form says so, and a new link can be asked for."""
+sign-in form says so, and a new link can be asked for. Confirming brings the requests written
+by e-mail before; a sign-up never confirmed expires; a password reset confirms too."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 from io import StringIO
@@ -18,8 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stroydesk.accounts import services as accounts
-from stroydesk.accounts.models import User
+from stroydesk.accounts.models import Applicant, User
 from stroydesk.cases.demo import DEMO_PASSWORD
+from stroydesk.cases.models import Request
+from stroydesk.channels.intake import Contact, Intake, register_request
 
 PASSWORD = "Stroy-2025-secret"
 
@@ -278,3 +282,129 @@ def test_demo_accounts_can_sign_in_without_confirming(directory):
     call_command("demo_data", requests=1, seed=3, stdout=StringIO())
     for username in ("applicant", "developer", "operator", "specialist", "supervisor", "admin"):
         assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
+
+
+# --- The earlier record, the expiry of unconfirmed sign-ups, and the password reset ----------
+
+
+def _written_by_email(email: str, subject: str = "Забор на стройке") -> Request:
+    intake = Intake(channel=Request.Channel.EMAIL, subject=subject, text="Стоит забор.")
+    return register_request(intake=intake, contact=Contact(full_name="П. Сидоров", email=email))
+
+
+def _my_requests(client) -> str:
+    response = client.get(reverse("portal:my_requests"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _sign_in(client, email: str) -> None:
+    response = client.post(reverse("portal:login"), {"username": email, "password": PASSWORD})
+    assert response.status_code == 302, "signing in failed"
+
+
+@pytest.mark.django_db
+def test_a_request_written_by_email_appears_in_my_requests_only_after_confirming(
+    client, django_capture_on_commit_callbacks
+):
+    email = _fresh_email()
+    earlier = _written_by_email(email)
+    _sign_up(client, django_capture_on_commit_callbacks, email.upper())
+    user = User.objects.get(username=email)
+    # Signed up, not confirmed: not linked, and no way in to look.
+    earlier.applicant.refresh_from_db()
+    assert earlier.applicant.user is None
+    client.force_login(user)
+    assert client.get(reverse("portal:my_requests")).status_code == 302
+
+    client.post(_link_path(mail.outbox[0]))
+    _sign_in(client, email)
+    body = _my_requests(client)
+    assert earlier.number in body
+    # What the person asks now is filed under the same record, next to the earlier request.
+    assert Applicant.objects.filter(user=user).get() == earlier.applicant
+
+
+@pytest.mark.django_db
+def test_a_stranger_signing_up_with_the_address_sees_nothing_and_the_owner_gets_it_back(
+    client, django_capture_on_commit_callbacks, settings
+):
+    settings.UNCONFIRMED_ACCOUNT_DAYS = 7
+    email = _fresh_email()
+    earlier = _written_by_email(email)
+    _sign_up(client, django_capture_on_commit_callbacks, email)
+    stranger = User.objects.get(username=email)
+    client.post(reverse("portal:login"), {"username": email, "password": PASSWORD})
+    assert not _signed_in(client)
+    assert client.get(reverse("portal:my_requests")).status_code == 302
+    # The owner writes again meanwhile: filed under their record, not the stranger's sign-up.
+    again = _written_by_email(email, subject="Шум ночью")
+    assert again.applicant == earlier.applicant
+    earlier.applicant.refresh_from_db()
+    assert earlier.applicant.user is None
+
+    # The owner cannot sign up while the stranger's account waits...
+    owner = Client()
+    mail.outbox.clear()
+    response = _sign_up(owner, django_capture_on_commit_callbacks, email)
+    assert response.status_code == 200
+    assert "email" in response.context["form"].errors
+    # ...until it expires; then the address is theirs to sign up with.
+    with time_machine.travel(timezone.now() + timedelta(days=7, hours=1)):
+        call_command("purge_unconfirmed", stdout=StringIO())
+    assert not User.objects.filter(pk=stranger.pk).exists()
+    assert _sign_up(owner, django_capture_on_commit_callbacks, email).status_code == 302
+    owner.post(_link_path(mail.outbox[-1]))
+    _sign_in(owner, email)
+    body = _my_requests(owner)
+    assert earlier.number in body and again.number in body
+
+
+def _reset_link(client, email: str) -> str:
+    mail.outbox.clear()
+    client.post(reverse("portal:password_reset"), {"email": email})
+    (letter,) = mail.outbox
+    return re.search(r"http://testserver(/accounts/reset/\S+/)", letter.body).group(1)
+
+
+@pytest.mark.django_db
+def test_resetting_the_password_by_the_mailed_link_confirms_the_email(
+    client, django_capture_on_commit_callbacks
+):
+    email = _fresh_email()
+    earlier = _written_by_email(email)
+    _sign_up(client, django_capture_on_commit_callbacks, email)
+    # The sign-up letter is lost; the person resets the password instead.
+    form_page = client.get(_reset_link(client, email), follow=True)
+    new = {"new_password1": "Novyi-parol-2025", "new_password2": "Novyi-parol-2025"}
+    response = client.post(form_page.redirect_chain[-1][0], new)
+    assert response.url == reverse("portal:password_reset_complete")
+    user = User.objects.get(username=email)
+    assert user.email_confirmed_at is not None
+    assert authenticate(username=email, password="Novyi-parol-2025") == user
+    client.post(reverse("portal:login"), {"username": email, "password": "Novyi-parol-2025"})
+    assert earlier.number in _my_requests(client)
+
+
+@pytest.mark.django_db
+def test_a_wrong_or_abandoned_reset_confirms_nothing(client, django_capture_on_commit_callbacks):
+    email = _fresh_email()
+    _sign_up(client, django_capture_on_commit_callbacks, email)
+    link = _reset_link(client, email)
+    forged = link.rstrip("/")[:-3] + "xyz/"
+    response = client.get(forged, follow=True)
+    assert response.context["validlink"] is False
+    form_page = client.get(link, follow=True)
+    # Opening the link, or posting a password the form refuses, confirms nothing.
+    response = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": "a", "new_password2": "b"}
+    )
+    assert response.status_code == 200
+    assert User.objects.get(username=email).email_confirmed_at is None
+
+
+@pytest.mark.django_db
+def test_the_check_your_mail_page_says_when_an_unconfirmed_account_goes(client, settings):
+    settings.UNCONFIRMED_ACCOUNT_DAYS = 7
+    body = client.get(reverse("portal:signup_sent")).content.decode()
+    assert "Если не подтвердить адрес в течение 7 дней, учётная запись удаляется" in body

@@ -1,15 +1,19 @@
-"""The public side: home, signing up (with the e-mail confirmed by a mailed link), and tracking a
-request without an account."""
+"""The public side: home, signing up (with the e-mail confirmed by a mailed link), the password
+reset's last step, and tracking a request without an account."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -85,7 +89,12 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
             "email",
             _("A new link was asked for this address several times just now. Try again later."),
         )
-    context = {"form": form, "email": email, "days": accounts.EMAIL_CONFIRMATION_MAX_AGE.days}
+    context = {
+        "form": form,
+        "email": email,
+        "days": accounts.EMAIL_CONFIRMATION_MAX_AGE.days,
+        "kept_days": settings.UNCONFIRMED_ACCOUNT_DAYS,
+    }
     return render(request, "portal/auth/signup_sent.html", context)
 
 
@@ -111,6 +120,21 @@ def signup_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpRespons
     request.session.pop(SIGNUP_EMAIL_KEY, None)
     messages.success(request, _("Your e-mail is confirmed. Sign in with your password."))
     return redirect(reverse("portal:login") + "?" + urlencode({"next": reverse("portal:ask")}))
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    """Django's page that sets the new password from the reset link, which also confirms the
+    e-mail of an account that has not confirmed it yet: the link came to that mailbox."""
+
+    template_name = "portal/auth/password_reset_confirm.html"
+    success_url = reverse_lazy("portal:password_reset_complete")
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        # One transaction: the new password and the confirmation are saved together or not at all.
+        with transaction.atomic():
+            response = super().form_valid(form)
+            accounts.user_confirm_email_by_reset(user=form.user)
+        return response
 
 
 @require_http_methods(["GET", "POST"])

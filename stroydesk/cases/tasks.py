@@ -76,8 +76,7 @@ def notify_request_event(event: str, request_id: int) -> None:
         recipients = _specialist_emails(request.authority_id)
         link = _url("portal:authority_card", request.pk)
     elif event in ("authority_query", "assigned"):
-        operator = request.operator
-        recipients = [operator.email] if operator and operator.is_active and operator.email else []
+        recipients = _operator_emails(request)
         link = _url("portal:desk_card", request.pk)
     else:
         recipients = [request.applicant.email] if request.applicant.email else []
@@ -155,11 +154,11 @@ def _notify_information_added(request: Request, message: History, key: str) -> N
     """
     event = "information_added"
     context: dict[str, Any] = {"request": request, "message": message}
-    operator = request.operator
-    if operator and operator.is_active and operator.email:
+    operator_emails = _operator_emails(request)
+    if operator_emails:
         context["link"] = _url("portal:desk_card", request.pk)
         subject, body = _render(f"emails/request_{event}", context)
-        _send_once(event, request.pk, key, [operator.email], subject, body)
+        _send_once(event, request.pk, key, operator_emails, subject, body)
     escalation = Escalation.objects.filter(request=request, status=Escalation.Status.OPEN).first()
     # The message names the escalation open when it came (only an escalated request has one);
     # if that one has ended by now (answered, reassigned, returned), nobody there is told.
@@ -169,6 +168,12 @@ def _notify_information_added(request: Request, message: History, key: str) -> N
         _send_once(
             event, request.pk, key, _specialist_emails(escalation.authority_id), subject, body
         )
+
+
+def _operator_emails(request: Request) -> list[str]:
+    """The address of the operator in charge, if they are still active and have one."""
+    operator = request.operator
+    return [operator.email] if operator and operator.is_active and operator.email else []
 
 
 def _specialist_emails(authority_id: int | None) -> list[str]:

@@ -453,8 +453,10 @@ def authority_card(*, user: User, request: Request) -> dict[str, Any]:
     # Only this authority's questions and the center's replies, not another authority's ones.
     exchange = [
         h
-        for h in request_history_for(user=user, request=request)
-        if h.action in AUTHORITY_QUERY_ACTIONS and h.data.get("escalation") in ours
+        for h in request_history_for(user=user, request=request).filter(
+            action__in=AUTHORITY_QUERY_ACTIONS
+        )
+        if h.data.get("escalation") in ours
     ]
     actions = set(allowed_actions(status=request.status, role=user.role))
     answers = Answer.objects.none()

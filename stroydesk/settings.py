@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "stroydesk.accounts",
     "stroydesk.directory",
     "stroydesk.cases",
+    "stroydesk.notifications",
     "stroydesk.channels",
     "stroydesk.kb",
     "stroydesk.stats",
@@ -218,6 +219,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "stroydesk.notifications.sms.LoggingSmsBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -251,7 +253,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + ([] if not DEBUG else ["rest_framework.renderers.BrowsableAPIRenderer"]),
-    "EXCEPTION_HANDLER": "stroydesk.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "stroydesk.web.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "stroydesk API",

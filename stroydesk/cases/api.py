@@ -16,13 +16,13 @@ from rest_framework.response import Response
 
 from stroydesk.accounts.models import User
 from stroydesk.accounts.services import personal_data_access_record
-from stroydesk.api.errors import Conflict, PayloadTooLarge
 from stroydesk.cases import selectors, services
 from stroydesk.cases import serializers as s
 from stroydesk.cases.attachments import AttachmentTooLarge
 from stroydesk.cases.lifecycle import allowed_actions
 from stroydesk.cases.models import Request
 from stroydesk.channels.intake import Contact, IncomingFile, Intake, register_request
+from stroydesk.web.api import Conflict, PayloadTooLarge
 
 _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The request's id.")
 _DETAIL_ACTIONS = [

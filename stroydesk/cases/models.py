@@ -44,6 +44,7 @@ class Request(models.Model):
         API = "api", _("API")
         IN_PERSON = "in_person", _("In person")
         OPEN311 = "open311", _("Open311")
+        CONSULTATION = "consultation", _("Consultation")
 
     number = models.CharField(
         _("number"),

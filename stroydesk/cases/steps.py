@@ -24,6 +24,8 @@ from stroydesk.accounts.models import User
 from stroydesk.cases.attachments import CheckedFile
 from stroydesk.cases.lifecycle import ACTION_LABELS, TRANSITIONS
 from stroydesk.cases.models import Attachment, Escalation, History, Request
+from stroydesk.core import errors as core_errors
+from stroydesk.core.errors import Refused
 from stroydesk.directory.models import Authority
 from stroydesk.workcalendar import selectors as workdays
 
@@ -53,11 +55,11 @@ def atomic_step() -> transaction.Atomic:
     return transaction.atomic(savepoint=not _in_bulk.get())
 
 
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(Refused):
     """The request's status does not allow the action (HTTP 409)."""
 
 
-class ConcurrentChange(TransitionNotAllowed):
+class ConcurrentChange(TransitionNotAllowed, core_errors.ConcurrentChange):
     """Someone else changed the request first; reload it and decide again (HTTP 409)."""
 
 

@@ -193,6 +193,12 @@ class OutgoingMessage(models.Model):
     to = models.JSONField(_("recipients"), default=list)
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("text"))
+    attachments = models.JSONField(
+        _("attachments"),
+        default=list,
+        blank=True,
+        help_text=_("Files sent with the letter: name, MIME type and base64 content each."),
+    )
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
     in_reply_to = models.CharField(_("In-Reply-To"), max_length=998, blank=True)
     references = models.TextField(_("References"), blank=True)

@@ -10,6 +10,7 @@ than being sent again.
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import smtplib
@@ -79,6 +80,7 @@ def send_email(
     request: Request | int | None = None,
     event: str = "",
     thread: bool = True,
+    attachments: Iterable[tuple[str, bytes, str]] = (),
 ) -> OutgoingMessage | None:
     """Log an e-mail under ``key`` and queue it for sending after the transaction commits.
 
@@ -86,7 +88,8 @@ def send_email(
     e.g. ``"answered:<request id>:<history id>:<recipient>"``: calling again
     with the same key sends nothing and returns the first message. With ``thread`` (mail to
     the applicant) it answers the applicant's own e-mails on the request, so that their mail
-    program shows one conversation. None when there is no recipient.
+    program shows one conversation. ``attachments`` are (file name, content, MIME type) triples,
+    kept with the letter until it is sent. None when there is no recipient.
     """
     recipients = sorted({address.strip() for address in to if address and address.strip()})
     if not recipients:
@@ -104,6 +107,10 @@ def send_email(
                 "to": recipients,
                 "subject": " ".join(subject.split())[:300],
                 "body": body,
+                "attachments": [
+                    {"name": name, "mimetype": mimetype, "content": base64.b64encode(data).decode()}
+                    for name, data, mimetype in attachments
+                ],
                 "message_id": make_message_id(request_id=request_id, event=event),
                 "in_reply_to": in_reply_to,
                 "references": references,
@@ -146,6 +153,10 @@ def outgoing_deliver(*, outgoing_id: int) -> int | None:
         headers=headers,
         connection=get_connection(fail_silently=False),
     )
+    for attached in outgoing.attachments:
+        message.attach(
+            attached["name"], base64.b64decode(attached["content"]), attached["mimetype"]
+        )
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as exc:

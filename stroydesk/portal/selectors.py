@@ -8,11 +8,7 @@ the same on the millionth request as on the first.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
-import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +35,7 @@ from stroydesk.cases.selectors import (
 )
 from stroydesk.directory.models import Authority, Topic
 from stroydesk.directory.selectors import authority_id_of, topic_competent_authorities
+from stroydesk.web.paging import Page, decode_cursor, encode_cursor
 from stroydesk.workcalendar import selectors as workdays
 
 S = Request.Status
@@ -126,32 +123,6 @@ def queue_counts(*, user: User, now: datetime) -> dict[str, int]:
     questions = queue_filters(view="questions", user=user, now=now)
     counts["questions"] = request_list_for(user=user, filters=questions).count()
     return counts
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a cursor-paged list: its rows and the cursor of the next page, if any."""
-
-    items: list[Any]
-    next_cursor: str | None
-
-
-def encode_cursor(values: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> dict[str, Any]:
-    """The cursor's values, or {} for a missing or mangled one (the first page then)."""
-    if not cursor:
-        return {}
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return {}
-    if not isinstance(values, dict) or not isinstance(values.get("id"), int):
-        return {}
-    return values
 
 
 def queue_queryset(*, user: User, view: str, query: str = "", now: datetime) -> QuerySet[Request]:

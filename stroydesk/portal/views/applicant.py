@@ -20,7 +20,7 @@ from stroydesk.channels.intake import IncomingFile, Intake, register_request
 from stroydesk.kb import services as kb_services
 from stroydesk.portal import selectors
 from stroydesk.portal.forms import AddInformationForm, AskForm, RateForm, ReopenForm
-from stroydesk.portal.views.common import (
+from stroydesk.web.views import (
     AuthedRequest,
     attach_errors,
     form_step,

@@ -17,7 +17,7 @@ from stroydesk.cases.models import Request
 from stroydesk.directory.selectors import authority_of
 from stroydesk.portal import desk_forms as f
 from stroydesk.portal import selectors
-from stroydesk.portal.views.common import AuthedRequest, form_step, role_required
+from stroydesk.web.views import AuthedRequest, form_step, role_required
 
 specialist_only = role_required(User.Role.SPECIALIST)
 

@@ -21,7 +21,7 @@ from stroydesk.cases.models import AnswerTemplate, Request
 from stroydesk.channels.intake import Contact, Intake, register_request
 from stroydesk.portal import desk_forms as f
 from stroydesk.portal import selectors
-from stroydesk.portal.views.common import (
+from stroydesk.web.views import (
     CONFLICT,
     AuthedRequest,
     attach_errors,

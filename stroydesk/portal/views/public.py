@@ -21,7 +21,7 @@ from stroydesk.accounts import services as accounts
 from stroydesk.accounts.models import User
 from stroydesk.portal import selectors, services
 from stroydesk.portal.forms import ResendConfirmationForm, SignUpForm, TrackCodeForm, TrackForm
-from stroydesk.portal.views.common import attach_errors
+from stroydesk.web.views import attach_errors
 
 R = User.Role
 HOME_OF_ROLE: dict[str, str] = {

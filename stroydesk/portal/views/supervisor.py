@@ -17,8 +17,8 @@ from stroydesk.accounts.models import User
 from stroydesk.cases import selectors as cases
 from stroydesk.portal import desk_forms as f
 from stroydesk.portal import selectors
-from stroydesk.portal.views.common import AuthedRequest, form_step, role_required
 from stroydesk.portal.views.desk import assign_and_tell
+from stroydesk.web.views import AuthedRequest, form_step, role_required
 
 supervisor_only = role_required(User.Role.SUPERVISOR, User.Role.ADMIN)
 

@@ -1,3 +1,7 @@
+import importlib
+import importlib.util
+
+from django.apps import apps
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
@@ -18,6 +22,18 @@ class Command(BaseCommand):
             call_command("seed_kb", verbosity=0)
         if Request.objects.exists():
             self.stdout.write("demo requests exist already; accounts checked")
-            return
-        created = demo_requests(count=options["requests"], seed=options["seed"])
-        self.stdout.write(f"{created} demo requests created")
+        else:
+            created = demo_requests(count=options["requests"], seed=options["seed"])
+            self.stdout.write(f"{created} demo requests created")
+        # Every other app of ours with a ``demo`` module adds its own demo data (idempotently).
+        for config in apps.get_app_configs():
+            name = f"{config.name}.demo"
+            if not config.name.startswith("stroydesk.") or config.name == "stroydesk.cases":
+                continue
+            if importlib.util.find_spec(name) is None:
+                continue
+            seed = getattr(importlib.import_module(name), "demo_seed", None)
+            if seed is not None:
+                summary = seed()
+                if summary:
+                    self.stdout.write(str(summary))

@@ -1,4 +1,4 @@
-"""What every portal view shares: role checks, HTMX answers, and the services' errors shown.
+"""What every web view shares: role checks, HTMX answers, and the services' refusals shown.
 
 A service refusing an action (wrong status, someone else was faster) becomes a visible message:
 for an HTMX request an HTTP 409 whose body replaces the page's message area, for a plain form a
@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from stroydesk.accounts.models import User
-from stroydesk.cases.services import ConcurrentChange, TransitionNotAllowed
+from stroydesk.core.errors import ConcurrentChange, Refused
 
 CONFLICT = _("This step is not possible in the request's current state. The page shows it now.")
 CONCURRENT = _("Someone else changed this request a moment ago. Look at it again and decide.")
@@ -65,7 +65,7 @@ def service_message(exc: Exception, fallback: Any) -> str:
     return text or str(fallback)
 
 
-def conflict(request: HttpRequest, exc: TransitionNotAllowed, back_to: str) -> HttpResponse:
+def conflict(request: HttpRequest, exc: Refused, back_to: str) -> HttpResponse:
     """Show why the step was refused: 409 into the message area for HTMX, else a message."""
     fallback = CONCURRENT if isinstance(exc, ConcurrentChange) else CONFLICT
     text = service_message(exc, fallback)
@@ -124,7 +124,7 @@ def form_step(
     if form.is_valid():
         try:
             call(form.cleaned_data)
-        except TransitionNotAllowed as exc:
+        except Refused as exc:
             return conflict(request, exc, back_to)
         except ValidationError as exc:
             attach_errors(form, exc)
@@ -141,7 +141,7 @@ def step(
     """A step without a form (take, close): done, or the reason it was refused."""
     try:
         call()
-    except TransitionNotAllowed as exc:
+    except Refused as exc:
         return conflict(request, exc, back_to)
     except ValidationError as exc:
         messages.error(request, service_message(exc, CONFLICT))

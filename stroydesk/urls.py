@@ -1,18 +1,16 @@
 """The project's URL map: admin, the REST API and its documentation."""
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness probe; also the bare-Django baseline of benchmarks/intake.py."""
-    return HttpResponse("ok", content_type="text/plain")
-
+from stroydesk.ops.health import healthz, readyz
+from stroydesk.ops.metrics import metrics_view
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -238,6 +238,11 @@ def escalations_overdue(*, now: datetime) -> QuerySet[Escalation]:
     )
 
 
+def escalations_overdue_count(*, now: datetime) -> int:
+    """How many open escalations are past their due moment now (alerted or not)."""
+    return Escalation.objects.filter(status=Escalation.Status.OPEN, due_at__lt=now).count()
+
+
 def assignee_list() -> QuerySet[User]:
     """Whom a request can be assigned to: the active operators and supervisors, by name."""
     return user_list_active(roles=ASSIGNEES)

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "stroydesk.ops.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "stroydesk.urls"

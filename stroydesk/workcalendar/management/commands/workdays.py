@@ -121,6 +121,26 @@ class Command(BaseCommand):
         diff = diff_year(selectors.get_calendar().data, imported)
         return _describe(diff) + "\nNothing stored: run again with --apply to store it."
 
+    def _answer(self, options: dict[str, Any]) -> str:
+        action = options["action"]
+        if action == "add":
+            return selectors.add_working_days(options["date"], options["days"]).isoformat()
+        if action == "count":
+            return str(selectors.working_days_between(options["start"], options["end"]))
+        if action == "due":
+            return selectors.answer_due(options["moment"], options["days"]).isoformat()
+        if action == "years":
+            return "\n".join(
+                f"{info.year}: {info.source}"
+                + (f" PROVISIONAL: {info.provisional_reason}" if info.provisional else "")
+                for info in selectors.covered_years()
+            )
+        day: date = options["date"]
+        state = "working" if selectors.is_working_day(day) else "day off"
+        special = selectors.special_day(day)
+        why = f" ({special.kind.value}: {special.note})" if special else ""
+        return f"{day.isoformat()} {day:%a}: {state}{why}"
+
 
 def _kind(special: SpecialDay | None, day: date) -> str:
     if special is None:
@@ -145,23 +165,3 @@ def _describe(diff: YearDiff) -> str:
     before = "-" if diff.working_days_before is None else str(diff.working_days_before)
     lines.append(f"Working days in {diff.year}: {before} -> {diff.working_days_after}")
     return "\n".join(lines)
-
-    def _answer(self, options: dict[str, Any]) -> str:
-        action = options["action"]
-        if action == "add":
-            return selectors.add_working_days(options["date"], options["days"]).isoformat()
-        if action == "count":
-            return str(selectors.working_days_between(options["start"], options["end"]))
-        if action == "due":
-            return selectors.answer_due(options["moment"], options["days"]).isoformat()
-        if action == "years":
-            return "\n".join(
-                f"{info.year}: {info.source}"
-                + (f" PROVISIONAL: {info.provisional_reason}" if info.provisional else "")
-                for info in selectors.covered_years()
-            )
-        day: date = options["date"]
-        state = "working" if selectors.is_working_day(day) else "day off"
-        special = selectors.special_day(day)
-        why = f" ({special.kind.value}: {special.note})" if special else ""
-        return f"{day.isoformat()} {day:%a}: {state}{why}"

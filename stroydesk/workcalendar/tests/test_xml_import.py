@@ -2,10 +2,9 @@
 
 The fixture ``fixtures/xmlcalendar_ru_2027.xml`` is written from Постановление № 1187 of
 17.09.2026. The calendar as it stood before that decree (2027 provisional, built from ст. 112
-alone: 249 working days) is rebuilt here from the shipped file, to import into.
+alone: 249 working days) comes from the ``before_the_decree`` fixture (conftest.py).
 """
 
-from dataclasses import replace
 from datetime import date
 from io import StringIO
 from pathlib import Path
@@ -13,43 +12,18 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from stroydesk.workcalendar import loader, selectors
+from stroydesk.workcalendar import selectors
 from stroydesk.workcalendar.calendar import (
     ARTICLE_112_HOLIDAYS,
-    CalendarData,
     CalendarDataError,
     DayKind,
-    SpecialDay,
-    load_calendar_file,
 )
 from stroydesk.workcalendar.models import CalendarDay, CalendarYear
+from stroydesk.workcalendar.tests.conftest import provisional_2027
 from stroydesk.workcalendar.xmlcalendar import diff_year, parse_xmlcalendar
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "xmlcalendar_ru_2027.xml"
 DECREE = "Постановление Правительства РФ от 17.09.2026 № 1187"
-
-
-def provisional_2027() -> CalendarData:
-    """The shipped data with 2027 as it was before the decree (ст. 112 only)."""
-    data = load_calendar_file()
-    days = dict(data.days)
-    for transfer in (date(2027, 2, 20), date(2027, 11, 5)):
-        del days[transfer]
-    for shortened in (date(2027, 2, 22), date(2027, 12, 31)):
-        days[shortened] = SpecialDay(day=shortened, kind=DayKind.SHORT_DAY, note="предварительно")
-    years = dict(data.years)
-    years[2027] = replace(
-        years[2027], source="ст. 112 ТК РФ only", provisional=True, provisional_reason="no decree"
-    )
-    return CalendarData(days=days, years=years)
-
-
-@pytest.fixture
-def before_the_decree(monkeypatch) -> CalendarData:
-    data = provisional_2027()
-    monkeypatch.setattr(loader, "file_data", lambda: data)
-    selectors.reset_calendar_cache()
-    return data
 
 
 def run(*args: str) -> str:

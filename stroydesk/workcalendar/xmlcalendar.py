@@ -32,6 +32,7 @@ from defusedxml.ElementTree import fromstring
 from .calendar import (
     ARTICLE_112_HOLIDAYS,
     FIRST_SUPPORTED_YEAR,
+    LAST_SUPPORTED_YEAR,
     CalendarData,
     CalendarDataError,
     DayKind,
@@ -42,7 +43,6 @@ from .calendar import (
 )
 
 MAX_FILE_BYTES = 1_000_000  # a year is ~2 KB; anything near this is not a calendar
-LAST_YEAR = 2100
 _MONTH_DAY = re.compile(r"^(\d{2})\.(\d{2})$")
 _WEEKDAYS_RU = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 SHORT_NOTE = "Предпраздничный день, сокращён на 1 час (ст. 95 ТК РФ)"
@@ -145,9 +145,10 @@ def _year(root: Element, name: str) -> int:
     value = root.get("year")
     if value is None:
         raise _fail(name, "<calendar> has no year attribute")
-    if not value.isdigit() or not FIRST_SUPPORTED_YEAR <= int(value) <= LAST_YEAR:
+    if not value.isdigit() or not FIRST_SUPPORTED_YEAR <= int(value) <= LAST_SUPPORTED_YEAR:
         raise _fail(
-            name, f"year={value!r} is not a year from {FIRST_SUPPORTED_YEAR} to {LAST_YEAR}"
+            name,
+            f"year={value!r} is not a year from {FIRST_SUPPORTED_YEAR} to {LAST_SUPPORTED_YEAR}",
         )
     return int(value)
 

@@ -154,6 +154,7 @@ def calendar_xml(days: str, attributes: str = 'year="2027"') -> str:
 
 
 BAD_FILES = [
+    ("<calendar/>" + " " * 1_000_000, "larger than 1000000 bytes"),
     ("date,kind,note\n2027-01-01,holiday,\n", "not a well-formed XML calendar"),
     ('<?xml version="1.0"?><calendars year="2027"/>', "root element is <calendars>"),
     (calendar_xml("", attributes='lang="ru"'), "<calendar> has no year attribute"),

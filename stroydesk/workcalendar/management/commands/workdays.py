@@ -109,6 +109,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from None
         imported = parse_xmlcalendar(content, name=path)
+        header = f"{path}: {imported.year}, dated {imported.published or 'unknown'}\n"
         if options["apply"]:
             diff = services.calendar_year_import(
                 imported=imported, source=options["source"], provisional=options["provisional"]
@@ -117,9 +118,9 @@ class Command(BaseCommand):
             if options["source"].strip():
                 state = "provisional" if options["provisional"] else "confirmed"
                 applied += f"; {imported.year} {state}: {options['source'].strip()}"
-            return _describe(diff) + "\n" + applied + "."
+            return header + _describe(diff) + "\n" + applied + "."
         diff = diff_year(selectors.get_calendar().data, imported)
-        return _describe(diff) + "\nNothing stored: run again with --apply to store it."
+        return header + _describe(diff) + "\nNothing stored: run again with --apply to store it."
 
     def _answer(self, options: dict[str, Any]) -> str:
         action = options["action"]

@@ -49,6 +49,7 @@ ARTICLE_112_HOLIDAYS: dict[tuple[int, int], str] = {
     (11, 4): "День народного единства",
 }
 FIRST_SUPPORTED_YEAR = 2013
+LAST_SUPPORTED_YEAR = 2100  # catches a mistyped year (20027)
 
 # Which weekdays a kind may fall on (Mon=0): a transfer makes a weekday off or a weekend working.
 _WEEKDAYS = frozenset(range(5))

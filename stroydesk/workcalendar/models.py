@@ -12,10 +12,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .calendar import FIRST_SUPPORTED_YEAR, CalendarDataError, DayKind, check_day_kind
+from .calendar import (
+    FIRST_SUPPORTED_YEAR,
+    LAST_SUPPORTED_YEAR,
+    CalendarDataError,
+    DayKind,
+    check_day_kind,
+)
 
 FIRST_YEAR = FIRST_SUPPORTED_YEAR
-LAST_YEAR = 2100  # catches a mistyped year (20027)
+LAST_YEAR = LAST_SUPPORTED_YEAR
 
 
 class CalendarDay(models.Model):

@@ -12,6 +12,7 @@ from datetime import date
 from django.db import transaction
 
 from . import loader
+from .calendar import ARTICLE_112_HOLIDAYS, CalendarDataError, DayKind
 from .models import CalendarDay, CalendarYear
 from .selectors import (
     CalendarRangeError,
@@ -27,6 +28,7 @@ from .selectors import (
     start_of_day,
     working_days_between,
 )
+from .xmlcalendar import ImportedYear, YearDiff, diff_year
 
 __all__ = [
     "CalendarRangeError",
@@ -36,6 +38,7 @@ __all__ = [
     "calendar_day_save",
     "calendar_day_set",
     "calendar_year_delete",
+    "calendar_year_import",
     "calendar_year_save",
     "covered_years",
     "end_of_day",
@@ -97,3 +100,57 @@ def calendar_year_delete(*, calendar_year: CalendarYear) -> None:
     """Withdraw the admin's declaration of a year; a file year stays covered by the file."""
     calendar_year.delete()
     _calendar_changed()
+
+
+@transaction.atomic
+def calendar_year_import(
+    *, imported: ImportedYear, source: str = "", provisional: bool = False
+) -> YearDiff:
+    """Make the stored year what an imported XML calendar says, through admin rows.
+
+    Only the days that differ are written (the data file stays the baseline). A year that is
+    missing or provisional needs ``source``, the act it now follows; a covered, confirmed year
+    keeps its row unless a source is given. Raises ``CalendarDataError`` when a change cannot be
+    expressed as a row; the transaction then leaves everything as it was.
+    """
+    stored = loader.file_data().merged(*loader.database_overrides())
+    diff = diff_year(stored, imported)
+    info = diff.stored
+    source = source.strip()
+    if not source and (info is None or info.provisional):
+        raise CalendarDataError(
+            f"{imported.year} is {'missing' if info is None else 'provisional'}: "
+            "name the act the file follows (the Government decree) as its source"
+        )
+    if source:
+        CalendarYear(year=imported.year, source=source, is_provisional=provisional).full_clean(
+            validate_unique=False
+        )
+    for change in diff.changes:
+        if change.after is not None:
+            note = f"{change.after.note} ({source})" if source else change.after.note
+            calendar_day_set(day=change.day, kind=change.after.kind.value, note=note[:500])
+            continue
+        CalendarDay.objects.filter(date=change.day).delete()
+        if _file_special(change.day):
+            # The file still makes the day special: only a row can make it ordinary again.
+            if change.day.weekday() >= 5:
+                raise CalendarDataError(
+                    f"{change.day.isoformat()} is a {change.day:%A} the data file makes "
+                    "special; a row cannot make it an ordinary day off: correct the data file"
+                )
+            calendar_day_set(
+                day=change.day,
+                kind=DayKind.WORKING_DAY.value,
+                note=f"Рабочий день ({source})"[:500],
+            )
+    if source:
+        CalendarYear.objects.update_or_create(
+            year=imported.year, defaults={"source": source, "is_provisional": provisional}
+        )
+    _calendar_changed()
+    return diff
+
+
+def _file_special(day: date) -> bool:
+    return day in loader.file_data().days or (day.month, day.day) in ARTICLE_112_HOLIDAYS

@@ -36,13 +36,16 @@ def test_due_prints_the_end_of_the_fourth_working_day():
     assert run("due", "2021-02-19T15:00:00+03:00") == "2021-02-26T23:59:59+03:00"
 
 
-def test_years_lists_the_sources_and_flags_2027():
+def test_count_prints_the_official_2027_total():
+    assert run("count", "2027-01-01", "2027-12-31") == "247"
+
+
+def test_years_lists_the_sources_with_the_2027_decree():
     lines = run("years").splitlines()
     assert len(lines) == 8
     assert lines[1].startswith("2021: Постановление Правительства РФ от 10.10.2020 № 1648")
-    assert lines[-1].startswith("2027: ст. 112 ТК РФ")
-    assert "PROVISIONAL: no adopted Government decree" in lines[-1]
-    assert "PROVISIONAL" not in lines[-2]
+    assert lines[-1].startswith("2027: Постановление Правительства РФ от 17.09.2026 № 1187")
+    assert not [line for line in lines if "PROVISIONAL" in line]
 
 
 @pytest.mark.parametrize(

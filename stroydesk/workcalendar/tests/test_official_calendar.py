@@ -5,7 +5,8 @@ production calendar (КонсультантПлюс «Производствен
 Government decrees named in the data file's header):
 2020: 248 (Пост. № 875 от 10.07.2019), 2021: 247 (№ 1648 от 10.10.2020), 2022: 247
 (№ 1564 от 16.09.2021), 2023: 247 (№ 1505 от 29.08.2022), 2024: 248 (№ 1314 от 10.08.2023),
-2025: 247 (№ 1335 от 04.10.2024), 2026: 247 (№ 1466 от 24.09.2025).
+2025: 247 (№ 1335 от 04.10.2024), 2026: 247 (№ 1466 от 24.09.2025), 2027: 247 (№ 1187 от
+17.09.2026; 118 days off, 4 shortened days, 1972 hours for the 40-hour week).
 """
 
 from datetime import date, timedelta
@@ -15,7 +16,16 @@ import pytest
 from stroydesk.workcalendar import selectors
 from stroydesk.workcalendar.calendar import DayKind, ProductionCalendar, load_calendar_file
 
-OFFICIAL_TOTALS = {2020: 248, 2021: 247, 2022: 247, 2023: 247, 2024: 248, 2025: 247, 2026: 247}
+OFFICIAL_TOTALS = {
+    2020: 248,
+    2021: 247,
+    2022: 247,
+    2023: 247,
+    2024: 248,
+    2025: 247,
+    2026: 247,
+    2027: 247,
+}
 
 FIXED_HOLIDAYS = [(1, d) for d in range(1, 9)] + [(2, 23), (3, 8), (5, 1), (5, 9), (6, 12), (11, 4)]
 
@@ -36,21 +46,45 @@ def test_cached_calendar_reproduces_official_yearly_total(year, total):
     assert selectors.working_days_between(date(year, 1, 1), date(year, 12, 31)) == total
 
 
-def test_every_covered_year_names_its_source_and_only_2027_is_provisional():
+def test_every_covered_year_names_its_decree_and_none_is_provisional():
     data = load_calendar_file()
     assert sorted(data.years) == list(range(2020, 2028))
-    for year in range(2020, 2027):
+    for year in range(2020, 2028):
         assert data.years[year].source.startswith("Постановление Правительства РФ от "), year
-    assert {y for y, info in data.years.items() if info.provisional} == {2027}
-    assert "decree" in data.years[2027].provisional_reason
+    assert not [y for y, info in data.years.items() if info.provisional]
+    assert "17.09.2026 № 1187" in data.years[2027].source
 
 
-def test_2027_is_derived_from_the_law_without_january_transfers(file_calendar):
-    # No 2027 decree: the weekend holidays of May and June move to Monday by ч. 2 ст. 112.
-    assert file_calendar.working_days_in_year(2027) == 249
-    assert not file_calendar.is_working_day(date(2027, 5, 3))
-    assert not file_calendar.is_working_day(date(2027, 6, 14))
-    assert file_calendar.is_working_day(date(2027, 12, 31))
+def test_2027_follows_decree_1187(file_calendar):
+    # Сб 02.01 → пт 05.11, вс 03.01 → пт 31.12, сб 20.02 → пн 22.02 (20.02 is worked);
+    # 01.05, 09.05 and 12.06 move to the next Monday by ч. 2 ст. 112 ТК РФ.
+    assert file_calendar.is_working_day(date(2027, 2, 20))
+    for day_off in [(2, 22), (5, 3), (5, 10), (6, 14), (11, 5), (11, 6), (12, 31)]:
+        assert not file_calendar.is_working_day(date(2027, *day_off)), day_off
+    short = {d.day for d in load_calendar_file().days.values() if d.kind is DayKind.SHORT_DAY}
+    assert {d for d in short if d.year == 2027} == {
+        date(2027, 4, 30),
+        date(2027, 6, 11),
+        date(2027, 11, 3),
+    }  # and Sat 20.02, a working weekend whose note says it is shortened
+    assert "сокращённый" in file_calendar.special_day(date(2027, 2, 20)).note
+    hours = 8 * file_calendar.working_days_in_year(2027) - 4  # four days one hour shorter
+    assert hours == 1972
+
+
+@pytest.mark.django_db
+def test_deadlines_across_the_2027_transfers():
+    # Escalated on the working Saturday 20.02: 22.02 and 23.02 are off, day 4 is Monday 01.03.
+    assert selectors.add_working_days(date(2027, 2, 20), 4) == date(2027, 3, 1)
+    assert selectors.add_working_days(date(2027, 2, 19), 1) == date(2027, 2, 20)
+    # Wed 03.11: 04.11 holiday, 05.11 transferred from 02.01, then the weekend.
+    assert selectors.add_working_days(date(2027, 11, 3), 4) == date(2027, 11, 11)
+    assert selectors.working_days_between(date(2027, 11, 1), date(2027, 11, 30)) == 20
+    # 31.12 is off: a deadline from Tue 28.12 needs 2028, not covered yet, instead of 31.12.
+    assert selectors.add_working_days(date(2027, 12, 28), 2) == date(2027, 12, 30)
+    with pytest.raises(selectors.CalendarRangeError, match="no production calendar for 2028"):
+        selectors.add_working_days(date(2027, 12, 28), 3)
+    assert selectors.working_days_between(date(2027, 12, 1), date(2027, 12, 31)) == 22
 
 
 @pytest.mark.parametrize("year", range(2020, 2028))
@@ -63,7 +97,7 @@ def test_every_fixed_holiday_of_article_112_is_listed(year):
 def test_every_transfer_is_balanced_within_its_year():
     """Transferred days off = weekend holidays moved + working weekends (nothing is invented)."""
     days = load_calendar_file().days
-    for year in range(2020, 2027):
+    for year in range(2020, 2028):
         of_year = [d for d in days.values() if d.day.year == year]
         moved = sum(1 for d in of_year if d.kind is DayKind.TRANSFERRED_DAY_OFF)
         weekend_holidays = sum(

@@ -55,7 +55,16 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not (DEBUG or TESTING or env_bool("STROYDESK_DEMO", False)):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "insecure-demo-key-do-not-use-in-production"
+    # The demo and development get a random key of their own, kept in var/ so that sessions
+    # survive a restart — never a key that every installation shares.
+    _key_file = VAR_DIR / "secret-key"
+    if not _key_file.exists():
+        import secrets
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        _key_file.write_text(secrets.token_urlsafe(50))
+        _key_file.chmod(0o600)
+    SECRET_KEY = _key_file.read_text().strip()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -73,6 +82,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "huey.contrib.djhuey",
+    "axes",
     "stroydesk.workcalendar",
     "stroydesk.accounts",
     "stroydesk.directory",
@@ -88,6 +98,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "stroydesk.ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "stroydesk.web.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -97,6 +108,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "stroydesk.ops.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "stroydesk.urls"
@@ -188,7 +200,18 @@ AUTH_PASSWORD_VALIDATORS = [
 # way in that checks a password or loads a session user: the portal's form, the admin, the API's
 # token endpoint and every request of an open session. (API tokens already issued skip backends:
 # REST_FRAMEWORK below uses accounts' ConfirmedTokenAuthentication for them.)
-AUTHENTICATION_BACKENDS = ["stroydesk.accounts.backends.ConfirmedEmailBackend"]
+# django-axes first: it refuses a locked-out name before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "stroydesk.accounts.backends.LockoutBackend",
+    "stroydesk.accounts.backends.ConfirmedEmailBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = "stroydesk.accounts.lockout.cool_off"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+LOCKOUT_BASE_MINUTES = env_int("LOCKOUT_BASE_MINUTES", 15, minimum=1)
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Each test run gets its own database, so that parallel runs on one server don't collide.
@@ -309,8 +332,24 @@ LOGGING = {
     "loggers": {"huey": {"level": "WARNING"}},
 }
 
-if not DEBUG and not TESTING:
-    SESSION_COOKIE_HTTPONLY = True
-    CSRF_COOKIE_HTTPONLY = False
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
+# --- Transport and browser security ---------------------------------------------------------
+# Behind HTTPS in production: SECURE_SSL_REDIRECT=1 SECURE_HSTS_SECONDS=31536000 (and, behind a
+# proxy that terminates TLS, SECURE_PROXY_SSL_HEADER=1); cookies then go over HTTPS only.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", SECURE_SSL_REDIRECT)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Files are checked as they stream in (over the attachment limit: stopped, 413).
+FILE_UPLOAD_HANDLERS = [
+    "stroydesk.web.security.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]

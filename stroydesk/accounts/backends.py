@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 
 
@@ -20,3 +21,15 @@ class ConfirmedEmailBackend(ModelBackend):
     def user_can_authenticate(self, user: Any) -> bool:
         confirmed = getattr(user, "email_confirmed_at", None) is not None
         return super().user_can_authenticate(user) and confirmed
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' check of failed sign-ins, for every sign-in that comes with a web request.
+
+    A sign-in without a request (code's own ``authenticate()``, the test client's ``login()``)
+    cannot come from a guesser, so it is not counted rather than refused."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):  # type: ignore[no-untyped-def, override]
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

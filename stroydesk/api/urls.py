@@ -1,9 +1,9 @@
 """The REST API v1 URL map; each app keeps its serializers and views in its own ``api.py``."""
 
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from stroydesk.api.auth import TokenSignIn
 from stroydesk.cases.api import RequestViewSet
 from stroydesk.directory.api import AuthorityViewSet, TopicViewSet
 
@@ -14,7 +14,7 @@ router.register("topics", TopicViewSet, basename="topic")
 
 urlpatterns = [
     path("", include(router.urls)),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenSignIn.as_view(), name="api-token"),
     path("workdays/", include("stroydesk.workcalendar.api")),
     path("stats/", include("stroydesk.stats.api")),
     path("kb/", include("stroydesk.kb.api")),

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.exceptions import AxesBackendPermissionDenied
+from axes.helpers import get_cool_off
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -24,6 +27,16 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class SignInLocked(exceptions.Throttled):
+    """Too many failed sign-ins for this name: wait (HTTP 429 with Retry-After)."""
+
+    default_detail = _("Too many failed sign-ins. Try again later.")
+
+    def __init__(self) -> None:
+        cool_off = get_cool_off()
+        super().__init__(wait=cool_off.total_seconds() if cool_off else None)
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The upload is too large."
@@ -31,6 +44,8 @@ class PayloadTooLarge(exceptions.APIException):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, AxesBackendPermissionDenied):
+        exc = SignInLocked()
     if isinstance(exc, Refused):
         exc = Conflict(str(exc) or None)
     if isinstance(exc, DjangoValidationError):

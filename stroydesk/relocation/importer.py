@@ -70,8 +70,11 @@ def _table(raw: bytes, filename: str, encoding: str) -> list[list[Any]]:
         sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
         return [list(row) for row in sheet.iter_rows(values_only=True)]
     text = _decode(raw, encoding)
-    dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t") if text.strip() else csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    # The header names the columns and holds no delimiter of its own: the commonest one wins
+    # (Excel saves «CSV» with «;» in a Russian locale, with «,» elsewhere).
+    first = text.split("\n", 1)[0]
+    delimiter = max(";,\t", key=first.count)
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
 
 
 def _date(value: Any) -> date | None:

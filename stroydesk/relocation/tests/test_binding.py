@@ -36,7 +36,7 @@ def test_the_right_code_binds_once_and_only_its_hash_is_kept(coded, applicant_us
 
 
 def test_a_wrong_code_binds_nothing_and_counts(coded, applicant_user):
-    household, code = coded
+    household, _code = coded
     with pytest.raises(ValidationError) as caught:
         _bind(applicant_user, household, "AAAA-AAAA")
     assert "code" in caught.value.message_dict

@@ -89,6 +89,17 @@ ACTION_LABELS = {
     "reschedule": _("reschedule"),
 }
 
+# What happened, for the family's letters and the order's history.
+EVENT_LABELS = {
+    CREATE: _("order placed"),
+    "confirm": _("confirmed by the dispatcher"),
+    "deliver": _("packing materials delivered"),
+    "move": _("move done"),
+    "close": _("order closed"),
+    "cancel": _("order cancelled"),
+    "reschedule": _("moved to another day"),
+}
+
 # Dispatcher's buttons in the order in which the work goes.
 DISPATCH_ACTIONS = ("confirm", "deliver", "move", "close", "cancel")
 

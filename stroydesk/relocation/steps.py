@@ -22,6 +22,7 @@ from stroydesk.notifications.services import letter_send, site_link, sms_send
 from stroydesk.relocation.lifecycle import (
     ACTION_LABELS,
     DISPATCHER,
+    EVENT_LABELS,
     RESIDENT,
     TRANSITIONS,
 )
@@ -112,7 +113,7 @@ def tell(order: Order, row: OrderHistory) -> None:
     household = order.household
     resident = household.resident
     key = f"relocation-{row.action}:{order.pk}:{row.pk}"
-    label = ACTION_LABELS[row.action]
+    label = EVENT_LABELS[row.action]
     letter_send(
         key=key,
         to=dict.fromkeys([household.email, resident.email if resident else ""]),

@@ -119,7 +119,7 @@ def _order_page(request: AuthedRequest, pk: int, **forms: Any) -> HttpResponse:
         {
             "order": order,
             "history": order.history.select_related("actor"),
-            "labels": lifecycle.ACTION_LABELS,
+            "labels": lifecycle.EVENT_LABELS,
             "allowed": lifecycle.allowed_actions(order=order, actor=actor),
             "requests": selectors.order_requests(order=order),
             "reschedule_form": forms.get("reschedule")

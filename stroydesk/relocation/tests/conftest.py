@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from stroydesk.accounts.models import User
 from stroydesk.accounts.services import applicant_for_user, user_create
@@ -35,6 +35,14 @@ class CaptureSms:
     def send(self, *, phone: str, text: str) -> str:
         CaptureSms.sent.append((phone, text))
         return f"test-{len(CaptureSms.sent)}"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Services called directly speak English here (the messages the tests match); pages and
+    the API still answer in the reader's language through the middleware."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -91,7 +91,7 @@ def test_a_full_window_is_409(api, household, crews, applicant_user, settings):
     answer = api(applicant_user).post(
         "/api/v1/relocation/orders/", {**BODY, "date": day.isoformat()}, "json"
     )
-    assert answer.status_code == 409 and "full" in answer.json()["detail"]
+    assert answer.status_code == 409 and "мест нет" in answer.json()["detail"]
 
 
 def test_reschedule_by_api(api, household, crews, applicant_user):

@@ -75,7 +75,7 @@ def test_many_families_race_for_the_last_place_of_a_day(buildings, crews):
 
     assert len(results) == 1
     assert len(errors) == RACERS - 1
-    assert all(isinstance(e, Refused) and "full" in str(e) for e in errors)
+    assert all(isinstance(e, Refused) for e in errors)
     row = Capacity.objects.get(date=day, window="09:00-13:00")
     assert (row.used, row.total) == (2, 2)
     assert Order.objects.filter(date=day).count() == 2

@@ -8,16 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from stroydesk.relocation.models import Building, Crew, Order
+from stroydesk.relocation.models import Building, Crew, Order, SpecialItem
 from stroydesk.relocation.services import OrderDetails
-
-SPECIAL_CHOICES = [
-    ("piano", _("piano")),
-    ("safe", _("safe")),
-    ("large_appliances", _("large appliances")),
-    ("aquarium", _("aquarium")),
-    ("other", _("other heavy item")),
-]
 
 
 class BindForm(forms.Form):
@@ -65,7 +57,7 @@ class OrderForm(forms.Form):
     lift_to = forms.BooleanField(label=_("Lift in the new building"), required=False)
     special_items = forms.MultipleChoiceField(
         label=_("Special items"),
-        choices=SPECIAL_CHOICES,
+        choices=SpecialItem.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -130,5 +122,7 @@ class ImportForm(forms.Form):
 
 
 class DayForm(forms.Form):
-    date = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput({"type": "date"}))
+    date = forms.DateField(
+        label=_("Day"), required=False, widget=forms.DateInput({"type": "date"}, format="%Y-%m-%d")
+    )
     district = forms.CharField(label=_("District"), required=False)

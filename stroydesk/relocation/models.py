@@ -16,6 +16,16 @@ class Window(models.TextChoices):
     AFTERNOON = "14:00-18:00", _("14:00–18:00")
 
 
+class SpecialItem(models.TextChoices):
+    """Things that need more hands or a special way of carrying."""
+
+    PIANO = "piano", _("piano")
+    SAFE = "safe", _("safe")
+    LARGE_APPLIANCES = "large_appliances", _("large appliances")
+    AQUARIUM = "aquarium", _("aquarium")
+    OTHER = "other", _("other heavy item")
+
+
 class Building(models.Model):
     """A block of the renovation programme: an old one being resettled or a new one moved into."""
 
@@ -337,6 +347,12 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} {self.date} {self.window}"
+
+    @property
+    def special_item_labels(self) -> list[str]:
+        """The special items in the reader's language."""
+        labels = dict(SpecialItem.choices)
+        return [str(labels.get(item, item)) for item in self.special_items]
 
     @property
     def done_step(self) -> str:

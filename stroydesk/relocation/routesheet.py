@@ -89,7 +89,7 @@ def render(*, crew: Crew, day: date, orders: list[Order]) -> bytes:
             % {
                 "rooms": order.rooms,
                 "volume": order.volume_m3 or "—",
-                "items": ", ".join(order.special_items) or "—",
+                "items": ", ".join(order.special_item_labels) or "—",
             },
             _("Contact: %(name)s %(phone)s")
             % {"name": order.contact_name or household.head_name, "phone": order.contact_phone},

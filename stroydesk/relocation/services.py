@@ -25,12 +25,20 @@ from stroydesk.core.errors import Refused
 from stroydesk.directory import selectors as directory
 from stroydesk.relocation import rules, steps
 from stroydesk.relocation.lifecycle import CREATE
-from stroydesk.relocation.models import Capacity, Crew, Household, Order, OrderRequest, Window
+from stroydesk.relocation.models import (
+    Capacity,
+    Crew,
+    Household,
+    Order,
+    OrderRequest,
+    SpecialItem,
+    Window,
+)
 from stroydesk.workcalendar.selectors import moscow_date
 
 PHONE = re.compile(r"^\+7\d{10}$")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read from paper
-SPECIAL_ITEMS = ("piano", "safe", "large_appliances", "aquarium", "other")
+SPECIAL_ITEMS = tuple(SpecialItem.values)
 QUESTION_TOPIC = "moving-help"
 
 

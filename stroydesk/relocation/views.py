@@ -122,12 +122,19 @@ def _order_page(request: AuthedRequest, pk: int, **forms: Any) -> HttpResponse:
             "labels": lifecycle.EVENT_LABELS,
             "allowed": lifecycle.allowed_actions(order=order, actor=actor),
             "requests": selectors.order_requests(order=order),
-            "reschedule_form": forms.get("reschedule")
-            or RescheduleForm(slots=_slots(order.household)),
+            "reschedule_form": forms.get("reschedule") or _reschedule_form(order),
             "ask_form": forms.get("ask") or AskForm(),
             "is_resident": actor == "resident",
         },
     )
+
+
+def _other_slots(order: Any) -> list[Any]:
+    return [s for s in _slots(order.household) if (s.date, s.window) != (order.date, order.window)]
+
+
+def _reschedule_form(order: Any, data: Any = None) -> RescheduleForm:
+    return RescheduleForm(data, slots=_other_slots(order))
 
 
 @RESIDENT
@@ -153,7 +160,7 @@ def order_reschedule(request: AuthedRequest, pk: int) -> HttpResponse:
     order = selectors.order_get_for(user=request.user, pk=pk)
     return form_step(
         request,
-        form=RescheduleForm(request.POST, slots=_slots(order.household)),
+        form=_reschedule_form(order, request.POST),
         call=lambda d: services.order_reschedule(order=order, by=request.user, **_slot(d["slot"])),
         success=_("The order is moved to the new day. The dispatcher will confirm it."),
         back_to=reverse("relocation:order", args=[pk]),

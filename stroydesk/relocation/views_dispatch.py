@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,7 +16,6 @@ from stroydesk.accounts.models import User
 from stroydesk.relocation import importer, lifecycle, routesheet, selectors, services
 from stroydesk.relocation.forms import ConfirmForm, DayForm, ImportForm
 from stroydesk.relocation.views import _today, dispatcher_required
-from stroydesk.web.paging import newest_first_page
 from stroydesk.web.views import AuthedRequest, role_required, step
 
 SUCCESS = {
@@ -35,7 +35,8 @@ def plan(request: AuthedRequest) -> HttpResponse:
     if form.is_valid():
         day = form.cleaned_data["date"] or day
         district = form.cleaned_data["district"]
-    waiting = newest_first_page(selectors.orders_to_confirm(), cursor=request.GET.get("cursor", ""))
+    # nearest day first, so pages by number rather than the newest-first cursor
+    waiting = Paginator(selectors.orders_to_confirm(), 25).get_page(request.GET.get("page"))
     return render(
         request,
         "relocation/dispatch.html",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
 
 from stroydesk.cases.selectors import request_get_for
 from stroydesk.relocation import services
@@ -189,3 +190,9 @@ def test_the_menu_shows_moves_to_dispatchers_only(dispatcher, operator):
         in _client(dispatcher).get("/relocation/dispatch/").content.decode()
     )
     assert 'href="/relocation/dispatch/"' not in _client(operator).get("/kb/").content.decode()
+
+
+def test_the_compiled_russian_catalog_is_in_use():
+    with translation.override("ru"):
+        assert str(Order.Kind.MATERIALS.label) == "доставка упаковочных материалов"
+        assert str(Order.Status.MATERIALS_DELIVERED.label) == "материалы доставлены"

@@ -4,7 +4,7 @@ and orders, and the dispatcher's day plan and steps."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.urls import path, re_path
@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from stroydesk.accounts.models import User
 from stroydesk.relocation import selectors, services
 from stroydesk.relocation.models import Crew, Order, Window
 from stroydesk.workcalendar.selectors import moscow_date
@@ -128,15 +129,20 @@ class PlanCrewSerializer(serializers.Serializer):
     orders = OrderSerializer(many=True)
 
 
+def _user(request: Request) -> User:
+    """The caller; DRF's IsAuthenticated (the default) has let only signed-in users in."""
+    return cast(User, request.user)
+
+
 def _household(request: Request) -> Any:
-    household = selectors.household_of(user=request.user)
+    household = selectors.household_of(user=_user(request))
     if household is None:
         raise PermissionDenied("Bind your account to your flat first.")
     return household
 
 
 def _dispatcher(request: Request) -> None:
-    if not selectors.may_dispatch(request.user):
+    if not selectors.may_dispatch(_user(request)):
         raise PermissionDenied("Only relocation dispatchers may do this.")
 
 
@@ -164,8 +170,8 @@ class OrderList(APIView):
     @extend_schema(responses=OrderSerializer(many=True), summary="The caller's orders")
     def get(self, request: Request) -> Response:
         _household(request)
-        orders = selectors.order_list_for(user=request.user).filter(
-            household__resident=request.user
+        orders = selectors.order_list_for(user=_user(request)).filter(
+            household__resident=_user(request)
         )
         return Response(OrderSerializer(orders.order_by("-id")[:100], many=True).data)
 
@@ -180,7 +186,7 @@ class OrderList(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         order = services.order_create(
-            by=request.user,
+            by=_user(request),
             kind=data["kind"],
             day=data["date"],
             window=data["window"],
@@ -196,37 +202,37 @@ class OrderList(APIView):
                 contact_phone=data["contact_phone"],
             ),
         )
-        order = selectors.order_get_for(user=request.user, pk=order.pk)
+        order = selectors.order_get_for(user=_user(request), pk=order.pk)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
 class OrderDetail(APIView):
     @extend_schema(responses=OrderSerializer, summary="One order")
     def get(self, request: Request, pk: int) -> Response:
-        return Response(OrderSerializer(selectors.order_get_for(user=request.user, pk=pk)).data)
+        return Response(OrderSerializer(selectors.order_get_for(user=_user(request), pk=pk)).data)
 
 
 class OrderCancel(APIView):
     @extend_schema(request=None, responses=OrderSerializer, summary="Cancel an order")
     def post(self, request: Request, pk: int) -> Response:
-        order = selectors.order_get_for(user=request.user, pk=pk)
-        services.order_cancel(order=order, by=request.user)
-        return Response(OrderSerializer(selectors.order_get_for(user=request.user, pk=pk)).data)
+        order = selectors.order_get_for(user=_user(request), pk=pk)
+        services.order_cancel(order=order, by=_user(request))
+        return Response(OrderSerializer(selectors.order_get_for(user=_user(request), pk=pk)).data)
 
 
 class OrderReschedule(APIView):
     @extend_schema(request=RescheduleSerializer, responses=OrderSerializer, summary="Move an order")
     def post(self, request: Request, pk: int) -> Response:
-        order = selectors.order_get_for(user=request.user, pk=pk)
+        order = selectors.order_get_for(user=_user(request), pk=pk)
         body = RescheduleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.order_reschedule(
             order=order,
-            by=request.user,
+            by=_user(request),
             day=body.validated_data["date"],
             window=body.validated_data["window"],
         )
-        return Response(OrderSerializer(selectors.order_get_for(user=request.user, pk=pk)).data)
+        return Response(OrderSerializer(selectors.order_get_for(user=_user(request), pk=pk)).data)
 
 
 class DayPlan(APIView):
@@ -266,18 +272,18 @@ class DispatchStep(APIView):
     )
     def post(self, request: Request, pk: int, action: str) -> Response:
         _dispatcher(request)
-        order = selectors.order_get_for(user=request.user, pk=pk)
+        order = selectors.order_get_for(user=_user(request), pk=pk)
         body = DispatchStepSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if action == "confirm":
             services.order_confirm(
-                order=order, by=request.user, crew=body.validated_data.get("crew")
+                order=order, by=_user(request), crew=body.validated_data.get("crew")
             )
         elif action == "cancel":
-            services.order_cancel(order=order, by=request.user)
+            services.order_cancel(order=order, by=_user(request))
         else:
-            services.order_step(order=order, by=request.user, action=action)
-        return Response(OrderSerializer(selectors.order_get_for(user=request.user, pk=pk)).data)
+            services.order_step(order=order, by=_user(request), action=action)
+        return Response(OrderSerializer(selectors.order_get_for(user=_user(request), pk=pk)).data)
 
 
 urlpatterns = [

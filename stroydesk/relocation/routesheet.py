@@ -7,6 +7,7 @@ Cyrillic needs a Unicode TrueType font: DejaVu Sans from Debian's ``fonts-dejavu
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -41,7 +42,7 @@ def render(*, crew: Crew, day: date, orders: list[Order]) -> bytes:
     pdf.add_font("body", fname=_font())
     pdf.add_page()
     pdf.set_font("body", size=15)
-    line = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+    line: dict[str, Any] = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
     pdf.cell(0, 9, _("Route sheet"), **line)
     pdf.set_font("body", size=11)
     pdf.cell(

@@ -56,7 +56,7 @@ def _slots(household: Any) -> list[Any]:
 # --- The family ------------------------------------------------------------------------------
 
 
-def _home(request: AuthedRequest, *, bind: BindForm | None = None, order: Any = None) -> Any:
+def _home(request: AuthedRequest, *, bind: Any = None, order: Any = None) -> Any:
     household = selectors.household_of(user=request.user)
     context: dict[str, Any] = {"household": household}
     if household is None:

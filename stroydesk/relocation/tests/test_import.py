@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from openpyxl import Workbook
 
 from stroydesk.relocation import importer, services
@@ -106,3 +109,16 @@ def test_a_flat_imported_before_is_a_duplicate(db):
     report = importer.households_import(raw=_csv(ROWS).encode(), filename="b.csv")
     assert [row for row, _m in report.errors] == [2]
     assert Household.objects.count() == 1  # the good second row was not stored either
+
+
+def test_the_command_stores_a_good_file_and_refuses_a_bad_one(db, tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_bytes(_csv(ROWS).encode("cp1251"))
+    out = io.StringIO()
+    call_command("relocation_import", str(good), stdout=out)
+    assert "2 households stored" in out.getvalue()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(_csv(ROWS).encode("cp1251"))
+    with pytest.raises(CommandError, match="nothing stored"):
+        call_command("relocation_import", str(bad), stderr=io.StringIO())
+    assert Household.objects.count() == 2

@@ -72,8 +72,9 @@ def household_issue_code(*, household: Household) -> str:
 def household_bind(*, user: User, old_building_id: int, flat: str, code: str) -> Household:
     """Bind a resident's account to the flat whose record carries ``code``; once per code.
 
-    A wrong code counts against the household (committed even though the call fails) and
-    after the limit the code is locked until a new one is issued at the information center.
+    Each try counts against the household (committed even though a wrong code fails the call:
+    no transaction around it) and after the limit the code is locked until a new one is issued
+    at the information center.
     """
     if user.role != User.Role.APPLICANT:
         raise PermissionDenied(_("Only a resident's account is bound to a flat."))
@@ -83,12 +84,16 @@ def household_bind(*, user: User, old_building_id: int, flat: str, code: str) ->
     ).first()
     if household is None or not household.code_hash:
         raise wrong
-    if household.code_attempts >= rules.code_attempts_limit():
+    # Every try spends one of the household's attempts by a conditional update (parallel
+    # guesses cannot all slip under the limit); a success resets the count.
+    spent = Household.objects.filter(
+        pk=household.pk, code_attempts__lt=rules.code_attempts_limit()
+    ).update(code_attempts=F("code_attempts") + 1)
+    if spent != 1:
         raise ValidationError(
             {"code": [_("Too many wrong codes. Ask the information center for a new one.")]}
         )
     if not constant_time_compare(household.code_hash, code_hash(code)):
-        Household.objects.filter(pk=household.pk).update(code_attempts=F("code_attempts") + 1)
         raise wrong
     try:
         with transaction.atomic():

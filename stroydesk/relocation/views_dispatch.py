@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -57,8 +58,8 @@ def plan(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def order_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     order = selectors.order_get_for(user=request.user, pk=pk)
-    back = request.POST.get("next") or reverse("relocation:plan")
-    if not back.startswith("/"):
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("relocation:plan")
     if action == "confirm":
         form = ConfirmForm(request.POST)
@@ -84,7 +85,7 @@ def route_sheet(request: AuthedRequest, crew: int, day: str) -> HttpResponse:
     try:
         when = date.fromisoformat(day)
     except ValueError:
-        when = _today()
+        raise Http404 from None
     pdf = routesheet.render(crew=team, day=when, orders=selectors.crew_orders(crew=team, day=when))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="route-{team.pk}-{when.isoformat()}.pdf"'

@@ -196,3 +196,13 @@ def test_the_compiled_russian_catalog_is_in_use():
     with translation.override("ru"):
         assert str(Order.Kind.MATERIALS.label) == "доставка упаковочных материалов"
         assert str(Order.Status.MATERIALS_DELIVERED.label) == "материалы доставлены"
+
+
+def test_a_step_never_redirects_off_site(household, crews, applicant_user, dispatcher):
+    placed = order(applicant_user, service_days(1)[0])
+    answer = _client(dispatcher).post(
+        f"/relocation/dispatch/orders/{placed.pk}/confirm/", {"next": "//evil.example/"}
+    )
+    assert answer.status_code == 302 and answer["Location"] == "/relocation/dispatch/"
+    bad_day = _client(dispatcher).get(f"/relocation/dispatch/route/{crews[0].pk}/tomorrow.pdf")
+    assert bad_day.status_code == 404

@@ -201,6 +201,15 @@ def check_day(*, household: Household, day: date, window: str, today: date) -> N
         raise ValidationError({"date": [_("The service does not run on this day.")]})
 
 
+def _check_sequence(household: Household, kind: str, day: date, exclude: int | None = None) -> None:
+    """Packing materials come before the move (on the same day at the latest)."""
+    live = Order.objects.filter(household=household, status__in=Order.ACTIVE).exclude(pk=exclude)
+    if kind == Order.Kind.MATERIALS and live.filter(kind=Order.Kind.MOVE, date__lt=day).exists():
+        raise ValidationError({"date": [_("Packing materials come before the move day.")]})
+    if kind == Order.Kind.MOVE and live.filter(kind=Order.Kind.MATERIALS, date__gt=day).exists():
+        raise ValidationError({"date": [_("The move cannot come before the packing materials.")]})
+
+
 def _check_open(household: Household, today: date) -> None:
     if household.contract_signed_on > today:
         raise Refused(_("The service opens when the contract for the new flat is signed."))
@@ -232,6 +241,7 @@ def order_create(
     _check_details(details)
     check_day(household=household, day=day, window=window, today=today)
     _check_open(household, today)
+    _check_sequence(household, kind, day)
     district = household.old_building.district
     capacity_take(district=district, day=day, window=window)
     now = timezone.now()
@@ -299,6 +309,7 @@ def order_reschedule(
     if (day, window) == (order.date, order.window):
         raise ValidationError({"date": [_("Choose another day or window.")]})
     check_day(household=order.household, day=day, window=window, today=today)
+    _check_sequence(order.household, order.kind, day, exclude=order.pk)
     old_day, old_window = order.date, order.window
     capacity_take(district=order.district, day=day, window=window)
     steps.move(

@@ -95,12 +95,12 @@ def test_the_window_list_holds_only_days_inside_the_familys_window(
 
 def test_one_live_order_of_a_kind_per_family(household, crews, applicant_user):
     first, second = service_days(2)
-    order(applicant_user, first)
+    order(applicant_user, second)
     with pytest.raises(Refused, match="live order"):
-        order(applicant_user, second)
-    order(applicant_user, second, kind="materials")
+        order(applicant_user, first)
+    order(applicant_user, first, kind="materials")
     # the refused one gave its place back with the rollback
-    assert Capacity.objects.get(date=second, window="09:00-13:00").used == 1
+    assert Capacity.objects.get(date=first, window="09:00-13:00").used == 1
 
 
 def test_reschedule_moves_the_place_and_stops_at_the_limit(
@@ -160,3 +160,16 @@ def test_bad_details_are_field_errors(household, crews, applicant_user):
 def test_a_district_without_crews_takes_no_orders(household, applicant_user):
     with pytest.raises(Refused, match="No crews"):
         order(applicant_user, service_days(1)[0])
+
+
+def test_packing_materials_come_before_the_move(household, crews, applicant_user):
+    d1, d2, d3, d4 = service_days(4)
+    move = order(applicant_user, d3)
+    with pytest.raises(ValidationError, match="before the move"):
+        order(applicant_user, d4, kind="materials")
+    materials = order(applicant_user, d2, kind="materials")
+    with pytest.raises(ValidationError, match="before the packing"):
+        services.order_reschedule(order=move, by=applicant_user, day=d1, window="14:00-18:00")
+    assert materials.date == d2
+    move.refresh_from_db()
+    assert move.date == d3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -48,6 +50,12 @@ class HouseholdAdmin(admin.ModelAdmin):
 class CrewAdmin(admin.ModelAdmin):
     list_display = ("name", "district", "truck", "is_active")
     list_filter = ("district", "is_active")
+
+    def save_model(self, request: HttpRequest, obj: Crew, form: Any, change: bool) -> None:
+        before = Crew.objects.filter(pk=obj.pk).values_list("district", flat=True).first()
+        super().save_model(request, obj, form, change)
+        for district in {obj.district, before} - {None}:
+            services.capacity_follow_crews(district=district)
 
 
 @admin.register(Dispatcher)

@@ -4,6 +4,7 @@ their daily capacity, and the families' orders with their history."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -230,6 +231,12 @@ class Capacity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district} {self.date} {self.window}: {self.used}/{self.total}"
+
+    def clean(self) -> None:
+        if self.total < self.used:
+            raise ValidationError(
+                {"total": [_("Fewer places than taken: cancel or move orders first.")]}
+            )
 
 
 class Order(models.Model):

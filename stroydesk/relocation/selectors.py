@@ -51,7 +51,15 @@ def order_get_for(*, user: User, pk: int | str) -> Order:
 
 
 def order_requests(*, order: Order) -> QuerySet[OrderRequest]:
+    """The contact-center requests opened from the order, newest first."""
     return OrderRequest.objects.filter(order=order)
+
+
+def order_of_request(*, request_id: int) -> Order | None:
+    """The other way of the link: the order a contact-center request was opened from (for the
+    operator's card; staff see it, so no visibility check beyond the request's own)."""
+    link = OrderRequest.objects.select_related("order").filter(request_id=request_id).first()
+    return link.order if link else None
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,16 @@ def capacity_release(*, district: str, day: date, window: str) -> None:
     )
 
 
+def capacity_follow_crews(*, district: str, today: date | None = None) -> int:
+    """After crews of a district change: the district's coming windows get one place per active
+    crew, never fewer than taken already (those orders stay). The number of rows changed."""
+    today = today or moscow_date(timezone.now())
+    crews = _crews(district)
+    grow = Capacity.objects.filter(district=district, date__gt=today).exclude(total=crews)
+    changed = grow.filter(used__lte=crews).update(total=crews)
+    return changed + grow.filter(used__gt=crews).update(total=F("used"))
+
+
 # --- Orders ----------------------------------------------------------------------------------
 
 

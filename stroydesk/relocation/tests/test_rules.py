@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from stroydesk.core.errors import Refused
 from stroydesk.relocation import rules, selectors, services
-from stroydesk.relocation.models import Capacity, Order
+from stroydesk.relocation.models import Capacity, Crew, Order
 
 from .conftest import (
     bind,
@@ -173,3 +173,17 @@ def test_packing_materials_come_before_the_move(household, crews, applicant_user
     assert materials.date == d2
     move.refresh_from_db()
     assert move.date == d3
+
+
+def test_capacity_follows_the_crews_but_keeps_what_is_taken(household, crews, applicant_user):
+    day = service_days(1)[0]
+    order(applicant_user, day)
+    Crew.objects.create(name="Бригада 3", district=crews[0].district)
+    services.capacity_follow_crews(district=crews[0].district)
+    assert Capacity.objects.get(date=day).total == 3
+    Crew.objects.filter(district=crews[0].district).update(is_active=False)
+    services.capacity_follow_crews(district=crews[0].district)
+    row = Capacity.objects.get(date=day)
+    assert (row.used, row.total) == (1, 1)
+    with pytest.raises(ValidationError):
+        Capacity(district="x", date=day, window="09:00-13:00", total=0, used=1).full_clean()

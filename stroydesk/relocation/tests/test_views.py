@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import translation
 
 from stroydesk.cases.selectors import request_get_for
-from stroydesk.relocation import services
+from stroydesk.relocation import selectors, services
 from stroydesk.relocation.models import Capacity, Household, Order, OrderRequest
 
 from .conftest import PHONE, make_household, order, service_days
@@ -175,6 +175,7 @@ def test_a_question_from_an_order_opens_a_linked_request(
     link = OrderRequest.objects.get(order=placed)
     request = request_get_for(user=applicant_user, pk=link.request_id)
     assert request.topic.code == "moving-help" and request.number == link.number
+    assert selectors.order_of_request(request_id=request.pk) == placed
     assert str(placed.pk) in request.text
     page = _client(applicant_user).get(f"/relocation/orders/{placed.pk}/").content.decode()
     assert link.number in page

@@ -169,7 +169,9 @@ class HeatCell:
 
 
 def heat_map(*, start: date, weeks: int) -> dict[str, Any]:
-    """Places taken per district and day over the coming weeks (both windows together)."""
+    """Places taken per district and day over the coming weeks (both windows together), as a
+    calendar: one row per district and week, Monday to Sunday."""
+    start = start - timedelta(days=start.weekday())
     days = [start + timedelta(days=i) for i in range(weeks * 7)]
     crews = dict(
         Crew.objects.filter(is_active=True)
@@ -186,18 +188,18 @@ def heat_map(*, start: date, weeks: int) -> dict[str, Any]:
         cell[0] += row["used"]
         cell[1] += row["total"]
     windows = len(Window.values)
+    runs = {day: rules.service_runs_on(day) for day in days}
     table = []
     for district in sorted(set(crews) | {d for d, _day in used}):
-        cells = []
-        for day in days:
-            taken, total = used.get((district, day), [0, 0])
-            # a window nobody ordered yet has no row: one place per crew
-            full_total = max(total, crews.get(district, 0) * windows)
-            cells.append(
-                HeatCell(date=day, used=taken, total=full_total, runs=rules.service_runs_on(day))
-            )
-        table.append({"district": district, "cells": cells})
-    return {"days": days, "rows": table}
+        for week in range(weeks):
+            cells = []
+            for day in days[week * 7 : week * 7 + 7]:
+                taken, total = used.get((district, day), [0, 0])
+                # a window nobody ordered yet has no row: one place per crew
+                full_total = max(total, crews.get(district, 0) * windows)
+                cells.append(HeatCell(date=day, used=taken, total=full_total, runs=runs[day]))
+            table.append({"district": district, "week": days[week * 7], "cells": cells})
+    return {"weekdays": days[:7], "rows": table}
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,7 @@ def order_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
 
 @dispatcher_required
 def heatmap(request: AuthedRequest) -> HttpResponse:
-    start = _today() - timedelta(days=_today().weekday())
-    data = selectors.heat_map(start=start, weeks=6)
+    data = selectors.heat_map(start=_today(), weeks=6)
     return render(request, "relocation/heatmap.html", {"map": data})
 
 

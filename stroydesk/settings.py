@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "stroydesk.channels",
     "stroydesk.kb",
     "stroydesk.stats",
+    "stroydesk.relocation",
     "stroydesk.portal",
     "stroydesk.ops",
 ]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stroydesk.accounts.models import User
 from stroydesk.portal import labels
+from stroydesk.relocation import selectors as relocation_selectors
 from stroydesk.workcalendar import selectors as workdays
 
 register = template.Library()
@@ -34,7 +35,12 @@ NAV_ITEMS: list[tuple[str, Any, frozenset[str]]] = [
     ("portal:audit", _("Data access log"), frozenset({R.SUPERVISOR, R.ADMIN})),
     ("kb:index", _("Knowledge base"), frozenset(R.values)),
     ("stats:dashboard", _("Statistics"), frozenset({R.SUPERVISOR, R.ADMIN})),
+    ("relocation:home", _("Moving help"), frozenset({R.APPLICANT})),
+    ("relocation:plan", _("Moves"), frozenset({R.OPERATOR, R.SUPERVISOR, R.ADMIN})),
+    ("relocation:stats", _("Moves: statistics"), frozenset({R.SUPERVISOR, R.ADMIN})),
 ]
+# Links shown only when the user also passes the app's own check (a profile, not a role).
+NAV_CHECKS: dict[str, Any] = {"relocation:plan": relocation_selectors.may_dispatch}
 
 
 @register.inclusion_tag("portal/partials/nav.html", takes_context=True)
@@ -46,6 +52,8 @@ def portal_nav(context: template.Context) -> dict[str, Any]:
     if request is not None and user is not None and user.is_authenticated:
         for name, label, roles in NAV_ITEMS:
             if user.role not in roles:
+                continue
+            if name in NAV_CHECKS and not NAV_CHECKS[name](user):
                 continue
             try:
                 url = reverse(name)

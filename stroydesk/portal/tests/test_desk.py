@@ -166,8 +166,9 @@ def test_queue_query_count_does_not_grow_with_rows(
         make_request(applicant=applicant)
     # session, user, counts (one query over the requests, one over the authorities' open
     # questions), the page (one query with its joins and the applicant-wrote-last marker), the
-    # operators of "Assign to" (one list for the page, not one per row)
-    with django_assert_num_queries(6):
+    # operators of "Assign to" (one list for the page, not one per row), and whether the
+    # operator is a relocation dispatcher (the menu's «Moves» link)
+    with django_assert_num_queries(7):
         response = _queue(desk, view="open")
     assert len(response.context["page"].items) == 6
     assert response.content.decode().count("новое от заявителя") == 3

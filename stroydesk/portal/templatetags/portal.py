@@ -34,6 +34,7 @@ NAV_ITEMS: list[tuple[str, Any, frozenset[str]]] = [
     ("portal:audit", _("Data access log"), frozenset({R.SUPERVISOR, R.ADMIN})),
     ("kb:index", _("Knowledge base"), frozenset(R.values)),
     ("stats:dashboard", _("Statistics"), frozenset({R.SUPERVISOR, R.ADMIN})),
+    ("routing:stats", _("Routing"), frozenset({R.SUPERVISOR, R.ADMIN})),
 ]
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 — one Russian sentence a line reads better than wrapped ones
 """Hand-written Russian fragments of requests to the contact center, per topic and authority.
 
 Each topic has one or more *variants* — the same topic answered by a different authority of the
@@ -27,7 +28,7 @@ class Variant:
     weight: int = 2
 
 
-def V(topic: str, authority: str, subjects, cores, details, weight: int = 2) -> Variant:  # noqa: N802
+def V(topic: str, authority: str, subjects, cores, details, weight: int = 2) -> Variant:
     return Variant(topic, authority, tuple(subjects), tuple(cores), tuple(details), weight)
 
 

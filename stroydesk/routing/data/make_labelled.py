@@ -198,9 +198,15 @@ def generate(*, count: int, seed: int) -> list[dict]:
     # Every variant at least a few times, early and late, then the rest by weight.
     plan = [v for v in VARIANTS for _ in range(6)]
     plan += [rng.choice(weighted) for _ in range(max(0, count - len(plan)))]
+    seen: set[str] = set()
     for i, variant in enumerate(plan):
         offset = rng.randrange(DAYS) if i >= len(VARIANTS) * 6 else (i * 37) % DAYS
-        rows.append(one_row(rng, variant, START + timedelta(days=offset), offset >= late_from))
+        for _attempt in range(20):  # a repeated text teaches nothing and leaks into the test
+            row = one_row(rng, variant, START + timedelta(days=offset), offset >= late_from)
+            if row["text"] not in seen:
+                break
+        seen.add(row["text"])
+        rows.append(row)
     rows.sort(key=lambda r: (r["date"], r["topic"], r["text"]))
     return rows
 

@@ -61,6 +61,17 @@ class KeywordRules:
         return ranked, authorities
 
 
+def figures_of(model, test: list[Example]) -> dict:  # type: ignore[no-untyped-def]
+    predictions = model.predict(test)
+    pairs = [(e, p) for e, p in zip(test, predictions, strict=True) if e.authority]
+    return {
+        "topic": scores([e.topic for e in test], [[c for c, _ in p.topics] for p in predictions]),
+        "authority": scores(
+            [e.authority for e, _ in pairs], [[c for c, _ in p.authorities] for _, p in pairs]
+        ),
+    }
+
+
 def line(name: str, figures: dict) -> str:
     return (
         f"  {name:<16} accuracy {figures['accuracy']:.3f}  macro-F1 {figures['macro_f1']:.3f}  "
@@ -99,26 +110,17 @@ def main() -> None:
             [r[1] for e, r in zip(test, ranked, strict=True) if e.authority],
         ),
     }
-    # The model
+    # The baseline the issue names (lemmas only), then the model as shipped (+ characters)
+    lemmas_only = figures_of(train(learn, chars=False), test)
     started = time.perf_counter()
     model = train(learn)
     fit_seconds = time.perf_counter() - started
-    predictions = model.predict(test)
-    model_figures = {
-        "topic": scores([e.topic for e in test], [[c for c, _ in p.topics] for p in predictions]),
-        "authority": scores(
-            [e.authority for e in with_authority],
-            [
-                [c for c, _ in p.authorities]
-                for e, p in zip(test, predictions, strict=True)
-                if e.authority
-            ],
-        ),
-    }
+    model_figures = figures_of(model, test)
     for part in ("topic", "authority"):
         print(f"\n{part}:")
         print(line("majority class", majority[part]))
         print(line("keyword rules", keyword[part]))
+        print(line("lemmas only", lemmas_only[part]))
         print(line("model", model_figures[part]))
         ratio = model_figures[part]["accuracy"] / max(keyword[part]["accuracy"], 1e-9)
         print(f"  model / keyword rules accuracy: ×{ratio:.2f}")

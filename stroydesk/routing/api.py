@@ -63,7 +63,7 @@ class SuggestOut(serializers.Serializer):
     topic = CodeConfidence()
     authority = CodeConfidence()
     authorities = CodeConfidence(many=True, help_text="At least three, best first.")
-    source = serializers.ChoiceField(choices=["model", "rules"])
+    source: Any = serializers.ChoiceField(choices=["model", "rules"])
     model_version = serializers.IntegerField(allow_null=True)
     similar = SimilarOut(many=True)
     note = serializers.CharField(help_text="Why the suggestion is weak or which rule spoke.")

@@ -121,12 +121,15 @@ class Classifier:
     def predict(self, examples: Sequence[Example]) -> list[Prediction]:
         x = self.features.transform(examples)
         topic_p = self.topic_model.predict_proba(x)
-        auth_p = self.authority_model.predict_proba(x) if self.authority_model else None
+        authority_model = self.authority_model
+        auth_p = authority_model.predict_proba(x) if authority_model is not None else None
         out = []
         for i in range(len(examples)):
             topics = _ranked(self.topic_model.classes_, topic_p[i])
             authorities = (
-                _ranked(self.authority_model.classes_, auth_p[i]) if auth_p is not None else []
+                _ranked(authority_model.classes_, auth_p[i])
+                if authority_model is not None and auth_p is not None
+                else []
             )
             out.append(Prediction(topics=topics, authorities=authorities))
         return out
@@ -206,7 +209,9 @@ def evaluate(model: Classifier, test: Sequence[Example]) -> dict[str, dict[str, 
     return {"topic": topic, "authority": authority}
 
 
-def split_by_date(examples: Sequence[Example], *, test_share: float = 0.2):  # type: ignore[no-untyped-def]
+def split_by_date(
+    examples: Sequence[Example], *, test_share: float = 0.2
+) -> tuple[list[Example], list[Example]]:
     """The oldest rows to train on, the newest to test: how the model will be used."""
     ordered = sorted(examples, key=lambda e: e.date)
     cut = int(len(ordered) * (1 - test_share))

@@ -207,7 +207,7 @@ class Confirmation(models.Model):
 
     @property
     def corrected(self) -> bool:
-        authority_code = self.authority.code if self.authority_id else ""
+        authority_code = self.authority.code if self.authority is not None else ""
         return (self.topic.code, authority_code) != (
             self.suggested_topic,
             self.suggested_authority,

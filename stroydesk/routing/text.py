@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 CYRILLIC_RE = re.compile(r"[а-я]")
@@ -20,7 +21,7 @@ MAX_TOKEN_LEN = 40
 
 
 @lru_cache(maxsize=1)
-def _morph():  # type: ignore[no-untyped-def]
+def _morph() -> Any:
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer()

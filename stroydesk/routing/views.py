@@ -53,7 +53,7 @@ def confirm(request: AuthedRequest, pk: int) -> HttpResponse:
             escalate=data["escalate"],
         )
 
-    def rerender(bad: ConfirmForm) -> HttpResponse:
+    def rerender(bad: Any) -> HttpResponse:
         context = {"case": case, "routing": card_panel(user=request.user, request=case, form=bad)}
         return render(request, "routing/confirm.html", context)
 

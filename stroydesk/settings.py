@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "stroydesk.kb",
     "stroydesk.stats",
     "stroydesk.relocation",
+    "stroydesk.routing",
     "stroydesk.portal",
     "stroydesk.ops",
 ]

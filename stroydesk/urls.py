@@ -20,5 +20,6 @@ urlpatterns = [
     path("kb/", include("stroydesk.kb.urls")),
     path("stats/", include("stroydesk.stats.urls")),
     path("relocation/", include("stroydesk.relocation.urls")),
+    path("routing/", include("stroydesk.routing.urls")),
     path("", include("stroydesk.portal.urls")),
 ]

@@ -19,4 +19,5 @@ urlpatterns = [
     path("stats/", include("stroydesk.stats.api")),
     path("kb/", include("stroydesk.kb.api")),
     path("relocation/", include("stroydesk.relocation.api")),
+    path("routing/", include("stroydesk.routing.api")),
 ]

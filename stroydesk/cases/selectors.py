@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.db.models import (
     BooleanField,
     Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -252,3 +254,66 @@ def assignee_get(*, key: str | int) -> User | None:
     """One of ``assignee_list`` by login or id; None for anyone else (an applicant's login is
     their e-mail: a staff form must not tell whether one exists)."""
     return user_get_active(roles=ASSIGNEES, key=key)
+
+
+# --- For routing: what the center answered, and what came in -------------------------------
+
+
+def requests_answered_for_learning(*, limit: int = 200_000) -> list[dict[str, Any]]:
+    """Answered and closed requests with a topic, newest first, as plain rows: number, subject,
+    text, applicant kind, channel, topic code, the code of the authority whose answer went out
+    (empty when the center answered alone), registration moment, and the final answer's text."""
+    answered_by = (
+        Escalation.objects.filter(request=OuterRef("pk"), status=Escalation.Status.ANSWERED)
+        .order_by("-answered_at", "-id")
+        .values("authority__code")[:1]
+    )
+    final = (
+        Answer.objects.filter(request=OuterRef("pk"), kind=Answer.Kind.FINAL)
+        .order_by("-created_at", "-id")
+        .values("text")[:1]
+    )
+    rows = (
+        Request.objects.filter(
+            status__in=[Request.Status.ANSWERED, Request.Status.CLOSED], topic__isnull=False
+        )
+        .annotate(answered_by=Subquery(answered_by), final_answer=Subquery(final))
+        .order_by("-id")
+        .values(
+            "pk",
+            "number",
+            "subject",
+            "text",
+            "channel",
+            "registered_at",
+            "answered_by",
+            "final_answer",
+            topic_code=F("topic__code"),
+            applicant_kind=F("applicant__kind"),
+        )[:limit]
+    )
+    return list(rows)
+
+
+def requests_registered_between(*, since: datetime, until: datetime) -> QuerySet[Request]:
+    """Requests still waiting for an operator, registered in the window, oldest first."""
+    return (
+        Request.objects.filter(
+            status=Request.Status.REGISTERED, registered_at__gte=since, registered_at__lt=until
+        )
+        .select_related("applicant")
+        .order_by("registered_at", "id")
+    )
+
+
+def request_ids_reassigned(*, ids: list[int]) -> set[int]:
+    """Which of these requests were ever moved from one authority to another."""
+    return set(
+        History.objects.filter(request_id__in=ids, action="reassign").values_list(
+            "request_id", flat=True
+        )
+    )
+
+
+def requests_registered_count(*, since: datetime, until: datetime) -> int:
+    return Request.objects.filter(registered_at__gte=since, registered_at__lt=until).count()

@@ -38,6 +38,7 @@ NAV_ITEMS: list[tuple[str, Any, frozenset[str]]] = [
     ("relocation:home", _("Moving help"), frozenset({R.APPLICANT})),
     ("relocation:plan", _("Moves"), frozenset({R.OPERATOR, R.SUPERVISOR, R.ADMIN})),
     ("relocation:stats", _("Moves: statistics"), frozenset({R.SUPERVISOR, R.ADMIN})),
+    ("routing:stats", _("Routing"), frozenset({R.SUPERVISOR, R.ADMIN})),
 ]
 # Links shown only when the user also passes the app's own check (a profile, not a role).
 NAV_CHECKS: dict[str, Any] = {"relocation:plan": relocation_selectors.may_dispatch}

@@ -21,6 +21,7 @@ from stroydesk.cases.models import AnswerTemplate, Request
 from stroydesk.channels.intake import Contact, Intake, register_request
 from stroydesk.portal import desk_forms as f
 from stroydesk.portal import selectors
+from stroydesk.routing.views import card_panel as routing_panel
 from stroydesk.web.views import (
     CONFLICT,
     AuthedRequest,
@@ -179,6 +180,7 @@ def _card_context(request: AuthedRequest, case: Request, **forms: Any) -> dict[s
         "reopen_form": forms.get("reopen_form") or f.ReopenForm(),
         "topic_form": forms.get("topic_form") or f.TopicForm(initial={"topic": case.topic_id}),
         "assign_form": forms.get("assign_form") or f.AssignForm(),
+        "routing": routing_panel(user=request.user, request=case),
     }
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from stroydesk.accounts.models import User
+from stroydesk.consultations.urls import NAV_ITEMS as CONSULTATION_NAV
 from stroydesk.portal import labels
 from stroydesk.workcalendar import selectors as workdays
 
@@ -34,6 +35,7 @@ NAV_ITEMS: list[tuple[str, Any, frozenset[str]]] = [
     ("portal:audit", _("Data access log"), frozenset({R.SUPERVISOR, R.ADMIN})),
     ("kb:index", _("Knowledge base"), frozenset(R.values)),
     ("stats:dashboard", _("Statistics"), frozenset({R.SUPERVISOR, R.ADMIN})),
+    *CONSULTATION_NAV,
 ]
 
 

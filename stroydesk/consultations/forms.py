@@ -34,7 +34,9 @@ class BookForm(forms.Form):
         label=_("One of your requests to discuss"), required=False, coerce=int, empty_value=None
     )
     plan_id = forms.IntegerField(label=_("Saved plan number"), required=False, min_value=1)
-    plan_url = forms.URLField(label=_("Saved plan link"), required=False, max_length=500)
+    plan_url = forms.URLField(
+        label=_("Saved plan link"), required=False, max_length=500, assume_scheme="https"
+    )
 
     def __init__(self, *args, requests=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -447,6 +447,9 @@ class SlotUnit(models.Model):
             models.UniqueConstraint(fields=["resource", "start"], name="consultations_unit_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.resource} {self.start:%Y-%m-%d %H:%M}"
+
 
 class Claim(models.Model):
     """One place of a limited count (a day's quota of an expert, an applicant's or an
@@ -469,3 +472,6 @@ class Claim(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["key", "ordinal"], name="consultations_claim_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.key} #{self.ordinal}"

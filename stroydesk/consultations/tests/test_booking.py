@@ -63,7 +63,7 @@ def test_booking_holds_the_expert_steps_and_sends_an_ics_invitation(
     assert BookingHistory.objects.filter(booking=booking, action="book").count() == 1
     letter = mail.outbox[-1]
     assert letter.to == [applicant_user.email]
-    name, content, mime = next(a for a in letter.attachments if a[0] == "invite.ics")
+    _name, content, mime = next(a for a in letter.attachments if a[0] == "invite.ics")
     assert mime.startswith("text/calendar")
     event = Calendar.from_ical(content).walk("VEVENT")[0]
     assert event.decoded("dtstart") == at(DAY, 11)

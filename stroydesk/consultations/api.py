@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -145,8 +147,18 @@ class SubjectsView(APIView):
         return Response(SubjectSerializer(selectors.subject_list(), many=True).data)
 
 
+class JsonOnly(DefaultContentNegotiation):
+    """JSON always: the issue's ``?format=online`` would otherwise be read by DRF as the
+    renderer's name (URL_FORMAT_OVERRIDE) and answer 404."""
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        renderer = JSONRenderer()
+        return renderer, renderer.media_type
+
+
 class SlotsView(APIView):
     permission_classes = [IsAuthenticated]
+    content_negotiation_class = JsonOnly
 
     @extend_schema(
         parameters=[

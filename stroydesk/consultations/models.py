@@ -11,6 +11,7 @@ the database decides, on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -143,6 +144,14 @@ class Subject(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        # Held time is counted in quarter-hour steps (``slots.GRID``).
+        for name in ("duration_minutes", "buffer_before_minutes", "buffer_after_minutes"):
+            if getattr(self, name) % 15:
+                raise ValidationError({name: [_("Use a multiple of 15 minutes.")]})
+        if not (self.online or self.in_person):
+            raise ValidationError({"online": [_("Offer at least one format.")]})
+
     @property
     def formats(self) -> list[str]:
         return [
@@ -234,6 +243,12 @@ class WorkingHours(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value is not None and (value.minute % 15 or value.second):
+                raise ValidationError({name: [_("Use a time on the quarter hour.")]})
 
 
 class Absence(models.Model):

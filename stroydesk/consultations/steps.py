@@ -9,6 +9,7 @@ database, not a check before the write, refuses a second booking of the same tim
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -146,22 +147,8 @@ def hold(booking: Booking, *, limits: bool) -> None:
     Raises ``Held`` naming the first thing another booking holds; the caller's transaction
     must then be rolled back (on PostgreSQL it is unusable after the failed insert)."""
     subject = booking.subject
-    if limits:
-        claim(
-            booking,
-            "applicant",
-            f"applicant:{booking.applicant_id}:{subject.pk}",
-            subject.max_active_per_applicant,
-        )
-        if booking.inn:
-            claim(
-                booking,
-                "organisation",
-                f"inn:{booking.inn}:{subject.pk}",
-                subject.max_active_per_organisation,
-            )
-    day = booking.start.astimezone(MOSCOW).date()
-    claim(booking, "quota", quota_key(booking.expert_id, subject.pk, day), subject.daily_quota)
+    # The expert's and room's steps first: racers for one slot fail there at once, and only
+    # bookings of different times go on to share the places of the limits.
     lo, hi = expert_span(subject, booking.start)
     units = [
         SlotUnit(booking=booking, resource=expert_resource(booking.expert_id), start=t)
@@ -177,6 +164,22 @@ def hold(booking: Booking, *, limits: bool) -> None:
             ],
             "room",
         )
+    day = booking.start.astimezone(MOSCOW).date()
+    claim(booking, "quota", quota_key(booking.expert_id, subject.pk, day), subject.daily_quota)
+    if limits:
+        claim(
+            booking,
+            "applicant",
+            f"applicant:{booking.applicant_id}:{subject.pk}",
+            subject.max_active_per_applicant,
+        )
+        if booking.inn:
+            claim(
+                booking,
+                "organisation",
+                f"inn:{booking.inn}:{subject.pk}",
+                subject.max_active_per_organisation,
+            )
 
 
 def insert_units(units: list[SlotUnit], stage: str) -> None:
@@ -191,7 +194,11 @@ def claim(booking: Booking, stage: str, key: str, limit: int) -> None:
     """Take a free place 1..limit of ``key``; the unique constraint on (key, place) decides, the
     places seen taken are only a hint of which to try first."""
     taken = set(Claim.objects.filter(key=key).values_list("ordinal", flat=True))
-    for ordinal in (n for n in range(1, limit + 1) if n not in taken):
+    free = [n for n in range(1, limit + 1) if n not in taken]
+    # In random order: bookings of different times at once would otherwise all try the same
+    # place first and wait for each other's commits one after another.
+    random.shuffle(free)
+    for ordinal in free:
         try:
             with transaction.atomic():
                 Claim.objects.create(booking=booking, key=key, ordinal=ordinal)

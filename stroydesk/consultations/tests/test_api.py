@@ -54,8 +54,12 @@ def test_slots_bad_query_is_400(api, applicant_user, subject, soon):
     assert response.status_code == 400 and "format" in response.json()["errors"]
     response = client.get(
         "/api/v1/consultations/slots/",
-        {"subject": subject.code, "format": "online", "from": soon.isoformat(),
-         "to": (soon + timedelta(days=40)).isoformat()},
+        {
+            "subject": subject.code,
+            "format": "online",
+            "from": soon.isoformat(),
+            "to": (soon + timedelta(days=40)).isoformat(),
+        },
     )
     assert response.status_code == 400
 
@@ -151,7 +155,11 @@ def test_attaching_someone_elses_request_is_400(
     response = post_booking(client, subject, at(soon, 11).isoformat(), request=foreign.pk)
     assert response.status_code == 400 and "request" in response.json()["errors"]
     response = post_booking(
-        client, subject, at(soon, 11).isoformat(), request=own.pk, plan_id=7,
+        client,
+        subject,
+        at(soon, 11).isoformat(),
+        request=own.pk,
+        plan_id=7,
         plan_url="https://example.ru/plans/7/",
     )
     assert response.status_code == 201

@@ -60,7 +60,9 @@ def test_many_threads_booking_one_slot_one_wins(subject, room):
     users = []
     for i in range(12):
         user = user_create(
-            username=f"racer{i}", password="pass-for-tests-1", role=User.Role.APPLICANT,
+            username=f"racer{i}",
+            password="pass-for-tests-1",
+            role=User.Role.APPLICANT,
             email=f"racer{i}@example.ru",
         )
         applicant_for_user(user=user)
@@ -69,7 +71,11 @@ def test_many_threads_booking_one_slot_one_wins(subject, room):
     def race(i: int) -> str:
         try:
             services.booking_create(
-                by=users[i], subject=subject, fmt="online", start=at(DAY, 11), details=details(),
+                by=users[i],
+                subject=subject,
+                fmt="online",
+                start=at(DAY, 11),
+                details=details(),
                 now=NOW,
             )
         except services.SlotTaken as exc:
@@ -92,7 +98,9 @@ def test_two_experts_racing_for_one_room_one_wins(subject, room):
     users = []
     for i in range(8):
         user = user_create(
-            username=f"inperson{i}", password="pass-for-tests-1", role=User.Role.APPLICANT,
+            username=f"inperson{i}",
+            password="pass-for-tests-1",
+            role=User.Role.APPLICANT,
             email=f"inperson{i}@example.ru",
         )
         applicant_for_user(user=user)
@@ -101,8 +109,13 @@ def test_two_experts_racing_for_one_room_one_wins(subject, room):
     def race(i: int) -> str:
         try:
             services.booking_create(
-                by=users[i], subject=subject, fmt="in_person", start=at(DAY, 11),
-                expert=experts[i % 2], details=details(), now=NOW,
+                by=users[i],
+                subject=subject,
+                fmt="in_person",
+                start=at(DAY, 11),
+                expert=experts[i % 2],
+                details=details(),
+                now=NOW,
             )
         except services.SlotTaken as exc:
             return exc.stage

@@ -21,7 +21,9 @@ def _book(user, subject, start):
     )
 
 
-def test_the_personal_link_cancels_without_signing_in(client, applicant_user, subject, expert, soon):
+def test_the_personal_link_cancels_without_signing_in(
+    client, applicant_user, subject, expert, soon
+):
     booking = _book(applicant_user, subject, at(soon, 11))
     url = reverse("consultations:manage", args=[make_token(booking.pk)])
     page = client.get(url)
@@ -50,7 +52,10 @@ def test_a_forged_or_expired_link_is_403_with_a_message(
     for bad in (forged, token[:-3] + "abc", "garbage"):
         response = client.post(reverse("consultations:manage", args=[bad]), {"action": "cancel"})
         assert response.status_code == 403
-        assert "не работает" in response.content.decode() or "does not work" in response.content.decode()
+        assert (
+            "не работает" in response.content.decode()
+            or "does not work" in response.content.decode()
+        )
     later = at(soon, 0) + timedelta(days=settings.CONSULTATIONS_LINK_MAX_AGE_DAYS + 10)
     with time_machine.travel(later):
         response = client.post(reverse("consultations:manage", args=[token]), {"action": "cancel"})
@@ -64,16 +69,23 @@ def test_booking_from_the_portal(client, applicant_user, subject, expert, soon):
     assert reverse("consultations:book") in home.content.decode()
     client.force_login(applicant_user)
     assert reverse("consultations:book") in client.get("/my/").content.decode()  # the menu
-    page = client.get(reverse("consultations:book"), {"subject": subject.code, "format": "online",
-                                                      "tz": "Europe/Berlin"})
+    page = client.get(
+        reverse("consultations:book"),
+        {"subject": subject.code, "format": "online", "tz": "Europe/Berlin"},
+    )
     assert page.status_code == 200
     text = page.content.decode()
     assert reverse("consultations:confirm") in text and "Europe/Berlin" in text
     start = at(soon, 11).isoformat()
     response = client.post(
         reverse("consultations:confirm"),
-        {"subject": subject.code, "format": "online", "start": start, "expert": expert.pk,
-         "question": "Как получить разрешение?"},
+        {
+            "subject": subject.code,
+            "format": "online",
+            "start": start,
+            "expert": expert.pk,
+            "question": "Как получить разрешение?",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     booking = Booking.objects.get()
@@ -112,8 +124,9 @@ def test_the_expert_agenda_and_outcome(client, applicant_user, subject, expert, 
     assert booking.status == "done" and booking.outcome_request is not None
 
 
-def test_rates_are_for_supervisors_only(client, applicant_user, supervisor, operator, subject,
-                                        expert, soon):
+def test_rates_are_for_supervisors_only(
+    client, applicant_user, supervisor, operator, subject, expert, soon
+):
     booking = _book(applicant_user, subject, at(soon, 11))
     with time_machine.travel(at(soon, 12)):
         services.booking_mark_no_show(booking=booking, by=expert.user)

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from stroydesk.accounts.models import User
 from stroydesk.consultations.lifecycle import ACTION_LABELS, LINK, TRANSITIONS
@@ -52,11 +52,17 @@ class Held(Refused):
 
 
 HELD_MESSAGES = {
-    "expert": _lazy("The expert is already booked at this time (or in the buffer around it)."),
-    "room": _lazy("The room is already taken at this time."),
-    "quota": _lazy("The expert's consultations of this subject are fully booked on that day."),
-    "applicant": _lazy("You already have the most upcoming bookings of this subject allowed."),
-    "organisation": _lazy(
+    "expert": gettext_lazy(
+        "The expert is already booked at this time (or in the buffer around it)."
+    ),
+    "room": gettext_lazy("The room is already taken at this time."),
+    "quota": gettext_lazy(
+        "The expert's consultations of this subject are fully booked on that day."
+    ),
+    "applicant": gettext_lazy(
+        "You already have the most upcoming bookings of this subject allowed."
+    ),
+    "organisation": gettext_lazy(
         "Your organisation already has the most upcoming bookings of this subject allowed."
     ),
 }

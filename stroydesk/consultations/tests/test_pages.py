@@ -140,3 +140,12 @@ def test_rates_are_for_supervisors_only(
     assert subject.title in text and "100.0" in text.replace(",", ".")
     client.force_login(applicant_user)
     assert client.get(reverse("consultations:agenda")).status_code == 403
+
+
+def test_the_russian_catalog_is_in_use(client):
+    from django.utils import translation
+
+    with translation.override("ru"):
+        assert translation.gettext("Book a consultation") == "Записаться на консультацию"
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert "Записаться на консультацию" in page.content.decode()

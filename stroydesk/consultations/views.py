@@ -40,7 +40,7 @@ from stroydesk.web.views import (
 
 R = User.Role
 STAFF = (R.OPERATOR, R.SUPERVISOR, R.ADMIN)
-CALENDAR_DAYS = 21
+CALENDAR_DAYS = 13
 
 
 def calendar_of(slots: list[Slot], zone: str) -> list[dict[str, Any]]:
@@ -50,7 +50,11 @@ def calendar_of(slots: list[Slot], zone: str) -> list[dict[str, Any]]:
         local = slot.start.astimezone(MOSCOW)
         own = in_zone(slot.start, zone) if zone and zone != "Europe/Moscow" else None
         other = own if own is not None and own.utcoffset() != local.utcoffset() else None
-        days.setdefault(local.date(), []).append({"slot": slot, "moscow": local, "own": other})
+        # Formatted here: the template's date filter would turn it back into Moscow time.
+        label = other.strftime("%H:%M") if other is not None else ""
+        days.setdefault(local.date(), []).append(
+            {"slot": slot, "moscow": local, "own": other, "own_label": label}
+        )
     return [{"day": day, "times": times} for day, times in days.items()]
 
 

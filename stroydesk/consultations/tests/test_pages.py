@@ -76,6 +76,8 @@ def test_booking_from_the_portal(client, applicant_user, subject, expert, soon):
     assert page.status_code == 200
     text = page.content.decode()
     assert reverse("consultations:confirm") in text and "Europe/Berlin" in text
+    # 10:00 Moscow is 08:00 in Berlin in winter (CET, UTC+1).
+    assert "10:00" in text and "(08:00)" in text
     start = at(soon, 11).isoformat()
     response = client.post(
         reverse("consultations:confirm"),

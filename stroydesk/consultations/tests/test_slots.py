@@ -138,6 +138,7 @@ def test_times_are_shown_in_a_daylight_saving_zone_next_to_moscow(subject, exper
     assert first_times[before]["moscow"].strftime("%H:%M") == "10:00"
     assert first_times[before]["own"].strftime("%H:%M %Z") == "08:00 CET"
     assert first_times[after]["own"].strftime("%H:%M %Z") == "09:00 CEST"
+    assert first_times[after]["own_label"] == "09:00"
     same = calendar_of(found, "Europe/Moscow")
     assert same[0]["times"][0]["own"] is None
     assert calendar_of(found, "Not/AZone")[0]["times"][0]["own"] is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.urls import path
 from django.utils import timezone
@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from stroydesk.accounts.models import User
 from stroydesk.consultations import selectors, services
 from stroydesk.consultations.models import Booking, Format
 from stroydesk.consultations.slots import MOSCOW, Slot, free_slots
@@ -78,7 +79,7 @@ class RescheduleSerializer(serializers.Serializer):
 
 
 class BookingSerializer(serializers.ModelSerializer):
-    subject = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    subject: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
     expert = serializers.IntegerField(source="expert_id", read_only=True)
     expert_name = serializers.CharField(source="expert.user.display_name", read_only=True)
     start = serializers.DateTimeField(read_only=True)
@@ -114,12 +115,17 @@ class BookingSerializer(serializers.ModelSerializer):
 
 class ConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    errors = serializers.DictField()
+    errors: Any = serializers.DictField()
     reason = serializers.CharField(help_text="expert, room, quota, applicant, organisation")
     next_slots = SlotSerializer(many=True)
 
 
-def _localized(slots: list[Slot]) -> list[dict[str, Any]]:
+def _user(request: Request) -> User:
+    """The signed-in user (the views require authentication)."""
+    return cast(User, request.user)
+
+
+def _localized(slots: list[Slot]) -> Any:
     with timezone.override(MOSCOW):
         return SlotSerializer(slots, many=True).data
 
@@ -195,7 +201,7 @@ class BookingsView(APIView):
     )
     def get(self, request: Request) -> Response:
         page = newest_first_page(
-            selectors.booking_list_for(user=request.user),
+            selectors.booking_list_for(user=_user(request)),
             cursor=request.query_params.get("cursor", ""),
             size=PAGE_SIZE,
         )
@@ -224,7 +230,7 @@ class BookingsView(APIView):
                 raise serializers.ValidationError({"expert": [_("No such expert.")]})
         try:
             booking = services.booking_create(
-                by=request.user,
+                by=_user(request),
                 subject=subject,
                 fmt=values["format"],
                 start=values["start"],
@@ -233,7 +239,7 @@ class BookingsView(APIView):
             )
         except services.SlotTaken as exc:
             return taken_response(exc)
-        booking = selectors.booking_get_for(user=request.user, pk=booking.pk)
+        booking = selectors.booking_get_for(user=_user(request), pk=booking.pk)
         return Response(_booking_data(booking), status=status.HTTP_201_CREATED)
 
 
@@ -251,8 +257,8 @@ class CancelView(APIView):
 
     @extend_schema(request=None, responses=BookingSerializer, operation_id="consultation_cancel")
     def post(self, request: Request, pk: int) -> Response:
-        booking = selectors.booking_get_for(user=request.user, pk=pk)
-        services.booking_cancel(booking=booking, by=request.user)
+        booking = selectors.booking_get_for(user=_user(request), pk=pk)
+        services.booking_cancel(booking=booking, by=_user(request))
         return Response(_booking_data(booking))
 
 
@@ -265,16 +271,16 @@ class RescheduleView(APIView):
         operation_id="consultation_reschedule",
     )
     def post(self, request: Request, pk: int) -> Response:
-        booking = selectors.booking_get_for(user=request.user, pk=pk)
+        booking = selectors.booking_get_for(user=_user(request), pk=pk)
         data = RescheduleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             moved = services.booking_reschedule(
-                booking=booking, by=request.user, start=data.validated_data["start"]
+                booking=booking, by=_user(request), start=data.validated_data["start"]
             )
         except services.SlotTaken as exc:
             return taken_response(exc)
-        return Response(_booking_data(selectors.booking_get_for(user=request.user, pk=moved.pk)))
+        return Response(_booking_data(selectors.booking_get_for(user=_user(request), pk=moved.pk)))
 
 
 urlpatterns = [

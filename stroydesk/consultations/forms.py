@@ -17,7 +17,9 @@ class PickForm(forms.Form):
 
     def __init__(self, *args, subjects=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["subject"].choices = [(s.code, s.title) for s in subjects]
+        self.fields["subject"].choices = [  # type: ignore[attr-defined]
+            (s.code, s.title) for s in subjects
+        ]
 
 
 class BookForm(forms.Form):
@@ -40,7 +42,7 @@ class BookForm(forms.Form):
 
     def __init__(self, *args, requests=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["request"].choices = [("", "—")] + [
+        self.fields["request"].choices = [("", "—")] + [  # type: ignore[attr-defined]
             (r.pk, f"{r.number} {r.subject}") for r in requests
         ]
 

@@ -38,7 +38,7 @@ def booking_ics(booking: Booking, *, manage_link: str, cancelled: bool = False) 
         attendee = vCalAddress("mailto:" + booking.applicant.email)
         attendee.params["cn"] = vText(booking.applicant.full_name)
         attendee.params["role"] = vText("REQ-PARTICIPANT")
-        event.add("attendee", attendee, encode=0)
+        event.add("attendee", attendee, encode=False)
     calendar.add_component(event)
     return calendar.to_ical()
 

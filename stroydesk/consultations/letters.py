@@ -22,7 +22,7 @@ def _context(booking: Booking) -> dict[str, Any]:
         "start": booking.start.astimezone(MOSCOW),
         "end": booking.end.astimezone(MOSCOW),
         "online": booking.format == Format.ONLINE,
-        "office": booking.room.office if booking.room_id else None,
+        "office": booking.room.office if booking.room is not None else None,
         "room": booking.room,
         "expert": booking.expert.user.display_name,
         "link": manage_link(booking),

@@ -66,6 +66,7 @@ def book(request: AuthedRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "subjects": subjects}
     if form.is_valid():
         subject = selectors.subject_get(code=form.cleaned_data["subject"])
+        assert subject is not None  # the form's choices are the offered subjects
         today = timezone.localdate(timezone=MOSCOW)
         found = free_slots(
             subject=subject,
@@ -222,8 +223,7 @@ def _act(
             back_to=back,
         )
     if action == "complete" and by is not None:
-        form = OutcomeForm(request.POST)
-        text = form.data.get("outcome", "")
+        text = OutcomeForm(request.POST).data.get("outcome", "")
         return step(
             request,
             call=lambda: services.booking_complete(booking=booking, by=by, outcome=text),

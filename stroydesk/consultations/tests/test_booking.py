@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 from icalendar import Calendar
 
 from stroydesk.accounts.models import User
@@ -21,6 +22,14 @@ from stroydesk.consultations.slots import free_slots
 from stroydesk.consultations.tests.conftest import at, details, make_expert
 
 DAY = date(2026, 12, 15)  # a Tuesday
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The refusals are read in English here (the site's default language is Russian)."""
+    with translation.override("en"):
+        yield
+
 NOW = at(DAY - timedelta(days=3), 9)
 
 

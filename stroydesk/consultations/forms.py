@@ -61,3 +61,24 @@ class AgendaForm(forms.Form):
     date = forms.DateField(
         label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class DetailsForm(forms.Form):
+    """What the applicant adds before the meeting."""
+
+    question = forms.CharField(
+        label=_("Your question"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    request = forms.TypedChoiceField(
+        label=_("One of your requests to discuss"), required=False, coerce=int, empty_value=None
+    )
+    plan_id = forms.IntegerField(label=_("Saved plan number"), required=False, min_value=1)
+    plan_url = forms.URLField(
+        label=_("Saved plan link"), required=False, max_length=500, assume_scheme="https"
+    )
+
+    def __init__(self, *args, requests=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["request"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (r.pk, f"{r.number} {r.subject}") for r in requests
+        ]

@@ -7,6 +7,7 @@ from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,10 +21,12 @@ from stroydesk.consultations import selectors, services
 from stroydesk.consultations.forms import (
     AgendaForm,
     BookForm,
+    DetailsForm,
     OutcomeForm,
     PickForm,
     RescheduleForm,
 )
+from stroydesk.consultations.lifecycle import ACTION_LABELS
 from stroydesk.consultations.links import LinkInvalid
 from stroydesk.consultations.models import Booking
 from stroydesk.consultations.slots import MOSCOW, Slot, free_slots, in_zone
@@ -159,9 +162,24 @@ def _booking_page(
             ),
             "",
         )
+    details_form = None
+    if by is not None and by.role == R.APPLICANT and booking.status == Booking.Status.BOOKED:
+        details_form = DetailsForm(
+            initial={
+                "question": booking.question,
+                "request": booking.request_id,
+                "plan_id": booking.plan_id,
+                "plan_url": booking.plan_url,
+            },
+            requests=cases_selectors.request_list_for(user=by)[:50],
+        )
     context = {
         "booking": booking,
-        "history": selectors.booking_history(booking=booking),
+        "details_form": details_form,
+        "history": [
+            (row, ACTION_LABELS.get(row.action, row.action))
+            for row in selectors.booking_history(booking=booking)
+        ],
         "alternatives": alternatives,
         "token": token,
         "outcome_form": OutcomeForm(),
@@ -213,6 +231,27 @@ def _act(
                 booking=booking, by=by, start=form.cleaned_data["start"]
             ),
             success=_("The consultation is moved. The new invitation is in your mail."),
+            back_to=back,
+        )
+    if action == "details" and by is not None:
+        form = DetailsForm(request.POST, requests=cases_selectors.request_list_for(user=by)[:50])
+        if not form.is_valid():
+            messages.error(request, _("Check the details: %(errors)s") % {"errors": form.errors})
+            return done(request, "", back)
+        values = form.cleaned_data
+        return step(
+            request,
+            call=lambda: services.booking_add_details(
+                booking=booking,
+                by=by,
+                details=services.Details(
+                    question=values["question"],
+                    plan_id=values.get("plan_id"),
+                    plan_url=values.get("plan_url") or "",
+                    request_id=values.get("request"),
+                ),
+            ),
+            success=_("The details are saved; the expert will read them before the meeting."),
             back_to=back,
         )
     if action == "no_show" and by is not None:

@@ -30,6 +30,7 @@ def english():
     with translation.override("en"):
         yield
 
+
 NOW = at(DAY - timedelta(days=3), 9)
 
 

@@ -151,3 +151,32 @@ def test_the_russian_catalog_is_in_use(client):
         assert translation.gettext("Book a consultation") == "Записаться на консультацию"
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="ru")
     assert "Записаться на консультацию" in page.content.decode()
+
+
+def test_the_applicant_adds_details_before_the_meeting(
+    client, applicant_user, other_applicant_user, subject, expert, soon
+):
+    from stroydesk.cases.tests.factories import make_request
+
+    own = make_request(applicant=applicant_user.applicant)
+    foreign = make_request(applicant=other_applicant_user.applicant)
+    booking = _book(applicant_user, subject, at(soon, 11))
+    client.force_login(applicant_user)
+    url = reverse("consultations:act", args=[booking.pk, "details"])
+    client.post(
+        url,
+        {
+            "question": "Уточнённый вопрос",
+            "request": own.pk,
+            "plan_id": 5,
+            "plan_url": "https://example.ru/plans/5/",
+        },
+    )
+    booking.refresh_from_db()
+    assert booking.question == "Уточнённый вопрос" and booking.request == own
+    assert booking.plan_id == 5 and booking.history.filter(action="details").exists()
+    client.post(url, {"question": "Чужое", "request": foreign.pk})
+    booking.refresh_from_db()
+    assert booking.request == own and booking.question == "Уточнённый вопрос"
+    page = client.get(reverse("consultations:detail", args=[booking.pk]))
+    assert "Уточнённый вопрос" in page.content.decode()

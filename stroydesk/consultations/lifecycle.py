@@ -27,14 +27,29 @@ class Transition:
     target: str
     actors: frozenset[str]
     after_start: bool = False  # only once the meeting has begun (outcome, no-show)
+    before_start: bool = False  # only before it begins (a missed meeting stays a no-show)
 
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        Transition("cancel", frozenset({S.BOOKED}), S.CANCELLED, STAFF | {R.APPLICANT, LINK}),
-        Transition("reschedule", frozenset({S.BOOKED}), S.BOOKED, STAFF | {R.APPLICANT, LINK}),
-        Transition("details", frozenset({S.BOOKED}), S.BOOKED, frozenset({R.APPLICANT})),
+        Transition(
+            "cancel",
+            frozenset({S.BOOKED}),
+            S.CANCELLED,
+            STAFF | {R.APPLICANT, LINK},
+            before_start=True,
+        ),
+        Transition(
+            "reschedule",
+            frozenset({S.BOOKED}),
+            S.BOOKED,
+            STAFF | {R.APPLICANT, LINK},
+            before_start=True,
+        ),
+        Transition(
+            "details", frozenset({S.BOOKED}), S.BOOKED, frozenset({R.APPLICANT}), before_start=True
+        ),
         Transition("complete", frozenset({S.BOOKED}), S.DONE, STAFF, after_start=True),
         Transition("no_show", frozenset({S.BOOKED}), S.NO_SHOW, STAFF, after_start=True),
     ]

@@ -199,6 +199,11 @@ class Expert(models.Model):
     def __str__(self) -> str:
         return self.user.display_name
 
+    def clean(self) -> None:
+        # The outcome is filed and closed as a request of the center by the expert.
+        if self.user_id and self.user.role not in ("operator", "supervisor"):
+            raise ValidationError({"user": [_("An expert is an operator or a supervisor.")]})
+
     def offers(self, fmt: str) -> bool:
         return self.online if fmt == Format.ONLINE else self.room_id is not None
 

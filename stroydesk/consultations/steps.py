@@ -112,6 +112,8 @@ def move(
         )
     if transition.after_start and at < booking.start:
         raise TransitionNotAllowed(_("The consultation has not begun yet."))
+    if transition.before_start and at >= booking.start:
+        raise TransitionNotAllowed(_("The consultation has already begun."))
     fields = fields or {}
     changed = Booking.objects.filter(pk=booking.pk, status=source, version=booking.version).update(
         status=transition.target, version=F("version") + 1, **fields

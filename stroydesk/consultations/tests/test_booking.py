@@ -281,3 +281,15 @@ def test_a_finished_booking_refuses_every_step(subject, expert, applicant_user):
     stale.status, stale.version = "booked", 1
     with pytest.raises(services.BookingConcurrentChange):
         services.booking_cancel(booking=stale, by=applicant_user, now=NOW)
+
+
+def test_a_begun_consultation_can_no_longer_be_cancelled_or_moved(subject, expert, applicant_user):
+    booking = book(applicant_user, subject, at(DAY, 11))
+    with pytest.raises(services.TransitionNotAllowed):
+        services.booking_cancel(booking=booking, by=applicant_user, now=at(DAY, 11, 5))
+    with pytest.raises(services.TransitionNotAllowed):
+        services.booking_reschedule(
+            booking=booking, by=applicant_user, start=at(DAY, 15), now=at(DAY, 11, 5)
+        )
+    booking.refresh_from_db()
+    assert booking.status == "booked" and booking.start == at(DAY, 11)

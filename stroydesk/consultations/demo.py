@@ -4,12 +4,15 @@ offers times on the coming working days, whatever today's date."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from stroydesk.accounts.models import User
-from stroydesk.consultations.models import Expert, Office, Room, Subject, WorkingHours
+from stroydesk.consultations import services
+from stroydesk.consultations.models import Expert, Format, Office, Room, Subject, WorkingHours
+from stroydesk.consultations.slots import free_slots
 from stroydesk.directory.selectors import topic_list
 
 SUBJECTS = [
@@ -108,4 +111,44 @@ def demo_seed() -> str | None:
                 expert=expert, weekday=5, start=saturday[0], end=saturday[1]
             )
         made += 1
-    return f"{made} consultation experts, {len(subjects)} subjects"
+    booked = _demo_bookings(subjects)
+    return f"{made} consultation experts, {len(subjects)} subjects, {booked} bookings"
+
+
+def _demo_bookings(subjects: dict[str, Subject]) -> int:
+    """The demo developer and resident have an upcoming consultation each, so that «my
+    consultations» and the experts' agenda show something; taken through the service."""
+    today = timezone.localdate()
+    made = 0
+    for username, code, fmt, question in [
+        (
+            "developer",
+            "permit-remarks",
+            Format.IN_PERSON,
+            "Получили отказ в выдаче разрешения на строительство склада: как устранить замечания?",
+        ),
+        (
+            "applicant",
+            "gpzu-limits",
+            Format.ONLINE,
+            "Можно ли построить на участке двухэтажный дом по действующему ГПЗУ?",
+        ),
+    ]:
+        user = User.objects.filter(username=username, role=User.Role.APPLICANT).first()
+        if user is None:
+            continue
+        found = free_slots(
+            subject=subjects[code], fmt=fmt, first=today, last=today + timedelta(days=14)
+        )
+        if not found:
+            continue
+        slot = found[min(len(found) - 1, 3)]
+        services.booking_create(
+            by=user,
+            subject=subjects[code],
+            fmt=fmt,
+            start=slot.start,
+            details=services.Details(question=question),
+        )
+        made += 1
+    return made

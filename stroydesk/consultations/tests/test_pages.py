@@ -8,6 +8,7 @@ from datetime import timedelta
 import time_machine
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 
 from stroydesk.consultations import services
 from stroydesk.consultations.links import SALT, make_token
@@ -180,3 +181,21 @@ def test_the_applicant_adds_details_before_the_meeting(
     assert booking.request == own and booking.question == "Уточнённый вопрос"
     page = client.get(reverse("consultations:detail", args=[booking.pk]))
     assert "Уточнённый вопрос" in page.content.decode()
+
+
+def test_the_demo_offers_free_slots_on_the_coming_working_days(directory, db):
+    from stroydesk.cases.demo import demo_users
+    from stroydesk.consultations.demo import demo_seed
+    from stroydesk.consultations.models import Subject
+    from stroydesk.consultations.slots import free_slots
+
+    demo_users()
+    assert "2 consultation experts" in demo_seed()
+    assert demo_seed() is None  # idempotent
+    assert Booking.objects.count() == 2
+    today = timezone.localdate()
+    for subject in Subject.objects.all():
+        found = free_slots(
+            subject=subject, fmt="online", first=today, last=today + timedelta(days=7)
+        )
+        assert found, subject.code

@@ -234,11 +234,11 @@ def _act(
             back_to=back,
         )
     if action == "details" and by is not None:
-        form = DetailsForm(request.POST, requests=cases_selectors.request_list_for(user=by)[:50])
-        if not form.is_valid():
-            messages.error(request, _("Check the details: %(errors)s") % {"errors": form.errors})
+        details = DetailsForm(request.POST, requests=cases_selectors.request_list_for(user=by)[:50])
+        if not details.is_valid():
+            messages.error(request, _("Check the details: %(errors)s") % {"errors": details.errors})
             return done(request, "", back)
-        values = form.cleaned_data
+        values = details.cleaned_data
         return step(
             request,
             call=lambda: services.booking_add_details(

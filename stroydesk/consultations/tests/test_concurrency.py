@@ -56,9 +56,20 @@ def _postgres_only() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_many_threads_booking_one_slot_one_wins(subject, room):
     _postgres_only()
+    _race_for_one_slot(subject, room)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_threads_booking_one_slot_one_wins_on_either_database(subject, room):
+    """The same race on the database of the run (on SQLite the IMMEDIATE transactions queue;
+    the unique constraint still decides)."""
+    _race_for_one_slot(subject, room, threads=6)
+
+
+def _race_for_one_slot(subject, room, threads: int = 12) -> None:
     make_expert("racer", subjects=[subject], room=room)
     users = []
-    for i in range(12):
+    for i in range(threads):
         user = user_create(
             username=f"racer{i}",
             password="pass-for-tests-1",
@@ -82,7 +93,7 @@ def test_many_threads_booking_one_slot_one_wins(subject, room):
             return f"taken:{exc.stage}:{len(exc.alternatives)}"
         return "won"
 
-    results, errors = _in_threads(12, race)
+    results, errors = _in_threads(threads, race)
     assert errors == []
     assert results.count("won") == 1
     assert sorted(set(results) - {"won"}) == ["taken:expert:5"]

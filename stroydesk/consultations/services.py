@@ -286,8 +286,11 @@ def reminders_send(*, now: datetime | None = None) -> int:
                 ).update(**{flag: True})
                 if claimed != 1:
                     continue
-                if kind == "day" and booking.start - now <= timedelta(hours=1):
-                    continue  # booked at short notice: the hour reminder says it
+                if kind == "day" and (
+                    booking.start - now <= timedelta(hours=1)
+                    or booking.created_at > booking.start - timedelta(days=1)
+                ):
+                    continue  # booked at short notice: the confirmation and the hour reminder
                 sent += letters.reminder(booking, kind=kind)
     ended = Booking.objects.filter(status=Booking.Status.BOOKED, end__lte=now)
     Claim.objects.filter(booking__in=ended).exclude(key__startswith="quota:").delete()

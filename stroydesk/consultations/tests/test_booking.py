@@ -293,3 +293,17 @@ def test_a_begun_consultation_can_no_longer_be_cancelled_or_moved(subject, exper
         )
     booking.refresh_from_db()
     assert booking.status == "booked" and booking.start == at(DAY, 11)
+
+
+def test_a_booking_made_the_same_day_gets_no_tomorrow_reminder(
+    subject, expert, applicant_user, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(at(DAY, 8), tick=False):
+        booking = book(applicant_user, subject, at(DAY, 11), now=at(DAY, 8))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reminders_send(now=at(DAY, 8, 5)) == 0
+        assert services.reminders_send(now=at(DAY, 10, 5)) == 1
+    booking.refresh_from_db()
+    assert booking.reminded_day_before and booking.reminded_hour_before
+    assert len(mail.outbox) == 1

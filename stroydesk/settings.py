@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "stroydesk.stats",
     "stroydesk.relocation",
     "stroydesk.routing",
+    "stroydesk.consultations",
     "stroydesk.portal",
     "stroydesk.ops",
 ]
@@ -286,6 +287,15 @@ REQUEST_NUMBER_PREFIX = os.environ.get("REQUEST_NUMBER_PREFIX", "ЕКЦ")
 # so that an address registered by someone who does not own it is free again. At least 3: the
 # confirmation link works for 3 days, and a first link must not outlive its account.
 UNCONFIRMED_ACCOUNT_DAYS = env_int("UNCONFIRMED_ACCOUNT_DAYS", 7, minimum=3)
+# Consultations: the meeting link of an online consultation ({code} is the booking's own code),
+# how long a personal cancel/reschedule link works, and how many no-shows within the window
+# stop an applicant from booking.
+CONSULTATIONS_MEETING_URL = os.environ.get(
+    "CONSULTATIONS_MEETING_URL", "https://meet.stroydesk.local/ekc-{code}"
+)
+CONSULTATIONS_LINK_MAX_AGE_DAYS = env_int("CONSULTATIONS_LINK_MAX_AGE_DAYS", 60, minimum=1)
+CONSULTATIONS_NO_SHOW_LIMIT = env_int("CONSULTATIONS_NO_SHOW_LIMIT", 2, minimum=1)
+CONSULTATIONS_NO_SHOW_WINDOW_DAYS = env_int("CONSULTATIONS_NO_SHOW_WINDOW_DAYS", 90, minimum=1)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -21,5 +21,6 @@ urlpatterns = [
     path("stats/", include("stroydesk.stats.urls")),
     path("relocation/", include("stroydesk.relocation.urls")),
     path("routing/", include("stroydesk.routing.urls")),
+    path("consultations/", include("stroydesk.consultations.urls")),
     path("", include("stroydesk.portal.urls")),
 ]

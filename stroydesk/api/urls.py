@@ -20,4 +20,5 @@ urlpatterns = [
     path("kb/", include("stroydesk.kb.api")),
     path("relocation/", include("stroydesk.relocation.api")),
     path("routing/", include("stroydesk.routing.api")),
+    path("consultations/", include("stroydesk.consultations.api")),
 ]

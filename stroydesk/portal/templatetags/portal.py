@@ -15,6 +15,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from stroydesk.accounts.models import User
+from stroydesk.consultations.urls import NAV_ITEMS as CONSULTATION_NAV
 from stroydesk.portal import labels
 from stroydesk.relocation import selectors as relocation_selectors
 from stroydesk.workcalendar import selectors as workdays
@@ -39,6 +40,7 @@ NAV_ITEMS: list[tuple[str, Any, frozenset[str]]] = [
     ("relocation:plan", _("Moves"), frozenset({R.OPERATOR, R.SUPERVISOR, R.ADMIN})),
     ("relocation:stats", _("Moves: statistics"), frozenset({R.SUPERVISOR, R.ADMIN})),
     ("routing:stats", _("Routing"), frozenset({R.SUPERVISOR, R.ADMIN})),
+    *CONSULTATION_NAV,
 ]
 # Links shown only when the user also passes the app's own check (a profile, not a role).
 NAV_CHECKS: dict[str, Any] = {"relocation:plan": relocation_selectors.may_dispatch}

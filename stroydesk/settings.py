@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "stroydesk.channels",
     "stroydesk.kb",
     "stroydesk.stats",
+    "stroydesk.procedures",
     "stroydesk.portal",
 ]
 

@@ -21,5 +21,6 @@ urlpatterns = [
     path("open311/v2/", include("stroydesk.channels.urls_open311")),
     path("kb/", include("stroydesk.kb.urls")),
     path("stats/", include("stroydesk.stats.urls")),
+    path("procedures/", include("stroydesk.procedures.urls")),
     path("", include("stroydesk.portal.urls")),
 ]

@@ -18,4 +18,5 @@ urlpatterns = [
     path("workdays/", include("stroydesk.workcalendar.api")),
     path("stats/", include("stroydesk.stats.api")),
     path("kb/", include("stroydesk.kb.api")),
+    path("procedures/", include("stroydesk.procedures.api")),
 ]

@@ -116,8 +116,11 @@ def plan_pdf(plan: Plan, title: str = "") -> bytes:
         new_y="NEXT",
     )
     pdf.multi_cell(
-        0, 5, _("Critical path: %(path)s") % {"path": " → ".join(plan.critical_path)},
-        new_x="LMARGIN", new_y="NEXT",
+        0,
+        5,
+        _("Critical path: %(path)s") % {"path": " → ".join(plan.critical_path)},
+        new_x="LMARGIN",
+        new_y="NEXT",
     )
     pdf.ln(2)
     widths = (95, 55, 22, 22, 30, 53)

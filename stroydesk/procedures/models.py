@@ -67,7 +67,9 @@ class Procedure(models.Model):
         _("applies when"),
         default=dict,
         blank=True,
-        help_text=_('Rule on the profile, e.g. {"object_type": ["linear"], "sells_off_plan": true}.'),
+        help_text=_(
+            'Rule on the profile, e.g. {"object_type": ["linear"], "sells_off_plan": true}.'
+        ),
     )
     optional_when = models.JSONField(
         _("optional when"),
@@ -83,7 +85,9 @@ class Procedure(models.Model):
         blank=True,
         help_text=_("Profile field that gives the duration instead of the term (the works)."),
     )
-    source = models.TextField(_("source"), help_text=_("Where every figure of this entry comes from."))
+    source = models.TextField(
+        _("source"), help_text=_("Where every figure of this entry comes from.")
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -160,7 +164,7 @@ class SavedPlan(models.Model):
         verbose_name = _("saved plan")
         verbose_name_plural = _("saved plans")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner", "-created_at", "-id"], name="proc_plan_owner_idx")]
+        indexes = [models.Index(fields=["owner", "-id"], name="proc_plan_owner_idx")]
 
     def __str__(self) -> str:
         return self.title

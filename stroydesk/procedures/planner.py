@@ -220,7 +220,9 @@ def make_plan(
     )
 
 
-def _critical_path(ordered: tuple[Step, ...], steps: dict[str, Step], finish: date) -> tuple[str, ...]:
+def _critical_path(
+    ordered: tuple[Step, ...], steps: dict[str, Step], finish: date
+) -> tuple[str, ...]:
     """Back from the last step to finish, each time through the dependency that ended last."""
     if not ordered:
         return ()

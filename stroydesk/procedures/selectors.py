@@ -163,6 +163,4 @@ def plans_for_request(*, request_id: int) -> list[SavedPlan]:
 
 
 def plan_request_ids(*, plan: SavedPlan) -> list[int]:
-    return list(
-        PlanRequestLink.objects.filter(plan=plan).values_list("request_id", flat=True)
-    )
+    return list(PlanRequestLink.objects.filter(plan=plan).values_list("request_id", flat=True))

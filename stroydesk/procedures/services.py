@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import User
 from stroydesk.cases.models import Request
-from stroydesk.channels.intake import Intake, IncomingFile, register_request
+from stroydesk.channels.intake import IncomingFile, Intake, register_request
 from stroydesk.notifications.services import site_link
 
 from . import selectors
@@ -40,9 +40,13 @@ def catalogue_load(*, path: Path = DATA_FILE, by: str = "") -> CatalogueLoad:
     try:
         version, specs = read_catalogue(path)
     except CatalogueError as exc:
-        raise ValidationError(_("The catalogue was not loaded: %(error)s") % {"error": exc}) from None
+        raise ValidationError(
+            _("The catalogue was not loaded: %(error)s") % {"error": exc}
+        ) from None
     except (OSError, ValueError) as exc:
-        raise ValidationError(_("The catalogue was not loaded: %(error)s") % {"error": exc}) from None
+        raise ValidationError(
+            _("The catalogue was not loaded: %(error)s") % {"error": exc}
+        ) from None
     load = write_catalogue(Procedure, CatalogueLoad, version, specs, by)
     catalogue_forget()
     return load

@@ -25,6 +25,7 @@ from stroydesk.workcalendar.calendar import CalendarRangeError, format_years
 from stroydesk.workcalendar.selectors import get_calendar
 
 from .catalogue import ProcedureSpec
+from .loading import read_catalogue
 from .models import PlanRequestLink, Procedure, SavedPlan
 from .planner import Comparison, Plan, PlanError, compare, make_plan
 from .rules import Profile, profile_conflicts
@@ -38,6 +39,10 @@ def catalogue_specs() -> tuple[ProcedureSpec, ...]:
     specs = cache.get(CACHE_KEY)
     if specs is None:
         specs = tuple(p.to_spec() for p in Procedure.objects.all())
+        if not specs:
+            # Nothing loaded yet (a fresh or flushed database): the file's catalogue is in force
+            # until ``procedures_load`` (or the migration) puts it in the tables.
+            specs = tuple(read_catalogue()[1])
         cache.set(CACHE_KEY, specs, None)
     return specs
 

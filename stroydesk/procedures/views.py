@@ -73,7 +73,9 @@ def calculator(request: HttpRequest) -> HttpResponse:
         context.update(_plan_context(plan, request))
         context["query"] = _query(form.profile(), plan.start_date, drop=drop)
     template = (
-        "procedures/partials/result.html" if is_htmx(request) else "procedures/calculator.html"
+        "procedures/partials/calculator_body.html"
+        if is_htmx(request)
+        else "procedures/calculator.html"
     )
     status = 422 if request.GET and plan is None else 200
     return render(request, template, context, status=status)

@@ -106,7 +106,10 @@ def _file(plan: Plan, fmt: str, name: str, title: str = "") -> HttpResponse:
 def compare(request: HttpRequest) -> HttpResponse:
     """What-if: the plan of the query against the same plan changed by ``b_*`` / ``drop``."""
     form = PlanForm(request.GET)
-    other = PlanForm({**request.GET.dict(), **_overrides(request)})
+    changed = request.GET.copy()
+    for name, value in _overrides(request).items():
+        changed.setlist(name, [value] if value else [])
+    other = PlanForm(changed)
     if not (form.is_valid() and other.is_valid()):
         return render(request, "procedures/compare.html", {"form": form, "error": True}, status=422)
     try:

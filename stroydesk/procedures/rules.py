@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 OBJECT_TYPES = (
     "residential_multi",
     "non_residential",
@@ -77,69 +79,69 @@ class Conflict:
 def profile_conflicts(p: Profile) -> list[Conflict]:
     """Every contradiction in the profile, each naming the fields and the reason (with the law)."""
     out: list[Conflict] = []
+
+    def add(fields: tuple[str, ...], message: str) -> None:
+        out.append(Conflict(fields, message))
+
     if p.object_type == "individual_house":
         if p.floors > IZHS_MAX_FLOORS:
-            out.append(
-                Conflict(
-                    ("object_type", "floors"),
+            add(
+                ("object_type", "floors"),
+                gettext_noop(
                     "An individual house has at most 3 above-ground floors "
-                    "(Town Planning Code Art. 1 item 39).",
-                )
+                    "(Town Planning Code Art. 1 item 39)."
+                ),
             )
         if p.height_m > IZHS_MAX_HEIGHT_M:
-            out.append(
-                Conflict(
-                    ("object_type", "height_m"),
-                    "An individual house is at most 20 m high (Town Planning Code Art. 1 item 39).",
-                )
+            add(
+                ("object_type", "height_m"),
+                gettext_noop(
+                    "An individual house is at most 20 m high (Town Planning Code Art. 1 item 39)."
+                ),
             )
         if p.expertise != "none":
-            out.append(
-                Conflict(
-                    ("object_type", "expertise"),
+            add(
+                ("object_type", "expertise"),
+                gettext_noop(
                     "The project of an individual house is not subject to expertise "
-                    "(Town Planning Code Art. 49 part 2).",
-                )
+                    "(Town Planning Code Art. 49 part 2)."
+                ),
             )
     if p.sells_off_plan and p.object_type not in ("residential_multi", "non_residential"):
-        out.append(
-            Conflict(
-                ("object_type", "sells_off_plan"),
+        add(
+            ("object_type", "sells_off_plan"),
+            gettext_noop(
                 "Only a multi-apartment building or another new building can be sold off-plan "
-                "(Law 214-FZ Art. 1); not this object type.",
-            )
+                "(Law 214-FZ Art. 1); not this object type."
+            ),
         )
     if p.object_type == "demolition":
         if p.connections:
-            out.append(
-                Conflict(
-                    ("object_type", "connections"),
-                    "A demolition needs no utility connections.",
-                )
+            add(
+                ("object_type", "connections"),
+                gettext_noop("A demolition needs no utility connections."),
             )
         if p.expertise != "none":
-            out.append(
-                Conflict(
-                    ("object_type", "expertise"),
-                    "A demolition works plan is not subject to expertise.",
-                )
+            add(
+                ("object_type", "expertise"),
+                gettext_noop("A demolition works plan is not subject to expertise."),
             )
     if p.funding == "budget" and p.expertise == "non_state":
-        out.append(
-            Conflict(
-                ("funding", "expertise"),
+        add(
+            ("funding", "expertise"),
+            gettext_noop(
                 "A budget-funded project goes to state expertise, not a non-state one "
-                "(Town Planning Code Art. 49).",
-            )
+                "(Town Planning Code Art. 49)."
+            ),
         )
     if p.expertise == "none" and not _expertise_exempt(p):
-        out.append(
-            Conflict(
-                ("object_type", "expertise"),
+        add(
+            ("object_type", "expertise"),
+            gettext_noop(
                 "This object's project documentation is subject to expertise: only individual "
                 "houses, demolitions and non-residential objects of at most 2 floors and "
-                "1,500 m² are exempt (Town Planning Code Art. 49 part 2).",
-            )
+                "1,500 m² are exempt (Town Planning Code Art. 49 part 2)."
+            ),
         )
     return out
 

@@ -38,7 +38,7 @@ def test_cycle_fails_through_the_command_naming_it(tmp_path, catalogue_json):
     for entry in catalogue_json["procedures"]:
         if entry["code"] == "agr":
             entry["depends_on"] = ["expertise"]
-    with pytest.raises(CommandError, match="cycle: .*agr"):
+    with pytest.raises(CommandError, match=r"cycle: .*agr"):
         call_command("procedures_load", file=write(tmp_path, catalogue_json))
     assert Procedure.objects.get(code="agr").depends_on == ["gpzu"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -61,6 +62,8 @@ def test_plan_page_shows_table_and_gantt_with_days_off(client):
     assert 'class="day-off"' in html and "bar-critical" in html
     assert 'data-code="developer-conformity"' in html
     assert " style=" not in html and "<script>" not in html
+    # SVG coordinates must not follow the Russian locale's decimal comma
+    assert not re.search(r'(x|width)="\d+,\d', html)
 
 
 def test_htmx_gets_the_fragment(client):

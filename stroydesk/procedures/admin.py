@@ -44,7 +44,7 @@ class ProcedureForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.errors:
             return data
         candidate = self.instance

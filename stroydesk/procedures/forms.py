@@ -130,7 +130,7 @@ class PlanForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not self.errors:
             try:
                 selectors.profile_check(self.profile())

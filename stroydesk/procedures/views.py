@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +24,6 @@ from stroydesk.workcalendar.selectors import get_calendar
 from . import exports, selectors, services
 from .forms import AskForm, PlanForm, SaveForm
 from .gantt import gantt
-from .models import SavedPlan
 from .planner import Plan
 from .rules import Profile
 
@@ -125,7 +125,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     return render(request, "procedures/compare.html", {"form": form, "result": result})
 
 
-def _overrides(request: HttpRequest) -> dict[str, str]:
+def _overrides(request: HttpRequest) -> dict[str, Any]:
     return {k[2:]: v for k, v in request.GET.items() if k.startswith("b_")}
 
 
@@ -149,7 +149,7 @@ def save(request: AuthedRequest) -> HttpResponse:
 @role_required(User.Role.APPLICANT)
 def saved_list(request: AuthedRequest) -> HttpResponse:
     page = newest_first_page(
-        selectors.plan_list_for(user=request.user), cursor=request.GET.get("cursor"), size=20
+        selectors.plan_list_for(user=request.user), cursor=request.GET.get("cursor", ""), size=20
     )
     return render(request, "procedures/saved_list.html", {"page": page})
 
@@ -181,11 +181,11 @@ def ask(request: AuthedRequest, pk: int) -> HttpResponse:
     form = AskForm(request.POST)
     back = reverse("procedures:saved", args=[saved.pk])
 
-    def call(data: dict[str, Any]) -> SavedPlan:
+    def call(data: dict[str, Any]) -> Any:
         pdf = exports.plan_pdf(selectors.saved_plan_compute(saved), saved.title)
         return services.plan_ask(plan=saved, by=request.user, question=data["question"], pdf=pdf)
 
-    def rerender(bad: AskForm) -> HttpResponse:
+    def rerender(bad: Form) -> HttpResponse:
         context = _plan_context(selectors.saved_plan_compute(saved), request)
         context.update(saved=saved, ask_form=bad, request_ids=[], query="")
         return render(request, "procedures/saved_detail.html", context)

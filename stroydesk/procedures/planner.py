@@ -28,7 +28,13 @@ class Calendar(Protocol):
 
 
 class PlanError(ValueError):
-    """The plan cannot be made as asked (a step that may not be dropped, …)."""
+    """The plan cannot be made as asked: ``code`` names the step, ``kind`` says why
+    (``not_in_plan`` or ``required``), so that the caller can word it in the user's language."""
+
+    def __init__(self, message: str, *, code: str = "", kind: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -174,9 +180,13 @@ def make_plan(
     chosen_codes = {s.code for s in chosen}
     for code in drop:
         if code not in chosen_codes:
-            raise PlanError(f"{code!r} is not in this plan")
+            raise PlanError(f"{code!r} is not in this plan", code=code, kind="not_in_plan")
         if code not in optional:
-            raise PlanError(f"{code!r} is required for this profile and cannot be dropped")
+            raise PlanError(
+                f"{code!r} is required for this profile and cannot be dropped",
+                code=code,
+                kind="required",
+            )
     chosen = [s for s in chosen if s.code not in drop]
     by_code = {s.code: s for s in specs}
     keep = {s.code for s in chosen}

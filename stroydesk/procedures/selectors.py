@@ -95,7 +95,12 @@ def _translate_plan_errors(call: Any) -> Any:
             }
         ) from None
     except PlanError as exc:
-        raise ValidationError({"drop": [str(exc)]}) from None
+        messages = {
+            "not_in_plan": _("%(code)s is not in this plan."),
+            "required": _("%(code)s is required for this profile and cannot be left out."),
+        }
+        message = messages[exc.kind] % {"code": exc.code} if exc.kind in messages else str(exc)
+        raise ValidationError({"drop": [message]}) from None
 
 
 def plan_compute(

@@ -91,9 +91,13 @@ INSTALLED_APPS = [
     "stroydesk.channels",
     "stroydesk.kb",
     "stroydesk.stats",
+<<<<<<< HEAD
     "stroydesk.relocation",
     "stroydesk.routing",
     "stroydesk.consultations",
+=======
+    "stroydesk.procedures",
+>>>>>>> proc
     "stroydesk.portal",
     "stroydesk.ops",
 ]

@@ -21,4 +21,5 @@ urlpatterns = [
     path("relocation/", include("stroydesk.relocation.api")),
     path("routing/", include("stroydesk.routing.api")),
     path("consultations/", include("stroydesk.consultations.api")),
+    path("procedures/", include("stroydesk.procedures.api")),
 ]

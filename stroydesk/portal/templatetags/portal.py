@@ -35,6 +35,7 @@ NAV_ITEMS: list[tuple[str, Any, frozenset[str]]] = [
     ("portal:workload", _("Workload"), frozenset({R.SUPERVISOR, R.ADMIN})),
     ("portal:audit", _("Data access log"), frozenset({R.SUPERVISOR, R.ADMIN})),
     ("kb:index", _("Knowledge base"), frozenset(R.values)),
+    ("procedures:calculator", _("Procedures calculator"), frozenset({R.APPLICANT})),
     ("stats:dashboard", _("Statistics"), frozenset({R.SUPERVISOR, R.ADMIN})),
     ("relocation:home", _("Moving help"), frozenset({R.APPLICANT})),
     ("relocation:plan", _("Moves"), frozenset({R.OPERATOR, R.SUPERVISOR, R.ADMIN})),

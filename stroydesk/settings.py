@@ -91,13 +91,10 @@ INSTALLED_APPS = [
     "stroydesk.channels",
     "stroydesk.kb",
     "stroydesk.stats",
-<<<<<<< HEAD
     "stroydesk.relocation",
     "stroydesk.routing",
     "stroydesk.consultations",
-=======
     "stroydesk.procedures",
->>>>>>> proc
     "stroydesk.portal",
     "stroydesk.ops",
 ]

@@ -19,12 +19,9 @@ urlpatterns = [
     path("open311/v2/", include("stroydesk.channels.urls_open311")),
     path("kb/", include("stroydesk.kb.urls")),
     path("stats/", include("stroydesk.stats.urls")),
-<<<<<<< HEAD
     path("relocation/", include("stroydesk.relocation.urls")),
     path("routing/", include("stroydesk.routing.urls")),
     path("consultations/", include("stroydesk.consultations.urls")),
-=======
     path("procedures/", include("stroydesk.procedures.urls")),
->>>>>>> proc
     path("", include("stroydesk.portal.urls")),
 ]

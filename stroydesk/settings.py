@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "stroydesk.kb",
     "stroydesk.stats",
     "stroydesk.portal",
+    "stroydesk.api",
+    "stroydesk.demo",
 ]
 
 MIDDLEWARE = [

@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from stroydesk.accounts import services as accounts
 from stroydesk.accounts.models import Applicant, User
-from stroydesk.cases.demo import DEMO_PASSWORD
 from stroydesk.cases.models import Request
 from stroydesk.channels.intake import Contact, Intake, register_request
+from stroydesk.demo.cases import DEMO_PASSWORD
 
 PASSWORD = "Stroy-2025-secret"
 

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from stroydesk.portal.forms import LoginForm
-from stroydesk.portal.views import applicant, authority, desk, public, supervisor
+from stroydesk.portal.views import applicant, authority, desk, kb_panel, public, supervisor
 
 app_name = "portal"
 
@@ -72,6 +72,7 @@ urlpatterns = [
     path("desk/phone/", desk.phone_intake, name="phone_intake"),
     path("desk/phone/lookup/", desk.phone_lookup, name="phone_lookup"),
     path("desk/requests/<int:pk>/", desk.card, name="desk_card"),
+    path("desk/requests/<int:pk>/kb/", kb_panel.kb_panel, name="desk_kb_panel"),
     path("desk/requests/<int:pk>/take/", desk.card_take, name="desk_take"),
     path("desk/requests/<int:pk>/answer/", desk.card_answer, name="desk_answer"),
     path("desk/requests/<int:pk>/template/", desk.answer_template, name="desk_template"),

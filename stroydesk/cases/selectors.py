@@ -247,3 +247,14 @@ def assignee_get(*, key: str | int) -> User | None:
     """One of ``assignee_list`` by login or id; None for anyone else (an applicant's login is
     their e-mail: a staff form must not tell whether one exists)."""
     return user_get_active(roles=ASSIGNEES, key=key)
+
+
+def request_id_for_tracking(*, number: str, email: str) -> int | None:
+    """The request of this number asked from this e-mail (tracking without an account)."""
+    return (
+        Request.objects.filter(
+            number=number.strip().upper(), applicant__email=email.strip().lower()
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )

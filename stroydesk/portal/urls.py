@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from stroydesk.portal.forms import LoginForm
+from stroydesk.portal.forms import LoginForm, PasswordResetRequestForm
 from stroydesk.portal.views import applicant, authority, desk, kb_panel, public, supervisor
 
 app_name = "portal"
@@ -23,8 +23,7 @@ urlpatterns = [
         "accounts/password-reset/",
         auth_views.PasswordResetView.as_view(
             template_name="portal/auth/password_reset.html",
-            email_template_name="emails/password_reset.txt",
-            subject_template_name="emails/password_reset_subject.txt",
+            form_class=PasswordResetRequestForm,
             success_url=reverse_lazy("portal:password_reset_done"),
         ),
         name="password_reset",

@@ -6,8 +6,7 @@ applicant's own e-mails (their thread) or is a staff letter. ``letters.py`` carr
 
 The rows added with the notifications part, as a real center works: the operator in charge hears
 of the authority's answer (to review it), of a return as "not our competence" (to answer or
-escalate again) and of the applicant's clarification; the authority's specialists hear when their
-answer is sent back to them.
+escalate again); the authority's specialists hear when their answer is sent back to them.
 """
 
 from __future__ import annotations
@@ -57,7 +56,6 @@ REQUEST_RULES: dict[str, tuple[Rule, ...]] = {
         Rule("information_added", To.OPERATOR),
         Rule("information_added", To.AUTHORITY_OF_ROW),
     ),
-    "clarify": (Rule("information_added", To.OPERATOR),),
     "authority_answer": (Rule("authority_answered", To.REVIEWER),),
     "decline": (Rule("declined", To.REVIEWER),),
     "send_back": (Rule("sent_back", To.AUTHORITY),),

@@ -12,12 +12,11 @@ import hashlib
 import logging
 from typing import Any
 
-from django.db.models import Q
-
 from stroydesk.accounts.models import User
+from stroydesk.accounts.selectors import user_list_active
 from stroydesk.cases import selectors as cases
-from stroydesk.cases.models import Answer, Escalation, History, Request
-from stroydesk.directory.models import Specialist
+from stroydesk.cases.models import History, Request
+from stroydesk.directory.selectors import specialist_emails
 from stroydesk.notifications.outbound import send_email
 from stroydesk.notifications.rendering import render_bilingual
 from stroydesk.notifications.rules import DUE_SOON, LINKS, OVERDUE, REQUEST_RULES, Rule, To
@@ -28,13 +27,11 @@ log = logging.getLogger(__name__)
 
 def request_letters_send(*, history_id: int) -> int:
     """Send the letters the table names for one history row; the number of letters queued now."""
-    row = History.objects.select_related("actor").filter(pk=history_id).first()
+    row = cases.history_row_get(pk=history_id)
     rules = REQUEST_RULES.get(row.action, ()) if row is not None else ()
     if not rules:
         return 0
-    request = Request.objects.select_related("applicant", "authority", "operator").get(
-        pk=row.request_id
-    )
+    request = cases.request_for_notice(pk=row.request_id)
     sent = 0
     for rule in rules:
         recipients = recipients_of(rule, request=request, row=row)
@@ -87,7 +84,7 @@ def sla_letters_send(*, reminded: list[int], alerted: list[int]) -> int:
     escalations to each supervisor. ``cases.sla`` marks each escalation once per kind, and the
     keys name the escalations, so a retry sends nothing twice."""
     sent = 0
-    for escalation in Escalation.objects.filter(pk__in=reminded).select_related("request"):
+    for escalation in cases.escalations_by_ids(ids=reminded):
         context = {
             "request": escalation.request,
             "escalation": escalation,
@@ -107,11 +104,7 @@ def sla_letters_send(*, reminded: list[int], alerted: list[int]) -> int:
                 )
                 is not None
             )
-    overdue = list(
-        Escalation.objects.filter(pk__in=alerted)
-        .select_related("request", "authority")
-        .order_by("due_at", "pk")
-    )
+    overdue = list(cases.escalations_by_ids(ids=alerted))
     if not overdue:
         return sent
     context = {"escalations": overdue, "count": len(overdue), "link": site_link("portal:board")}
@@ -156,31 +149,14 @@ def _context(rule: Rule, *, request: Request, row: History) -> dict[str, Any]:
     if rule.event == "escalated":
         context["escalation"] = cases.request_open_escalation(request=request)
     if rule.event == "answered":
-        context["answer"] = (
-            Answer.objects.filter(request=request, kind=Answer.Kind.FINAL).order_by("-id").first()
-        )
+        context["answer"] = cases.request_final_answer(request=request)
     return context
 
 
 def _specialist_emails(authority_id: int | None) -> list[str]:
-    if authority_id is None:
-        return []
-    return list(
-        dict.fromkeys(
-            Specialist.objects.filter(authority_id=authority_id, user__is_active=True)
-            .exclude(user__email="")
-            .order_by("user__email")
-            .values_list("user__email", flat=True)
-        )
-    )
+    return specialist_emails(authority_id=authority_id)
 
 
 def _supervisor_emails() -> list[str]:
-    return list(
-        dict.fromkeys(
-            User.objects.filter(Q(role=User.Role.SUPERVISOR), is_active=True)
-            .exclude(email="")
-            .order_by("email")
-            .values_list("email", flat=True)
-        )
-    )
+    supervisors = user_list_active(roles=[User.Role.SUPERVISOR]).exclude(email="")
+    return list(dict.fromkeys(supervisors.order_by("email").values_list("email", flat=True)))

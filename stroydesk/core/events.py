@@ -10,6 +10,7 @@ one that fails is logged and does not keep the others from hearing the event.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Generic, TypeVar
 
 from django.db import transaction
@@ -36,4 +37,4 @@ class Channel(Generic[E]):
     def publish(self, event: E) -> None:
         """Tell the subscribers of ``event`` once the current transaction commits."""
         for handler in list(self._subscribers):
-            transaction.on_commit(lambda handler=handler: handler(event), robust=True)
+            transaction.on_commit(partial(handler, event), robust=True)

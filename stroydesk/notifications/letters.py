@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 def request_letters_send(*, history_id: int) -> int:
     """Send the letters the table names for one history row; the number of letters queued now."""
     row = cases.history_row_get(pk=history_id)
-    rules = REQUEST_RULES.get(row.action, ()) if row is not None else ()
+    if row is None:
+        return 0
+    rules = REQUEST_RULES.get(row.action, ())
     if not rules:
         return 0
     request = cases.request_for_notice(pk=row.request_id)

@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "stroydesk.procedures",
     "stroydesk.portal",
     "stroydesk.ops",
+    "stroydesk.api",
+    "stroydesk.demo",
 ]
 
 MIDDLEWARE = [

@@ -46,3 +46,8 @@ def user_get_active(*, roles: Iterable[str], key: str | int) -> User | None:
     if found is None and key.isdigit():
         found = users.filter(pk=int(key)).first()
     return found
+
+
+def user_for_letter(*, user_id: int) -> User | None:
+    """The active account a letter is about; None when it was blocked or deleted meanwhile."""
+    return User.objects.filter(pk=user_id, is_active=True).first()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,6 +19,12 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from stroydesk.accounts.events import (
+    CONFIRMATION_REQUESTED,
+    PASSWORD_RESET_REQUESTED,
+    AccountEvent,
+    account_events,
+)
 from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
 from stroydesk.accounts.validators import normalize_phone
 
@@ -416,17 +421,26 @@ def user_purge_unconfirmed(*, now: datetime | None = None) -> int:
 
 
 def user_send_confirmation(*, user: User) -> None:
-    """Mail the link that confirms the user's e-mail, from a background job queued on commit.
+    """Ask for the letter with the link that confirms the user's e-mail.
 
-    On commit, so that no letter goes out for an account that was rolled back. The job
-    (``accounts.tasks.signup_confirmation_send``) gets the account's id only and makes the link
-    when it sends: the queue never holds a link, and a retry while the mail server is down
-    makes a fresh one. Robust, so that a queue that cannot be reached leaves the account made
-    and the person free to ask for the link again.
+    Published as an ``AccountEvent`` heard after the commit, so that no letter goes out for an
+    account that was rolled back; notifications renders and sends it by a job that gets the
+    account's id only and makes the link when it sends: the queue never holds a link. Robust,
+    so that a queue that cannot be reached leaves the account made and the person free to ask
+    for the link again.
     """
-    from stroydesk.accounts import tasks  # tasks import this module
+    account_events.publish(AccountEvent(kind=CONFIRMATION_REQUESTED, user_id=user.pk))
 
-    transaction.on_commit(partial(tasks.signup_confirmation_send, user.pk), robust=True)
+
+def user_password_reset_request(*, email: str) -> None:
+    """Ask for a password-reset letter to every active account with a usable password at this
+    e-mail (as Django's reset form picks them). Nothing is said of whether there is one: the
+    letter is made and sent by a job, so the answer takes the same time either way."""
+    email = email.strip()
+    users = User.objects.filter(email__iexact=email, is_active=True)
+    for user in users:
+        if user.has_usable_password():
+            account_events.publish(AccountEvent(kind=PASSWORD_RESET_REQUESTED, user_id=user.pk))
 
 
 def _resend_allowed(email: str) -> bool:

@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from stroydesk.api.auth import TokenSignIn
-from stroydesk.cases.api import RequestViewSet
+from stroydesk.api.requests import RequestViewSet
 from stroydesk.directory.api import AuthorityViewSet, TopicViewSet
 
 router = DefaultRouter()

@@ -13,7 +13,6 @@ from stroydesk.cases.models import (
     AnswerTemplate,
     Escalation,
     History,
-    Notification,
     Rating,
     Request,
 )
@@ -122,15 +121,3 @@ class RatingAdmin(ReadOnlyAdmin):
     @admin.display(description=_("comment"))
     def short_comment(self, obj: Rating) -> str:
         return obj.comment[:100]
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    """The log of notices claimed for sending; its key is what keeps a retry from mailing twice."""
-
-    list_display = ("created_at", "event", "request", "recipient", "key", "sent_at")
-    list_filter = ("event", ("sent_at", admin.EmptyFieldListFilter))
-    search_fields = ("request__number", "recipient")
-    list_select_related = ("request",)
-    ordering = ("-id",)
-    show_full_result_count = False

@@ -445,36 +445,3 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.score}"
-
-
-class Notification(models.Model):
-    """An e-mail sent about one event of a request; the unique key makes a retry send nothing.
-
-    ``key`` names the occurrence (e.g. the history row of the transition, or the escalation of a
-    due-soon reminder), so the same event is mailed at most once to each recipient.
-    """
-
-    event = models.CharField(_("event"), max_length=32)
-    request = models.ForeignKey(
-        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="notifications"
-    )
-    key = models.CharField(
-        _("occurrence"),
-        max_length=64,
-        help_text=_("Which occurrence of the event: the history row or escalation it is about."),
-    )
-    recipient = models.EmailField(_("recipient"))
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["event", "request", "key", "recipient"], name="notification_once"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.event} {self.request_id} → {self.recipient}"

@@ -317,3 +317,41 @@ def request_ids_reassigned(*, ids: list[int]) -> set[int]:
 
 def requests_registered_count(*, since: datetime, until: datetime) -> int:
     return Request.objects.filter(registered_at__gte=since, registered_at__lt=until).count()
+
+
+def request_id_for_tracking(*, number: str, email: str) -> int | None:
+    """The request of this number asked from this e-mail (tracking without an account)."""
+    return (
+        Request.objects.filter(
+            number=number.strip().upper(), applicant__email=email.strip().lower()
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+# --- For the notices of notifications (above cases): rows and what letters quote -------------
+
+
+def history_row_get(*, pk: int) -> History | None:
+    """One history row with its actor (the event a notice is about); None if it is gone."""
+    return History.objects.select_related("actor").filter(pk=pk).first()
+
+
+def request_for_notice(*, pk: int) -> Request:
+    """A request with what every letter names: the applicant, the authority, the operator."""
+    return Request.objects.select_related("applicant", "authority", "operator").get(pk=pk)
+
+
+def request_final_answer(*, request: Request) -> Answer | None:
+    """The latest final answer the applicant was given."""
+    return Answer.objects.filter(request=request, kind=Answer.Kind.FINAL).order_by("-id").first()
+
+
+def escalations_by_ids(*, ids: list[int]) -> QuerySet[Escalation]:
+    """Escalations with their request and authority, by due moment (the SLA watch's marks)."""
+    return (
+        Escalation.objects.filter(pk__in=ids)
+        .select_related("request", "authority")
+        .order_by("due_at", "pk")
+    )

@@ -32,7 +32,6 @@ from stroydesk.cases.steps import (  # the refusals are caught as services.* by 
     escalation_close,
     escalation_create,
     move,
-    notify_on_commit,
     open_escalation,
     paused_working_days,
     record,
@@ -117,7 +116,6 @@ def request_register(
         for attachment in stored:
             attachment.file.delete(save=False)
         raise
-    notify_on_commit("registered", request)
     return request
 
 
@@ -152,8 +150,6 @@ def request_assign(
             fields={"operator": operator},
             data={"from": before.username if before else "", "to": operator.username},
         )
-    if operator.pk != by.pk:
-        notify_on_commit("assigned", request)
     return request
 
 
@@ -167,7 +163,6 @@ def request_answer(*, request: Request, by: User, text: str, at: datetime | None
         Answer.objects.create(
             request=request, kind=Answer.Kind.FINAL, text=text, author=by, created_at=now
         )
-    notify_on_commit("answered", request)
     return request
 
 
@@ -202,7 +197,6 @@ def request_escalate(
             at=now,
             due_at=due_at,
         )
-    notify_on_commit("escalated", request)
     return escalation
 
 
@@ -243,7 +237,6 @@ def request_reassign(
             due_at=current.due_at,
             paused_working_days=current.paused_working_days,
         )
-    notify_on_commit("escalated", request)
     return escalation
 
 
@@ -340,7 +333,6 @@ def request_ask_clarification(
             Escalation.objects.filter(request=request, status=Escalation.Status.OPEN).update(
                 paused_at=now
             )
-    notify_on_commit("clarification_needed", request)
     return request
 
 
@@ -484,7 +476,6 @@ def request_add_message(
         for attachment in stored:
             attachment.file.delete(save=False)
         raise
-    notify_on_commit("information_added", request)
     return row
 
 
@@ -580,7 +571,6 @@ def request_authority_query(
         if asked != 1:
             raise ConcurrentChange(_("The request was changed by someone else; reload it."))
     escalation.query, escalation.query_asked_at = question, now
-    notify_on_commit("authority_query", request)
     return escalation
 
 
@@ -617,5 +607,4 @@ def request_authority_query_reply(
         if replied != 1:
             raise ConcurrentChange(_("The request was changed by someone else; reload it."))
     escalation.query, escalation.query_asked_at = "", None
-    notify_on_commit("authority_query_replied", request)
     return escalation

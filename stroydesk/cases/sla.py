@@ -1,7 +1,7 @@
 """The 4-working-day promise, watched: due-soon reminders and overdue alerts.
 
 Each escalation is marked at most once per kind by a conditional update, so running the scan
-twice (or in two workers at once) sends nothing twice.
+twice (or in two workers at once) reports nothing twice. Who is told is for notifications.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from stroydesk.cases import selectors
@@ -23,14 +22,11 @@ class SlaScan:
 
 
 def sla_scan(*, now: datetime | None = None) -> SlaScan:
-    """Mark escalations due within a working day and those overdue; queue their notices."""
+    """Mark escalations due within a working day and those overdue, each once; the caller (the
+    periodic job of notifications) tells the people concerned about the ones marked now."""
     now = now or timezone.now()
     reminded = _mark(selectors.escalations_due_soon(now=now), "reminder_sent_at", now)
     alerted = _mark(selectors.escalations_overdue(now=now), "overdue_alerted_at", now)
-    if reminded or alerted:
-        from stroydesk.cases import tasks
-
-        transaction.on_commit(lambda: tasks.notify_sla(reminded, alerted))
     return SlaScan(reminded=reminded, alerted=alerted)
 
 

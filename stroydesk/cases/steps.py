@@ -3,7 +3,7 @@
 A step is one transaction (``atomic_step``): the check of who may take it (``authorize``), a
 compare-and-set on the request's status and version (``move``: two operators acting at once,
 exactly one wins, the other gets ``ConcurrentChange``), the side rows, and one ``History`` row
-(``record``). Notifications are queued on commit.
+(``record``), which publishes the row as a ``RequestEvent`` to the apps above after the commit.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import User
 from stroydesk.cases.attachments import CheckedFile
+from stroydesk.cases.events import RequestEvent, request_events
 from stroydesk.cases.lifecycle import ACTION_LABELS, TRANSITIONS
 from stroydesk.cases.models import Attachment, Escalation, History, Request
 from stroydesk.core import errors as core_errors
@@ -141,8 +142,9 @@ def record(
     data: dict[str, Any] | None = None,
     is_public: bool = True,
 ) -> History:
-    """Append one row to the request's history (the only way rows are written)."""
-    return History.objects.create(
+    """Append one row to the request's history (the only way rows are written) and publish it;
+    the subscribers (notifications and others above cases) hear of it after the commit."""
+    row = History.objects.create(
         request=request,
         action=action,
         actor=by,
@@ -153,6 +155,12 @@ def record(
         data=data or {},
         is_public=is_public,
     )
+    request_events.publish(
+        RequestEvent(
+            request_id=request.pk, action=action, actor_id=by.pk if by else None, history_id=row.pk
+        )
+    )
+    return row
 
 
 def attach(request: Request, attachments: Iterable[CheckedFile], stored: list[Attachment]) -> None:
@@ -231,10 +239,3 @@ def paused_working_days(paused_at: datetime, resumed_at: datetime) -> int:
     if end <= start:
         return 0
     return workdays.working_days_between(start + timedelta(days=1), end)
-
-
-def notify_on_commit(event: str, request: Request) -> None:
-    from stroydesk.cases import tasks
-
-    request_id = request.pk
-    transaction.on_commit(lambda: tasks.notify_request_event(event, request_id))

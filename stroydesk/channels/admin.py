@@ -12,12 +12,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from stroydesk.channels import mailintake, open311, outbound
+from stroydesk.channels import mailintake, open311
 from stroydesk.channels.models import (
     Mailbox,
     Open311ApiKey,
     Open311Submission,
-    OutgoingMessage,
     ProcessedMessage,
     QuarantinedMessage,
 )
@@ -98,24 +97,6 @@ class QuarantinedMessageAdmin(ReadOnlyAdmin):
         for quarantined in queryset.select_related("processed", "mailbox"):
             result = mailintake.quarantine_retry(quarantined=quarantined)
             self.message_user(request, f"{quarantined}: {result.outcome}")
-
-
-@admin.register(OutgoingMessage)
-class OutgoingMessageAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "event", "subject", "recipients", "status", "attempts", "sent_at")
-    list_filter = ("status", "event")
-    search_fields = ("subject", "key", "message_id", "request__number")
-    list_select_related = ("request",)
-    actions = ["resend"]
-
-    @admin.display(description=_("recipients"))
-    def recipients(self, obj: OutgoingMessage) -> str:
-        return ", ".join(obj.to)
-
-    @admin.action(description=_("Send the selected failed or stuck messages again"))
-    def resend(self, request: HttpRequest, queryset: QuerySet[OutgoingMessage]) -> None:
-        for outgoing in queryset:
-            outbound.outgoing_resend(outgoing=outgoing)
 
 
 @admin.register(Open311ApiKey)

@@ -37,13 +37,9 @@ from stroydesk.channels.mailparse import (
     parse_message,
     strip_quoted,
 )
-from stroydesk.channels.models import (
-    Mailbox,
-    OutgoingMessage,
-    ProcessedMessage,
-    QuarantinedMessage,
-)
-from stroydesk.channels.outbound import message_id_domain
+from stroydesk.channels.models import Mailbox, ProcessedMessage, QuarantinedMessage
+from stroydesk.notifications import selectors as notifications
+from stroydesk.notifications import services as notify
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +166,8 @@ def _store(parsed: ParsedMail, *, raw: bytes, mailbox: Mailbox | None) -> Ingest
             text=_("Attachments of the e-mail that were not accepted:") + "\n" + "\n".join(refused),
         )
     ProcessedMessage.objects.filter(pk=claim.pk).update(request=request)
+    # Our letters on this request answer the applicant's e-mails: notifications keeps their ids.
+    notify.mail_thread_record(request_id=request.pk, message_id=parsed.message_id)
     return IngestResult(claim.outcome, request.pk)
 
 
@@ -256,12 +254,9 @@ def _thread_target(parsed: ParsedMail) -> Request | None:
     candidates: list[Request] = []
     ids = parsed.thread_ids
     if ids:
-        ours = {
-            o.message_id: o.request
-            for o in OutgoingMessage.objects.filter(
-                message_id__in=ids, request__isnull=False
-            ).select_related("request__applicant")
-        }
+        ours_ids = notifications.outgoing_request_ids(message_ids=ids)
+        ours_requests = Request.objects.select_related("applicant").in_bulk(set(ours_ids.values()))
+        ours = {mid: ours_requests.get(request_id) for mid, request_id in ours_ids.items()}
         keys = {message_key(message_id=mid, raw=b""): mid for mid in ids}
         theirs = {
             keys[p.key]: p.request
@@ -288,11 +283,9 @@ def _thread_target(parsed: ParsedMail) -> Request | None:
 
 
 def _mark_bounced(raw: bytes, parsed: ParsedMail) -> None:
-    ours = mentioned_message_ids(raw, message_id_domain())
+    ours = mentioned_message_ids(raw, notifications.message_id_domain())
     if ours:
-        OutgoingMessage.objects.filter(message_id__in=ours).update(
-            status=OutgoingMessage.Status.BOUNCED, last_error=parsed.text[:2000]
-        )
+        notify.outgoing_mark_bounced(message_ids=ours, reason=parsed.text)
 
 
 def _messages(exc: ValidationError) -> list[str]:

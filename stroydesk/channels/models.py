@@ -165,64 +165,6 @@ class QuarantinedMessage(models.Model):
         return f"{self.sender}: {self.subject}"
 
 
-class OutgoingMessage(models.Model):
-    """An e-mail the center sends, logged before it is sent.
-
-    ``key`` names the occurrence (event, request, history row): a second attempt to send the same
-    occurrence finds the row and sends nothing. ``message_id`` is ours, so that the applicant's
-    reply (In-Reply-To / References) threads back to the request.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting to be sent")
-        SENDING = "sending", _("Being sent")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Gave up")
-        BOUNCED = "bounced", _("Bounced")
-
-    key = models.CharField(_("key"), max_length=200, unique=True)
-    event = models.CharField(_("event"), max_length=40, blank=True)
-    request = models.ForeignKey(
-        "cases.Request",
-        verbose_name=_("request"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    to = models.JSONField(_("recipients"), default=list)
-    subject = models.CharField(_("subject"), max_length=300)
-    body = models.TextField(_("text"))
-    attachments = models.JSONField(
-        _("attachments"),
-        default=list,
-        blank=True,
-        help_text=_("Files sent with the letter: name, MIME type and base64 content each."),
-    )
-    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
-    in_reply_to = models.CharField(_("In-Reply-To"), max_length=998, blank=True)
-    references = models.TextField(_("References"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("outgoing e-mail")
-        verbose_name_plural = _("outgoing e-mails")
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(fields=["request", "-created_at"], name="outgoing_request_at"),
-            models.Index(fields=["status", "created_at"], name="outgoing_status_at"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.subject} → {', '.join(self.to)}"
-
-
 class Open311ApiKey(models.Model):
     """A key an Open311 client posts requests with; only its hash is stored, shown once."""
 

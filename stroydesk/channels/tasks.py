@@ -1,14 +1,13 @@
-"""Background jobs of the channels: reading the mailboxes, and sending e-mail with retries."""
+"""Background jobs of the channels: reading the mailboxes. (Sending is notifications' job.)"""
 
 from __future__ import annotations
 
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
-from huey.exceptions import RetryTask
+from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from stroydesk.channels import mailintake, outbound
+from stroydesk.channels import mailintake
 
 log = logging.getLogger(__name__)
 
@@ -20,11 +19,3 @@ def fetch_mail_periodic() -> None:
     for report in mailintake.mail_fetch_all():
         if report.total or report.error:
             log.info("mailbox %s: %s %s", report.mailbox, dict(report.outcomes), report.error)
-
-
-@db_task()
-def deliver_email(outgoing_id: int) -> None:
-    """Send one logged e-mail; while the server is down, try again later with growing pauses."""
-    delay = outbound.outgoing_deliver(outgoing_id=outgoing_id)
-    if delay is not None:
-        raise RetryTask(f"SMTP not available, retry in {delay} s", delay=delay)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from stroydesk.accounts.models import User
-from stroydesk.directory.models import Authority, Topic
+from stroydesk.directory.models import Authority, Specialist, Topic
 
 
 def authority_of(*, user: User) -> Authority | None:
@@ -47,3 +47,16 @@ def topic_competent_authorities(*, topic: Topic) -> list[Authority]:
         return own
     assert topic.parent is not None
     return list(topic.parent.authorities.filter(is_active=True))
+
+
+def specialist_emails(*, authority_id: int | None) -> list[str]:
+    """The addresses of an authority's active specialists, each once."""
+    if authority_id is None:
+        return []
+    emails = (
+        Specialist.objects.filter(authority_id=authority_id, user__is_active=True)
+        .exclude(user__email="")
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )
+    return list(dict.fromkeys(emails))

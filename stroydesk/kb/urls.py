@@ -9,7 +9,6 @@ app_name = "kb"
 urlpatterns = [
     path("", views.index, name="index"),
     path("suggest/", views.suggest, name="suggest"),
-    path("for-request/<int:request_id>/", views.for_request, name="for_request"),
     path("editor/misses/", views.misses, name="misses"),
     path("<slug:slug>/", views.article_detail, name="article"),
     path("<slug:slug>/feedback/", views.article_feedback, name="feedback"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -13,8 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from stroydesk.accounts.models import User
-from stroydesk.cases import selectors as case_selectors
 from stroydesk.directory.models import Topic
 from stroydesk.kb import selectors, services
 
@@ -109,22 +106,6 @@ def suggest(request: HttpRequest) -> HttpResponse:
             slugs=[h.slug for h in hits],
         )
     return render(request, "kb/partials/suggestions.html", {"hits": hits})
-
-
-@require_GET
-def for_request(request: HttpRequest, request_id: int) -> HttpResponse:
-    """The best articles for one request, for the operator's card (staff only, HTMX partial)."""
-    _require_staff(request)
-    case = case_selectors.request_get_for(user=cast(User, request.user), pk=request_id)
-    hits = selectors.articles_for_request_text(
-        f"{case.subject} {case.text}", user=request.user, limit=5
-    )
-    target = request.GET.get("target", "")[:100]
-    return render(
-        request,
-        "kb/partials/for_request.html",
-        {"hits": hits, "case": case, "target": target, "site": request.build_absolute_uri("/")},
-    )
 
 
 @require_GET

@@ -1,6 +1,10 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from stroydesk.notifications.models import SmsMessage
+from stroydesk.notifications import outbound
+from stroydesk.notifications.models import MailThread, OutgoingMessage, SmsMessage
 
 
 @admin.register(SmsMessage)
@@ -14,4 +18,44 @@ class SmsMessageAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(admin.ModelAdmin):
+    """The one log of letters: each under the key of its occurrence and recipient."""
+
+    list_display = ("created_at", "event", "subject", "recipients", "status", "attempts", "sent_at")
+    list_filter = ("status", "event")
+    search_fields = ("subject", "key", "message_id", "request__number")
+    list_select_related = ("request",)
+    actions = ["resend"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description=_("recipients"))
+    def recipients(self, obj: OutgoingMessage) -> str:
+        return ", ".join(obj.to)
+
+    @admin.action(description=_("Send the selected failed or stuck messages again"))
+    def resend(self, request: HttpRequest, queryset: QuerySet[OutgoingMessage]) -> None:
+        for outgoing in queryset:
+            outbound.outgoing_resend(outgoing=outgoing)
+
+
+@admin.register(MailThread)
+class MailThreadAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "request", "message_id")
+    search_fields = ("message_id", "request__number")
+    list_select_related = ("request",)
+    readonly_fields = [f.name for f in MailThread._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -13,16 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 
-from stroydesk.channels.outbound import send_email
-from stroydesk.notifications.models import SmsMessage
+from stroydesk.notifications import sms
+from stroydesk.notifications.models import MailThread, OutgoingMessage, SmsMessage
+from stroydesk.notifications.outbound import send_email
 from stroydesk.notifications.rendering import render_bilingual
-from stroydesk.notifications.sms import SmsNotSent, get_backend
-
-SMS_MAX_ATTEMPTS = 8
 
 
 def site_link(name: str, *args: Any, query: str = "") -> str:
@@ -44,11 +40,13 @@ def letter_send(
     request_id: int | None = None,
     thread: bool = False,
     attachments: Iterable[tuple[str, bytes, str]] = (),
+    withhold_body: bool = False,
 ) -> bool:
     """Render and queue one letter to ``to``, once per ``key`` (the occurrence it is about, e.g.
     ``"booking-confirmed:<booking id>"``). ``request_id`` ties it to a request of the contact
     center; ``thread`` answers the applicant's own e-mails on that request. ``attachments`` are
-    (file name, content, MIME type). True when a letter was queued now or before."""
+    (file name, content, MIME type); ``withhold_body`` blanks a text that carries a secret in the
+    log once it is sent. True when a letter was queued now or before."""
     recipients = [address for address in to if address]
     if not recipients:
         return False
@@ -62,6 +60,7 @@ def letter_send(
         event=event or key.split(":", 1)[0],
         thread=thread,
         attachments=attachments,
+        withhold_body=withhold_body,
     )
     return outgoing is not None
 
@@ -78,35 +77,20 @@ def sms_send(*, key: str, phone: str, text: str, event: str = "") -> SmsMessage 
         )
         if created:
             message_id = message.pk
-            transaction.on_commit(lambda: _enqueue_sms(message_id))
+            transaction.on_commit(lambda: sms.deliver_sms(message_id))
     return message
 
 
-def _enqueue_sms(message_id: int) -> None:
-    from stroydesk.notifications import tasks  # tasks import this module: the job's entry point
+def mail_thread_record(*, request_id: int, message_id: str) -> None:
+    """Remember an e-mail the applicant sent on a request (the mail intake calls this), so that
+    our next letters to them answer it in the same conversation. Twice is once."""
+    if not message_id:
+        return
+    MailThread.objects.get_or_create(request_id=request_id, message_id=message_id[:998])
 
-    tasks.deliver_sms(message_id)
 
-
-def sms_deliver(*, message_id: int) -> int | None:
-    """Send one logged text message if still pending; seconds to wait when the gateway could not
-    take it now, None when there is nothing more to do."""
-    claimed = SmsMessage.objects.filter(pk=message_id, status=SmsMessage.Status.PENDING).update(
-        status=SmsMessage.Status.SENDING, attempts=F("attempts") + 1
+def outgoing_mark_bounced(*, message_ids: Iterable[str], reason: str) -> int:
+    """Our letters that came back undelivered (the intake found a bounce naming them)."""
+    return OutgoingMessage.objects.filter(message_id__in=list(message_ids)).update(
+        status=OutgoingMessage.Status.BOUNCED, last_error=reason[:2000]
     )
-    if not claimed:
-        return None
-    message = SmsMessage.objects.get(pk=message_id)
-    try:
-        provider_id = get_backend().send(phone=message.phone, text=message.text)
-    except SmsNotSent as exc:
-        failed = message.attempts >= SMS_MAX_ATTEMPTS
-        SmsMessage.objects.filter(pk=message_id).update(
-            status=SmsMessage.Status.FAILED if failed else SmsMessage.Status.PENDING,
-            last_error=str(exc)[:2000],
-        )
-        return None if failed else min(30 * 2 ** (message.attempts - 1), 3600)
-    SmsMessage.objects.filter(pk=message_id).update(
-        status=SmsMessage.Status.SENT, sent_at=timezone.now(), provider_id=provider_id[:100]
-    )
-    return None

@@ -1,16 +1,80 @@
-"""Background jobs of notifications: delivering text messages with retries."""
+"""Background jobs of notifications: the letters the domain's events ask for, the SLA watch,
+and the delivery of e-mails and text messages with retries (defined next to their delivery, in
+``outbound`` and ``sms``, and listed here for the worker).
+
+The subscribers registered in ``NotificationsConfig.ready()`` only enqueue these jobs: a step of
+a request or an account is never slowed down nor failed by a letter.
+"""
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task
-from huey.exceptions import RetryTask
+import logging
 
-from stroydesk.notifications import services
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+
+from stroydesk.accounts.events import AccountEvent
+from stroydesk.cases.events import RequestEvent
+from stroydesk.cases.sla import sla_scan
+from stroydesk.notifications import account_letters, letters
+from stroydesk.notifications.outbound import deliver_email
+from stroydesk.notifications.rules import REQUEST_RULES
+from stroydesk.notifications.sms import deliver_sms
+
+__all__ = [
+    "account_letter",
+    "deliver_email",
+    "deliver_sms",
+    "on_account_event",
+    "on_request_event",
+    "request_letters",
+    "sla_letters",
+    "sla_scan_periodic",
+    "track_code_letter",
+]
+
+log = logging.getLogger(__name__)
 
 
-@db_task()
-def deliver_sms(message_id: int) -> None:
-    """Send one logged text message; while the gateway is down, try again with growing pauses."""
-    delay = services.sms_deliver(message_id=message_id)
-    if delay is not None:
-        raise RetryTask(f"SMS gateway not available, retry in {delay} s", delay=delay)
+def on_request_event(event: RequestEvent) -> None:
+    """Subscriber of cases' events: queue the letters of a row the table knows."""
+    if event.action in REQUEST_RULES:
+        request_letters(event.history_id)
+
+
+def on_account_event(event: AccountEvent) -> None:
+    """Subscriber of accounts' events."""
+    account_letter(event.kind, event.user_id, event.occurrence)
+
+
+@db_task(retries=5, retry_delay=30)
+def request_letters(history_id: int) -> None:
+    """The letters of one history row of a request (once each, whatever the retries)."""
+    letters.request_letters_send(history_id=history_id)
+
+
+@db_task(retries=5, retry_delay=30)
+def sla_letters(reminded: list[int], alerted: list[int]) -> None:
+    letters.sla_letters_send(reminded=reminded, alerted=alerted)
+
+
+@db_task(retries=5, retry_delay=30)
+def account_letter(kind: str, user_id: int, occurrence: str) -> None:
+    account_letters.account_letter_send(kind=kind, user_id=user_id, occurrence=occurrence)
+
+
+@db_task(retries=5, retry_delay=30)
+def track_code_letter(number: str, email: str, code: str, occurrence: str) -> None:
+    account_letters.track_code_letter_send(
+        number=number, email=email, code=code, occurrence=occurrence
+    )
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("notifications-sla-scan")
+def sla_scan_periodic() -> None:
+    """Every 5 minutes: mark the escalations due soon and overdue (``cases.sla``), then tell."""
+    result = sla_scan()
+    if result.reminded or result.alerted:
+        log.info("SLA scan: %d reminded, %d overdue", len(result.reminded), len(result.alerted))
+        sla_letters(result.reminded, result.alerted)

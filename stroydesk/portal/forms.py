@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stroydesk.accounts.models import Applicant, User
 from stroydesk.accounts.selectors import user_awaiting_confirmation
+from stroydesk.accounts.services import user_password_reset_request
 from stroydesk.accounts.validators import normalize_phone, validate_inn, validate_ogrn
 from stroydesk.cases.attachments import ALLOWED_TYPES, CheckedFile, check_attachments
 from stroydesk.cases.models import CADASTRAL_NUMBER
@@ -31,6 +32,15 @@ class CardForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", self.auto_id)
         super().__init__(*args, **kwargs)
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset form, but the letter is asked of accounts and sent by a job of
+    notifications, through the one outbound path (the page answers in the same time whether or
+    not an account has the address)."""
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        user_password_reset_request(email=self.cleaned_data["email"])
 
 
 class LoginForm(AuthenticationForm):

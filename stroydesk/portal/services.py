@@ -7,19 +7,19 @@ keeps the one-time code of "track without an account" in the visitor's session.
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import datetime, timedelta
+from functools import partial
 
-from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.sessions.backends.base import SessionBase
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from stroydesk.accounts import services as accounts
 from stroydesk.accounts.models import Applicant, User
-from stroydesk.cases.models import Request
+from stroydesk.cases import selectors as cases
+from stroydesk.notifications import tasks as notification_tasks
 
 TRACK_SESSION_KEY = "portal_track"
 TRACK_CODE_TTL = timedelta(minutes=15)
@@ -76,28 +76,24 @@ def applicant_sign_up(
 def track_code_send(*, session: SessionBase, number: str, email: str) -> None:
     """Mail a one-time code for a request to the e-mail it was asked from.
 
-    The same answer is given whether or not the number and the e-mail match, so that the form
-    cannot be used to learn which requests exist or which e-mail asked them.
+    The page answers the same, and in the same time, whether or not the number and the e-mail
+    match: the pair is looked up by the job that sends the letter (notifications), not here, so
+    the form cannot be used to learn which requests exist or which e-mail asked them.
     """
     number = number.strip().upper()
     email = email.strip().lower()
-    request = (
-        Request.objects.filter(number=number, applicant__email=email).only("pk", "number").first()
-    )
     code = f"{secrets.randbelow(10**6):06d}"
     session[TRACK_SESSION_KEY] = {
-        "request_id": request.pk if request else None,
+        "number": number,
+        "email": email,
+        "request_id": None,
         "code": make_password(code),
         "expires": (timezone.now() + TRACK_CODE_TTL).isoformat(),
         "attempts": 0,
         "verified": False,
     }
-    if request is None:
-        return
-    context = {"number": request.number, "code": code, "minutes": 15}
-    subject = translation.gettext("Code to view request %(number)s") % {"number": request.number}
-    body = render_to_string("emails/track_code.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    letter = partial(notification_tasks.track_code_letter, number, email, code, uuid.uuid4().hex)
+    transaction.on_commit(letter, robust=True)
 
 
 def track_code_check(*, session: SessionBase, code: str) -> bool:
@@ -110,7 +106,13 @@ def track_code_check(*, session: SessionBase, code: str) -> bool:
         session.pop(TRACK_SESSION_KEY, None)
         return False
     state["attempts"] += 1
-    ok = state["request_id"] is not None and check_password(code.strip(), state["code"])
+    ok = check_password(code.strip(), state["code"])
+    if ok:
+        # Only a code that was mailed can be right, and it was mailed only for a matching pair.
+        state["request_id"] = cases.request_id_for_tracking(
+            number=state.get("number", ""), email=state.get("email", "")
+        )
+        ok = state["request_id"] is not None
     state["verified"] = ok
     session[TRACK_SESSION_KEY] = state
     return ok

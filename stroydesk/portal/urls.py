@@ -3,8 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from stroydesk.portal.forms import LoginForm
-from stroydesk.portal.views import applicant, authority, desk, public, supervisor
+from stroydesk.portal.forms import LoginForm, PasswordResetRequestForm
+from stroydesk.portal.views import applicant, authority, desk, kb_panel, public, supervisor
 
 app_name = "portal"
 
@@ -23,8 +23,7 @@ urlpatterns = [
         "accounts/password-reset/",
         auth_views.PasswordResetView.as_view(
             template_name="portal/auth/password_reset.html",
-            email_template_name="emails/password_reset.txt",
-            subject_template_name="emails/password_reset_subject.txt",
+            form_class=PasswordResetRequestForm,
             success_url=reverse_lazy("portal:password_reset_done"),
         ),
         name="password_reset",
@@ -72,6 +71,7 @@ urlpatterns = [
     path("desk/phone/", desk.phone_intake, name="phone_intake"),
     path("desk/phone/lookup/", desk.phone_lookup, name="phone_lookup"),
     path("desk/requests/<int:pk>/", desk.card, name="desk_card"),
+    path("desk/requests/<int:pk>/kb/", kb_panel.kb_panel, name="desk_kb_panel"),
     path("desk/requests/<int:pk>/take/", desk.card_take, name="desk_take"),
     path("desk/requests/<int:pk>/answer/", desk.card_answer, name="desk_answer"),
     path("desk/requests/<int:pk>/template/", desk.answer_template, name="desk_template"),

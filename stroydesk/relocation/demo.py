@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from stroydesk.accounts.models import User
 from stroydesk.accounts.services import applicant_for_user, user_create
-from stroydesk.cases.demo import DEMO_PASSWORD
 from stroydesk.core.errors import Refused
+from stroydesk.demo.cases import DEMO_PASSWORD
 from stroydesk.relocation import rules, services
 from stroydesk.relocation.models import Building, Crew, Dispatcher, Household, Window
 from stroydesk.workcalendar.selectors import moscow_date

@@ -37,11 +37,11 @@ from stroydesk.accounts.models import Applicant, User
 from stroydesk.accounts.services import applicant_create, user_create
 from stroydesk.cases import services as cases
 from stroydesk.cases import steps
-from stroydesk.cases.demo import NAMES, QUESTIONS, STREETS, SURNAMES
 from stroydesk.cases.models import Request
 from stroydesk.directory.models import Authority, Topic
 from stroydesk.directory.selectors import topic_competent_authorities
 from stroydesk.directory.services import directory_seed, specialist_appoint
+from stroydesk.stats.samples import NAMES, QUESTIONS, STREETS, SURNAMES
 from stroydesk.stats.services import rollups_refresh
 from stroydesk.workcalendar import selectors as workdays
 from stroydesk.workcalendar.calendar import MOSCOW

@@ -14,11 +14,10 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import resolve, reverse
 from django.utils import timezone, translation
-from huey.contrib.djhuey import HUEY
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from stroydesk.accounts import services, tasks
+from stroydesk.accounts import services
 from stroydesk.accounts.models import User
 from stroydesk.accounts.selectors import user_awaiting_confirmation
 
@@ -288,71 +287,3 @@ def test_resend_is_limited_per_address_whether_or_not_it_has_an_account(
     assert len(mail.outbox) == services.CONFIRMATION_RESEND_LIMIT
     # Another address is not held back by these.
     assert services.user_resend_confirmation(email=_fresh_email()) is True
-
-
-# --- The letter's background job -------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_the_letter_is_queued_on_commit_with_the_account_id_only(
-    monkeypatch, django_capture_on_commit_callbacks
-):
-    user = _unconfirmed()
-    queued: list[tuple] = []
-    monkeypatch.setattr(tasks, "signup_confirmation_send", lambda *args: queued.append(args))
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.user_send_confirmation(user=user)
-    # Nothing goes before the commit: a rolled-back sign-up mails nothing.
-    assert queued == [] and mail.outbox == []
-    for callback in callbacks:
-        callback()
-    # The queue holds the id and no link: the job makes the token when it sends.
-    assert queued == [(user.pk,)]
-    assert mail.outbox == []
-
-
-@pytest.mark.django_db
-def test_the_job_mails_nothing_to_an_account_confirmed_or_blocked_meanwhile():
-    confirmed, blocked = _unconfirmed(), _unconfirmed()
-    services.user_confirm_email(**_link(confirmed))
-    User.objects.filter(pk=blocked.pk).update(is_active=False)
-    tasks.signup_confirmation_send(confirmed.pk)
-    tasks.signup_confirmation_send(blocked.pk)
-    tasks.signup_confirmation_send(987654)
-    assert mail.outbox == []
-
-
-@pytest.fixture
-def huey_schedule():
-    """The job queue's schedule, emptied afterwards (the tests' queue is in memory)."""
-    assert HUEY.immediate  # never flush a real queue
-    yield HUEY
-    HUEY.flush()
-
-
-@pytest.mark.django_db
-def test_the_job_is_retried_when_the_mail_server_fails(
-    monkeypatch, huey_schedule, django_capture_on_commit_callbacks
-):
-    user = _unconfirmed()
-    real_send_mail = tasks.send_mail
-    failures = [ConnectionRefusedError("SMTP is down")]
-
-    def flaky_send_mail(*args, **kwargs):
-        if failures:
-            raise failures.pop()
-        return real_send_mail(*args, **kwargs)
-
-    monkeypatch.setattr(tasks, "send_mail", flaky_send_mail)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.user_send_confirmation(user=user)
-    assert mail.outbox == []
-    (retry,) = huey_schedule.scheduled()
-    assert retry.args == (user.pk,) and retry.kwargs == {}
-    assert retry.retries == 4  # of 5
-    # The retry waits; when it is due, it sends.
-    assert huey_schedule.read_schedule(retry.eta - timedelta(seconds=1)) == []
-    (due,) = huey_schedule.read_schedule(retry.eta)
-    huey_schedule.execute(due, retry.eta)
-    (letter,) = mail.outbox
-    assert letter.to == [user.email]

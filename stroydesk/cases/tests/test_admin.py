@@ -1,11 +1,11 @@
-"""Admin of requests: ratings and notices are listed and opened, never added, changed or deleted."""
+"""Admin of requests: ratings are listed and opened, never added, changed or deleted."""
 
 from __future__ import annotations
 
 import pytest
 
 from stroydesk.cases import services
-from stroydesk.cases.models import Notification, Rating
+from stroydesk.cases.models import Rating
 from stroydesk.cases.tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
@@ -15,16 +15,13 @@ pytestmark = pytest.mark.django_db
 def rated(applicant_user, operator):
     case = make_request(applicant=applicant_user.applicant, status="answered", operator=operator)
     rating = services.request_rate(request=case, by=applicant_user, score=4, comment="Хорошо")
-    notice = Notification.objects.create(
-        event="answered", request=case, key="h1", recipient="ivanov@example.ru"
-    )
-    return case, rating, notice
+    return case, rating
 
 
-@pytest.mark.parametrize("model", ["rating", "notification"])
+@pytest.mark.parametrize("model", ["rating"])
 def test_logs_are_listed_and_opened_read_only(client, admin_user, rated, model):
-    case, rating, notice = rated
-    pk = rating.pk if model == "rating" else notice.pk
+    case, rating = rated
+    pk = rating.pk
     client.force_login(admin_user)
     listing = client.get(f"/admin/cases/{model}/")
     assert listing.status_code == 200
@@ -36,7 +33,6 @@ def test_logs_are_listed_and_opened_read_only(client, admin_user, rated, model):
     assert client.post(f"/admin/cases/{model}/{pk}/change/", {}).status_code == 403
     assert client.post(f"/admin/cases/{model}/{pk}/delete/", {"post": "yes"}).status_code == 403
     assert Rating.objects.get().score == 4
-    assert Notification.objects.filter(pk=notice.pk).exists()
 
 
 def test_operators_do_not_get_into_the_admin(client, operator, rated):

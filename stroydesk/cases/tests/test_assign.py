@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from stroydesk.accounts.models import User
 from stroydesk.accounts.services import user_create
-from stroydesk.cases import services, tasks
+from stroydesk.cases import services
 from stroydesk.cases.models import Escalation, History, Request
 from stroydesk.cases.tests.factories import make_request
+from stroydesk.notifications import tasks
 
 S = Request.Status
 URL = "/api/v1/requests/"
@@ -151,7 +152,7 @@ def test_the_assigned_operator_is_told_once_and_a_self_assignment_tells_nobody(
     services.request_assign(request=case, by=supervisor, operator=supervisor)
     assert mail.outbox == []
     # A job of an earlier assignment that runs only now finds the self-assignment: no letter.
-    tasks.notify_request_event.call_local("assigned", case.pk)
+    tasks.request_letters.call_local(History.objects.filter(action="assign").latest("id").pk)
     assert mail.outbox == []
 
 

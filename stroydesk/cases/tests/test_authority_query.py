@@ -7,11 +7,13 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from stroydesk.cases import services, tasks
-from stroydesk.cases.models import Escalation, History, Notification, Request
+from stroydesk.cases import services
+from stroydesk.cases.models import Escalation, History, Request
 from stroydesk.cases.selectors import request_history_for
 from stroydesk.cases.tests.factories import make_request
 from stroydesk.cases.tests.test_concurrency import _in_threads
+from stroydesk.notifications import tasks
+from stroydesk.notifications.models import OutgoingMessage
 
 S = Request.Status
 QUESTION = "Какой именно дом на Тверской имеется в виду?"
@@ -282,9 +284,11 @@ def test_the_question_is_mailed_to_the_requests_operator_once(
     assert request.number in letter.subject
     assert QUESTION in letter.body
     assert f"/desk/requests/{request.pk}/" in letter.body
-    tasks.notify_request_event.call_local("authority_query", request.pk)
+    tasks.request_letters.call_local(
+        History.objects.filter(request=request, action="authority_query").latest("id").pk
+    )
     assert len(mail.outbox) == 1
-    assert Notification.objects.filter(event="authority_query", request=request).count() == 1
+    assert OutgoingMessage.objects.filter(event="authority_query", request=request).count() == 1
     assert _to(applicant_user.applicant.email) == []
 
 

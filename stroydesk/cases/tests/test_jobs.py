@@ -72,7 +72,7 @@ def test_failed_registration_queues_nothing(real_queue, applicant_user):
 
 @pytest.mark.django_db(transaction=True)
 def test_periodic_sla_scan_job_marks_overdue_once(real_queue, operator, authority, applicant_user):
-    from stroydesk.cases.tasks import sla_scan_periodic
+    from stroydesk.notifications.tasks import sla_scan_periodic
 
     request = make_request(
         applicant=applicant_user.applicant, status="in_progress", operator=operator

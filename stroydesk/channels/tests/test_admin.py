@@ -65,12 +65,19 @@ def test_quarantine_is_listed_and_its_raw_text_is_escaped(client, admin_user):
 
 
 @pytest.mark.parametrize(
-    "model", ["mailbox", "processedmessage", "outgoingmessage", "open311submission"]
+    "model",
+    [
+        "channels/mailbox",
+        "channels/processedmessage",
+        "notifications/outgoingmessage",
+        "notifications/mailthread",
+        "channels/open311submission",
+    ],
 )
 def test_channel_admin_pages_open(client, admin_user, model):
     Mailbox.objects.create(name="m", host="h", username="u", password_env="P", last_error="x")
     client.force_login(admin_user)
-    assert client.get(f"/admin/channels/{model}/").status_code == 200
+    assert client.get(f"/admin/{model}/").status_code == 200
 
 
 def test_operators_do_not_get_into_the_channel_admin(client, operator):

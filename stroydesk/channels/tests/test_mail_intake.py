@@ -10,13 +10,10 @@ from stroydesk.cases.models import Attachment, History, Request
 from stroydesk.cases.tests.factories import ApplicantFactory, make_request
 from stroydesk.channels import mailintake
 from stroydesk.channels.mailintake import message_ingest
-from stroydesk.channels.models import (
-    OutgoingMessage,
-    ProcessedMessage,
-    QuarantinedMessage,
-)
-from stroydesk.channels.outbound import send_email
+from stroydesk.channels.models import ProcessedMessage, QuarantinedMessage
 from stroydesk.channels.tests.conftest import corpus
+from stroydesk.notifications.models import OutgoingMessage
+from stroydesk.notifications.outbound import send_email
 
 pytestmark = pytest.mark.django_db
 Outcome = ProcessedMessage.Outcome
@@ -99,7 +96,7 @@ def test_reply_threaded_by_in_reply_to_our_message_id(settings):
         to=[applicant.email],
         subject=f"Обращение {request.number}",
         body="…",
-        request=request,
+        request=request.pk,
         event="registered",
     )
     assert sent is not None
@@ -141,7 +138,7 @@ def test_auto_replies_and_bounces_are_not_requests(name, outcome):
 def test_bounce_marks_our_outgoing_message_bounced():
     request = make_request()
     sent = send_email(
-        key="bounce-test", to=["nobody@example.ru"], subject="s", body="b", request=request
+        key="bounce-test", to=["nobody@example.ru"], subject="s", body="b", request=request.pk
     )
     assert sent is not None
     result = message_ingest(raw=corpus("15_bounce_report.eml", our_id=sent.message_id))

@@ -184,10 +184,10 @@ def test_the_applicant_adds_details_before_the_meeting(
 
 
 def test_the_demo_offers_free_slots_on_the_coming_working_days(directory, db):
-    from stroydesk.cases.demo import demo_users
     from stroydesk.consultations.demo import demo_seed
     from stroydesk.consultations.models import Subject
     from stroydesk.consultations.slots import free_slots
+    from stroydesk.demo.cases import demo_users
 
     demo_users()
     assert "2 consultation experts" in demo_seed()

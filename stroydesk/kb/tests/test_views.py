@@ -6,8 +6,6 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from stroydesk.accounts.services import applicant_for_user
-from stroydesk.cases.tests.factories import make_request
 from stroydesk.kb import selectors, services
 from stroydesk.kb.models import Article, ArticleFeedback, SearchMiss, SuggestionImpression
 
@@ -139,23 +137,6 @@ def test_deflection_rate_counts_sessions_that_did_not_send(permit):
     assert (rate.sessions, rate.submitted, rate.deflected, rate.rate) == (2, 1, 1, 0.5)
     services.deflection_record_submission(session_key="", request_number="ЕКЦ-2026-000002")
     assert selectors.deflection_rate().submitted == 1
-
-
-def test_for_request_panel_lists_articles_with_insert_buttons(permit, operator):
-    case = make_request(subject="Разрешение на строительство дома")
-    response = client_for(operator).get(f"/kb/for-request/{case.pk}/", **HTMX)
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "/kb/razreshenie/" in html
-    assert "data-kb-insert" in html
-
-
-def test_for_request_panel_is_404_for_outsiders(permit, applicant_user, other_specialist):
-    mine = make_request(applicant=applicant_for_user(user=applicant_user))
-    assert client_for().get(f"/kb/for-request/{mine.pk}/").status_code == 404
-    assert client_for(applicant_user).get(f"/kb/for-request/{mine.pk}/").status_code == 404
-    # A specialist sees only requests escalated to their authority.
-    assert client_for(other_specialist).get(f"/kb/for-request/{mine.pk}/").status_code == 404
 
 
 def test_misses_page_is_for_staff_only(permit, operator, applicant_user):

@@ -587,6 +587,6 @@ def test_card_answer_section_loads_the_knowledge_base_panel(desk, operator):
     case = make_request()
     services.request_take(request=case, by=operator)
     page = desk.get(reverse("portal:desk_card", args=[case.pk])).content.decode()
-    panel_url = reverse("kb:for_request", args=[case.pk])
+    panel_url = reverse("portal:desk_kb_panel", args=[case.pk])
     assert f'hx-get="{panel_url}?target=%23id_text"' in page
     assert desk.get(panel_url).status_code == 200

@@ -10,16 +10,21 @@ from django.core import mail
 from django.core.mail import EmailMessage
 from huey.contrib.djhuey import HUEY
 
-from stroydesk.cases import services, tasks
-from stroydesk.cases.models import Notification
-from stroydesk.cases.sla import sla_scan
+from stroydesk.cases import services
+from stroydesk.cases.models import History
 from stroydesk.cases.tests.factories import make_request
+from stroydesk.notifications import tasks
+from stroydesk.notifications.models import OutgoingMessage
 
 MSK = ZoneInfo("Europe/Moscow")
 
 
 def _to(address):
     return [m for m in mail.outbox if address in m.to]
+
+
+def _row(case, action: str) -> int:
+    return History.objects.filter(request=case, action=action).latest("id").pk
 
 
 @pytest.mark.django_db(transaction=True)
@@ -36,10 +41,10 @@ def test_registration_letter_is_bilingual_and_links_the_card(applicant_user):
 def test_running_the_job_again_sends_nothing(applicant_user):
     case = make_request(applicant=applicant_user.applicant)
     assert len(mail.outbox) == 1
-    tasks.notify_request_event.call_local("registered", case.pk)
-    tasks.notify_request_event.call_local("registered", case.pk)
+    tasks.request_letters.call_local(_row(case, "register"))
+    tasks.request_letters.call_local(_row(case, "register"))
     assert len(mail.outbox) == 1
-    assert Notification.objects.filter(event="registered", request=case).count() == 1
+    assert OutgoingMessage.objects.filter(event="registered", request=case).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,7 +57,7 @@ def test_a_failed_send_is_sent_by_the_retry(applicant_user, monkeypatch):
     case = make_request(applicant=applicant_user.applicant)
     monkeypatch.undo()
     assert _to(applicant_user.applicant.email) == []
-    # The delivery job (channels.outbound) scheduled itself again; its time comes.
+    # The delivery job (notifications.outbound) scheduled itself again; its time comes.
     (retry,) = [t for t in HUEY.read_schedule(datetime.max) if t.name.endswith("deliver_email")]
     HUEY.execute(retry, timestamp=retry.eta)
     (letter,) = _to(applicant_user.applicant.email)
@@ -99,12 +104,12 @@ def test_sla_notices_go_once(operator, specialist, supervisor, authority):
     services.request_escalate(
         request=case, by=operator, authority=authority, at=datetime(2021, 2, 19, 10, tzinfo=MSK)
     )
-    sla_scan()
-    sla_scan()
+    tasks.sla_scan_periodic.call_local()
+    tasks.sla_scan_periodic.call_local()
     alerts = _to(supervisor.email)
     assert len(alerts) == 1
     assert case.number in alerts[0].body
-    tasks.notify_sla.call_local([], list(case.escalations.values_list("pk", flat=True)))
+    tasks.sla_letters.call_local([], list(case.escalations.values_list("pk", flat=True)))
     assert len(_to(supervisor.email)) == 1
 
 
@@ -113,8 +118,8 @@ def test_due_soon_reminder_reaches_the_specialist(operator, specialist, authorit
     case = make_request(status="escalated", operator=operator, authority=authority)
     escalation = case.escalations.get()
     mail.outbox.clear()
-    tasks.notify_sla.call_local([escalation.pk], [])
-    tasks.notify_sla.call_local([escalation.pk], [])
+    tasks.sla_letters.call_local([escalation.pk], [])
+    tasks.sla_letters.call_local([escalation.pk], [])
     (letter,) = _to(specialist.email)
     assert case.number in letter.subject
 
@@ -132,8 +137,8 @@ def with_phone(applicant_user):
     return applicant
 
 
-def _added(case) -> list[Notification]:
-    return list(Notification.objects.filter(event="information_added", request=case))
+def _added(case) -> list[OutgoingMessage]:
+    return list(OutgoingMessage.objects.filter(event="information_added", request=case))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -147,7 +152,7 @@ def test_added_information_is_mailed_to_the_operator_once(applicant_user, operat
     assert "дополнил" in letter.subject and "added information" in letter.subject
     assert f"/desk/requests/{case.pk}/" in letter.body
     assert ADDED not in letter.body  # the card shows it, where reading it is recorded
-    tasks.notify_request_event.call_local("information_added", case.pk)
+    tasks.request_letters.call_local(_row(case, "message"))
     assert len(mail.outbox) == 1
     assert len(_added(case)) == 1
 
@@ -215,9 +220,9 @@ def test_while_escalated_the_specialists_are_told_too_without_contacts(
     assert _to(other_specialist.email) == []
     assert _to(with_phone.email) == []
     assert len(mail.outbox) == 2
-    tasks.notify_request_event.call_local("information_added", case.pk)
+    tasks.request_letters.call_local(_row(case, "message"))
     assert len(mail.outbox) == 2
-    assert sorted(n.recipient for n in _added(case)) == sorted([operator.email, specialist.email])
+    assert sorted(n.to[0] for n in _added(case)) == sorted([operator.email, specialist.email])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -231,12 +236,12 @@ def test_a_message_of_the_old_authority_is_not_sent_to_the_new_one(
         authority=authority,
     )
     with monkeypatch.context() as queue_down:  # the message's job is held up
-        queue_down.setattr(tasks, "notify_request_event", lambda event, request_id: None)
+        queue_down.setattr(tasks, "request_letters", lambda history_id: None)
         services.request_add_message(request=case, by=applicant_user, text=ADDED)
     services.request_reassign(
         request=case, by=operator, authority=other_authority, reason="Вопрос ГПЗУ"
     )
     mail.outbox.clear()
     # It runs only now and finds the request with the other authority: only the operator is told.
-    tasks.notify_request_event.call_local("information_added", case.pk)
+    tasks.request_letters.call_local(_row(case, "message"))
     assert [m.to for m in mail.outbox] == [[operator.email]]

@@ -1,5 +1,6 @@
-"""Outgoing e-mail: every message the center sends is logged under a key before it is sent, and
-sent by a background job that retries with backoff while the SMTP server is down.
+"""Outgoing e-mail, the one path every letter of the product takes: each is logged under a key
+before it is sent, and sent by a background job that retries with backoff while the SMTP server
+is down.
 
 Never twice: ``send_email`` with a key that was used already returns the logged message and
 queues nothing; the job claims a message by a compare-and-set from *pending* to *sending*, so
@@ -22,9 +23,10 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from huey.contrib.djhuey import db_task
+from huey.exceptions import RetryTask
 
-from stroydesk.cases.models import Request
-from stroydesk.channels.models import OutgoingMessage, ProcessedMessage
+from stroydesk.notifications.models import MailThread, OutgoingMessage
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +56,8 @@ def _thread_headers(request_id: int) -> tuple[str, str]:
     """In-Reply-To: the applicant's latest e-mail on the request; References: their first e-mail
     and our recent messages, so that mail programs show one conversation."""
     theirs = list(
-        ProcessedMessage.objects.filter(request_id=request_id)
-        .exclude(message_id="")
-        .order_by("processed_at", "id")
+        MailThread.objects.filter(request_id=request_id)
+        .order_by("received_at", "id")
         .values_list("message_id", flat=True)
     )
     ours = list(
@@ -77,24 +78,26 @@ def send_email(
     to: Iterable[str],
     subject: str,
     body: str,
-    request: Request | int | None = None,
+    request: int | None = None,
     event: str = "",
     thread: bool = True,
     attachments: Iterable[tuple[str, bytes, str]] = (),
+    withhold_body: bool = False,
 ) -> OutgoingMessage | None:
     """Log an e-mail under ``key`` and queue it for sending after the transaction commits.
 
-    ``request`` is the request (or its id) the mail is about. The key names the occurrence,
+    ``request`` is the id of the request the mail is about. The key names the occurrence,
     e.g. ``"answered:<request id>:<history id>:<recipient>"``: calling again
     with the same key sends nothing and returns the first message. With ``thread`` (mail to
     the applicant) it answers the applicant's own e-mails on the request, so that their mail
     program shows one conversation. ``attachments`` are (file name, content, MIME type) triples,
-    kept with the letter until it is sent. None when there is no recipient.
+    kept with the letter until it is sent. ``withhold_body``: the text carries a secret (a
+    confirmation link, a code), blanked in the log once sent. None when there is no recipient.
     """
     recipients = sorted({address.strip() for address in to if address and address.strip()})
     if not recipients:
         return None
-    request_id = request.pk if isinstance(request, Request) else request
+    request_id = request
     in_reply_to, references = (
         _thread_headers(request_id) if request_id is not None and thread else ("", "")
     )
@@ -114,6 +117,7 @@ def send_email(
                 "message_id": make_message_id(request_id=request_id, event=event),
                 "in_reply_to": in_reply_to,
                 "references": references,
+                "withhold_body": withhold_body,
             },
         )
         if created:
@@ -123,9 +127,7 @@ def send_email(
 
 
 def _enqueue(outgoing_id: int) -> None:
-    from stroydesk.channels import tasks
-
-    tasks.deliver_email(outgoing_id)
+    deliver_email(outgoing_id)
 
 
 def outgoing_deliver(*, outgoing_id: int) -> int | None:
@@ -176,9 +178,11 @@ def outgoing_deliver(*, outgoing_id: int) -> int | None:
         delay = retry_delay(outgoing.attempts)
         log.warning("e-mail %s not sent (%s); next try in %d s", outgoing.key, error, delay)
         return delay
-    OutgoingMessage.objects.filter(pk=outgoing_id).update(
-        status=Status.SENT, sent_at=timezone.now(), last_error=""
-    )
+    sent: dict[str, object] = {"status": Status.SENT, "sent_at": timezone.now(), "last_error": ""}
+    if outgoing.withhold_body:
+        sent["body"] = ""
+        sent["attachments"] = []
+    OutgoingMessage.objects.filter(pk=outgoing_id).update(**sent)
     return None
 
 
@@ -190,3 +194,11 @@ def outgoing_resend(*, outgoing: OutgoingMessage) -> None:
     if changed:
         outgoing_id = outgoing.pk
         transaction.on_commit(lambda: _enqueue(outgoing_id))
+
+
+@db_task()
+def deliver_email(outgoing_id: int) -> None:
+    """Send one logged e-mail; while the server is down, try again later with growing pauses."""
+    delay = outgoing_deliver(outgoing_id=outgoing_id)
+    if delay is not None:
+        raise RetryTask(f"SMTP not available, retry in {delay} s", delay=delay)

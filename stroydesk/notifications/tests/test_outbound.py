@@ -10,12 +10,13 @@ from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from stroydesk.cases.tests.factories import ApplicantFactory, make_request
-from stroydesk.channels import outbound
 from stroydesk.channels.mailintake import message_ingest
-from stroydesk.channels.models import OutgoingMessage, ProcessedMessage
-from stroydesk.channels.outbound import send_email
+from stroydesk.channels.models import ProcessedMessage
 from stroydesk.channels.testing import SmtpCatcher, free_port
 from stroydesk.channels.tests.conftest import corpus
+from stroydesk.notifications import outbound
+from stroydesk.notifications.models import OutgoingMessage
+from stroydesk.notifications.outbound import send_email
 
 pytestmark = pytest.mark.django_db
 Status = OutgoingMessage.Status
@@ -40,7 +41,7 @@ def test_mail_is_sent_once_with_our_message_id(smtp, django_capture_on_commit_ca
             to=["kuznetsov@example.ru"],
             subject=f"Обращение {request.number} зарегистрировано",
             body="Ваше обращение зарегистрировано.",
-            request=request,
+            request=request.pk,
             event="registered",
         )
     assert sent is not None

@@ -5,8 +5,8 @@ from django.apps import apps
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
-from stroydesk.cases.demo import demo_requests, demo_users
 from stroydesk.cases.models import Request
+from stroydesk.demo.cases import demo_requests, demo_users
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         # Every other app of ours with a ``demo`` module adds its own demo data (idempotently).
         for config in apps.get_app_configs():
             name = f"{config.name}.demo"
-            if not config.name.startswith("stroydesk.") or config.name == "stroydesk.cases":
+            if not config.name.startswith("stroydesk.") or config.name == "stroydesk.demo":
                 continue
             if importlib.util.find_spec(name) is None:
                 continue

@@ -16,8 +16,8 @@ from rest_framework.response import Response
 
 from stroydesk.accounts.models import User
 from stroydesk.accounts.services import personal_data_access_record
+from stroydesk.api import serializers as s
 from stroydesk.cases import selectors, services
-from stroydesk.cases import serializers as s
 from stroydesk.cases.attachments import AttachmentTooLarge
 from stroydesk.cases.lifecycle import allowed_actions
 from stroydesk.cases.models import Request

@@ -112,8 +112,8 @@ def worker(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     report = mailintake.mailbox_fetch(mailbox=mailbox)
     intake_seconds = time.perf_counter() - t0
+    from stroydesk.cases.intake import Contact, Intake, register_request
     from stroydesk.cases.models import Attachment, Request
-    from stroydesk.channels.intake import Contact, Intake, register_request
 
     # The same registrations without mail, for the ratio: what reading mail adds.
     sample = min(len(raws), 1000)

@@ -19,9 +19,9 @@ from stroydesk.accounts.services import personal_data_access_record
 from stroydesk.api import serializers as s
 from stroydesk.cases import selectors, services
 from stroydesk.cases.attachments import AttachmentTooLarge
+from stroydesk.cases.intake import Contact, IncomingFile, Intake, register_request
 from stroydesk.cases.lifecycle import allowed_actions
 from stroydesk.cases.models import Request
-from stroydesk.channels.intake import Contact, IncomingFile, Intake, register_request
 from stroydesk.web.api import Conflict, PayloadTooLarge
 
 _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The request's id.")

@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 
 from stroydesk.cases import services as cases
 from stroydesk.cases.attachments import CheckedFile, check_attachment
+from stroydesk.cases.intake import Contact, IncomingFile, Intake, register_request
 from stroydesk.cases.models import Request
 from stroydesk.channels.imap import ImapSession
-from stroydesk.channels.intake import Contact, IncomingFile, Intake, register_request
 from stroydesk.channels.mailparse import (
     AUTO_REPLY,
     BOUNCE,

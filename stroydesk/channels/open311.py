@@ -30,8 +30,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import User
+from stroydesk.cases.intake import Contact, Intake, register_request
 from stroydesk.cases.models import CADASTRAL_NUMBER, Request
-from stroydesk.channels.intake import Contact, Intake, register_request
 from stroydesk.channels.models import Open311ApiKey, Open311Submission
 from stroydesk.directory.models import Topic
 from stroydesk.directory.selectors import topic_tree

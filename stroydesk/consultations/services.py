@@ -25,8 +25,8 @@ from stroydesk.accounts import services as accounts
 from stroydesk.accounts.models import Applicant, User
 from stroydesk.cases import selectors as cases_selectors
 from stroydesk.cases import services as cases
+from stroydesk.cases.intake import Intake, register_request
 from stroydesk.cases.models import Request
-from stroydesk.channels.intake import Intake, register_request
 from stroydesk.consultations import letters
 from stroydesk.consultations.models import Booking, Claim, Expert, Format, Subject
 from stroydesk.consultations.slots import (

@@ -17,8 +17,8 @@ from django.utils import timezone
 from stroydesk.accounts.models import Applicant, User
 from stroydesk.accounts.services import applicant_create, user_create
 from stroydesk.cases import services
+from stroydesk.cases.intake import Contact, Intake, register_request
 from stroydesk.cases.models import Request
-from stroydesk.channels.intake import Contact, Intake, register_request
 from stroydesk.directory.models import Authority, Topic
 from stroydesk.directory.selectors import topic_competent_authorities
 from stroydesk.directory.services import directory_seed, specialist_appoint

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import User
+from stroydesk.cases.intake import IncomingFile, Intake, register_request
 from stroydesk.cases.models import Request
-from stroydesk.channels.intake import IncomingFile, Intake, register_request
 from stroydesk.notifications.services import site_link
 
 from . import selectors

@@ -20,7 +20,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import User
-from stroydesk.channels.intake import Intake, register_request
+from stroydesk.cases.intake import Intake, register_request
 from stroydesk.core.errors import Refused
 from stroydesk.directory import selectors as directory
 from stroydesk.relocation import rules, steps

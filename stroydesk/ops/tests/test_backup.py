@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from stroydesk.accounts.models import User
-from stroydesk.channels.intake import Contact, IncomingFile, Intake, register_request
+from stroydesk.cases.intake import Contact, IncomingFile, Intake, register_request
 from stroydesk.ops.backup import (
     BackupError,
     Target,

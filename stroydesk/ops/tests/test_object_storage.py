@@ -11,7 +11,7 @@ import pytest
 from django.core.files.storage import default_storage
 from moto.server import ThreadedMotoServer
 
-from stroydesk.channels.intake import Contact, IncomingFile, Intake, register_request
+from stroydesk.cases.intake import Contact, IncomingFile, Intake, register_request
 from stroydesk.ops.backup import stored_files
 from stroydesk.ops.health import readiness
 from stroydesk.ops.tests.cluster import free_port

@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from stroydesk.accounts import services as accounts
 from stroydesk.accounts.models import Applicant, User
+from stroydesk.cases.intake import Contact, Intake, register_request
 from stroydesk.cases.models import Request
-from stroydesk.channels.intake import Contact, Intake, register_request
 from stroydesk.demo.cases import DEMO_PASSWORD
 
 PASSWORD = "Stroy-2025-secret"

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from stroydesk.accounts.models import User
 from stroydesk.cases import selectors as cases
 from stroydesk.cases import services as lifecycle
+from stroydesk.cases.intake import IncomingFile, Intake, register_request
 from stroydesk.cases.models import Request
-from stroydesk.channels.intake import IncomingFile, Intake, register_request
 from stroydesk.kb import services as kb_services
 from stroydesk.portal import selectors
 from stroydesk.portal.forms import AddInformationForm, AskForm, RateForm, ReopenForm

@@ -17,8 +17,8 @@ from stroydesk.accounts.models import User
 from stroydesk.accounts.services import personal_data_access_record
 from stroydesk.cases import selectors as cases
 from stroydesk.cases import services as lifecycle
+from stroydesk.cases.intake import Contact, Intake, register_request
 from stroydesk.cases.models import AnswerTemplate, Request
-from stroydesk.channels.intake import Contact, Intake, register_request
 from stroydesk.portal import desk_forms as f
 from stroydesk.portal import selectors
 from stroydesk.routing.views import card_panel as routing_panel

@@ -16,7 +16,10 @@ def test_demo_data_creates_every_role_and_varied_requests():
     call_command("demo_data", requests=60, seed=7, stdout=StringIO())
     roles = set(User.objects.values_list("role", flat=True))
     assert roles == {r.value for r in User.Role}
-    assert Request.objects.count() == 60
+    # 60 from the contact center's demo, and a few from the services' own demos (a consultation's
+    # outcome is a closed request).
+    created = Request.objects.count()
+    assert 60 <= created < 80
     statuses = set(Request.objects.values_list("status", flat=True))
     assert {"answered", "closed", "escalated"} <= statuses
     assert User.objects.get(username="operator").check_password("stroydesk-demo")
@@ -25,4 +28,4 @@ def test_demo_data_creates_every_role_and_varied_requests():
         moments = list(History.objects.filter(request=request).values_list("at", flat=True))
         assert moments == sorted(moments)
     call_command("demo_data", requests=60, seed=7, stdout=StringIO())
-    assert Request.objects.count() == 60
+    assert Request.objects.count() == created

@@ -94,12 +94,14 @@ def test_demo_data_round_trips_through_backup_and_restore(tmp_path, settings, em
     result = backup_restore(source=folder, target=empty_target)
 
     assert _table_digests(empty_target.database_url) == before
-    assert result["files"] == 1
     originals = stored_files(default_storage)
-    assert len(originals) == 1
+    assert result["files"] == len(originals) >= 1
     assert stored_files(empty_target.storage) == originals
-    with empty_target.storage.open(originals[0], "rb") as restored:
-        assert restored.read() == PDF
+    contents = set()
+    for name in originals:
+        with empty_target.storage.open(name, "rb") as restored:
+            contents.add(restored.read())
+    assert PDF in contents
 
 
 @pytest.mark.django_db(transaction=True)

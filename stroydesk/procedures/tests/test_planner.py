@@ -127,13 +127,14 @@ def test_working_and_calendar_units_differ_across_the_march_2026_transfer(calend
     assert end_of_term(calendar, start, 4, "calendar_days") == date(2026, 3, 10)
 
 
-def test_february_2027_holiday_loosely(calendar):
-    # 23.02.2027 (Tuesday) is a holiday whatever the 2027 decree says; whether Monday 22.02
-    # becomes a bridge day off is for that decree (being entered), so both answers are allowed.
-    end = end_of_term(calendar, date(2027, 2, 19), 1, "working_days")
-    assert not calendar.is_working_day(date(2027, 2, 23))
-    assert end in {date(2027, 2, 22), date(2027, 2, 24)}
-    assert end_of_term(calendar, date(2027, 2, 19), 2, "working_days") >= date(2027, 2, 24)
+def test_working_and_calendar_units_across_the_february_2027_transfer(calendar):
+    # Decree № 1187 of 17.09.2026: Saturday 20.02.2027 is worked, Monday 22.02 is its day off,
+    # Tuesday 23.02 the holiday.
+    start = date(2027, 2, 19)
+    assert end_of_term(calendar, start, 1, "working_days") == date(2027, 2, 20)
+    assert end_of_term(calendar, start, 2, "working_days") == date(2027, 2, 24)
+    # 3 calendar days end on Monday 22.02, a day off: the term moves to Wednesday 24.02.
+    assert end_of_term(calendar, start, 3, "calendar_days") == date(2027, 2, 24)
 
 
 # --- dependency order and totals (property tests) ---------------------------------------------

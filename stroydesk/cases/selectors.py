@@ -119,36 +119,50 @@ def request_get_for(*, user: User, pk: int | str) -> Request:
         raise Http404("No such request.") from None
 
 
+A = History.Action
 # The history rows of an authority's questions to the center and the center's replies; their
-# ``data["escalation"]`` says whose exchange it was.
-AUTHORITY_QUERY_ACTIONS = ("authority_query", "authority_query_reply")
+# ``History.escalation`` says whose exchange it was.
+AUTHORITY_QUERY_ACTIONS = (A.AUTHORITY_QUERY, A.AUTHORITY_QUERY_REPLY)
 # The applicant's own words after registration: information they added, and their answers to
 # clarifications. Written while an authority had the request, they carry its escalation in
-# ``data["escalation"]``; written while the center had it, none.
-APPLICANT_ADDITIONS = ("message", "clarify")
+# ``History.escalation``; written while the center had it, none.
+APPLICANT_ADDITIONS = (A.MESSAGE, A.CLARIFY)
+# What of a public row's details the applicant reads: how it came, how many files, their mark,
+# the authority a request went to. Never an escalation's id, a due moment, a staff login.
+APPLICANT_DETAILS = {
+    A.REGISTER: ("channel", "attachments"),
+    A.MESSAGE: ("channel", "attachments"),
+    A.ESCALATE: ("authority",),
+    A.RATED: ("score",),
+}
 
 
 def request_history_for(*, user: User, request: Request) -> QuerySet[History]:
     """The request's timeline as this user may see it: the applicant only the public steps, a
-    specialist not another authority's exchange of questions with the center (a reply may
-    carry the applicant's data that only that authority needed), nor what the applicant wrote
-    while another authority had the request (it may answer what only that authority needed)."""
+    specialist not what belongs to another authority's escalation: its exchange of questions with
+    the center (a reply may carry the applicant's data that only that authority needed), nor
+    what the applicant wrote while another authority had the request."""
     qs = History.objects.filter(request=request).select_related("actor")
     if user.role == User.Role.APPLICANT:
         qs = qs.filter(is_public=True)
     elif user.role == User.Role.SPECIALIST:
-        ours = list(
-            request_escalations_for(user=user, request=request).values_list("pk", flat=True)
-        )
-        qs = qs.filter(
-            ~Q(action__in=AUTHORITY_QUERY_ACTIONS + APPLICANT_ADDITIONS)
-            | Q(action__in=AUTHORITY_QUERY_ACTIONS, data__escalation__in=ours)
-            # What the applicant wrote to the center before, between or after escalations is
-            # part of the question the authority now has; only another's period is withheld.
-            | Q(action__in=APPLICANT_ADDITIONS)
-            & (~Q(data__has_key="escalation") | Q(data__escalation__in=ours))
-        )
+        ours = request_escalations_for(user=user, request=request).values("pk")
+        # What the applicant wrote to the center before, between or after escalations is part
+        # of the question the authority now has; only another's period is withheld.
+        qs = qs.filter(Q(escalation__isnull=True) | Q(escalation__in=ours))
     return qs.order_by("at", "id")
+
+
+def request_timeline_for(*, user: User, request: Request) -> list[History]:
+    """``request_history_for`` read, with the details each row may show this user: the
+    applicant gets only ``APPLICANT_DETAILS`` of each row (the rows are never saved again)."""
+    rows = list(request_history_for(user=user, request=request))
+    if user.role == User.Role.APPLICANT:
+        for row in rows:
+            keep = APPLICANT_DETAILS.get(row.action, ())
+            row.data = {key: value for key, value in row.data.items() if key in keep}
+            row.escalation_id = None
+    return rows
 
 
 def request_additions_for(*, user: User, request: Request) -> QuerySet[History]:

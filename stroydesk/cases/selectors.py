@@ -155,13 +155,24 @@ def request_history_for(*, user: User, request: Request) -> QuerySet[History]:
 
 def request_timeline_for(*, user: User, request: Request) -> list[History]:
     """``request_history_for`` read, with the details each row may show this user: the
-    applicant gets only ``APPLICANT_DETAILS`` of each row (the rows are never saved again)."""
+    applicant gets only ``APPLICANT_DETAILS`` of each row."""
     rows = list(request_history_for(user=user, request=request))
-    if user.role == User.Role.APPLICANT:
-        for row in rows:
-            keep = APPLICANT_DETAILS.get(row.action, ())
-            row.data = {key: value for key, value in row.data.items() if key in keep}
-            row.escalation_id = None
+    return _public_details(rows) if user.role == User.Role.APPLICANT else rows
+
+
+def request_public_timeline(*, request: Request) -> list[History]:
+    """What anyone who may follow the request reads of its timeline (the applicant, or someone
+    tracking it by its number and the mailed code): the public steps with their public details."""
+    rows = History.objects.filter(request=request, is_public=True).select_related("actor")
+    return _public_details(list(rows.order_by("at", "id")))
+
+
+def _public_details(rows: list[History]) -> list[History]:
+    # In memory only: a history row is never saved again (History.save refuses).
+    for row in rows:
+        keep = APPLICANT_DETAILS.get(row.action, ())
+        row.data = {key: value for key, value in row.data.items() if key in keep}
+        row.escalation_id = None
     return rows
 
 
@@ -199,11 +210,18 @@ def request_answers_for(*, user: User, request: Request) -> QuerySet[Answer]:
     ones and their own authority's, the center all of them."""
     qs = Answer.objects.filter(request=request).order_by("created_at", "id")
     if user.role == User.Role.APPLICANT:
-        return qs.filter(kind=Answer.Kind.FINAL)
+        return request_final_answers(request=request)
     if user.role == User.Role.SPECIALIST:
         ours = request_escalations_for(user=user, request=request)
         return qs.filter(Q(kind=Answer.Kind.FINAL) | Q(escalation__in=ours))
     return qs
+
+
+def request_final_answers(*, request: Request) -> QuerySet[Answer]:
+    """The answers sent to the applicant, oldest first (all the applicant ever reads)."""
+    return Answer.objects.filter(request=request, kind=Answer.Kind.FINAL).order_by(
+        "created_at", "id"
+    )
 
 
 def request_escalations(*, request: Request) -> QuerySet[Escalation]:

@@ -17,8 +17,8 @@ from stroydesk.accounts.models import User
 from stroydesk.accounts.validators import normalize_phone
 from stroydesk.cases.models import AnswerTemplate, Request
 from stroydesk.cases.selectors import assignee_list
-from stroydesk.directory.models import Authority, Topic
-from stroydesk.directory.selectors import authority_list
+from stroydesk.directory.models import Authority
+from stroydesk.directory.selectors import authority_list, topic_list
 from stroydesk.portal.forms import CardForm, topic_choices
 from stroydesk.portal.selectors import QUEUE_SORTS, QUEUE_VIEWS, applicants_matching
 from stroydesk.workcalendar import selectors as workdays
@@ -303,7 +303,8 @@ class PhoneIntakeForm(forms.Form):
             self.add_error("full_name", _("A new caller: write their name."))
         topic_id = data.get("topic")
         if topic_id is not None:
-            data["topic"] = Topic.objects.filter(pk=topic_id, is_active=True).first()
+            # The registration refuses a topic no longer in use.
+            data["topic"] = topic_list(active_only=False).filter(pk=topic_id).first()
         return data
 
 

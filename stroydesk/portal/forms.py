@@ -19,7 +19,7 @@ from stroydesk.accounts.validators import normalize_phone, validate_inn, validat
 from stroydesk.cases.attachments import ALLOWED_TYPES, CheckedFile, check_attachments
 from stroydesk.cases.models import CADASTRAL_NUMBER
 from stroydesk.directory.models import Topic
-from stroydesk.directory.selectors import topic_tree
+from stroydesk.directory.selectors import topic_list, topic_tree
 from stroydesk.portal import labels
 
 
@@ -302,7 +302,8 @@ class AskForm(forms.Form):
         pk = self.cleaned_data["topic"]
         if pk is None:
             return None
-        topic = Topic.objects.filter(pk=pk, is_active=True).first()
+        # Unknown ids only: whether a topic is still in use is the registration's rule.
+        topic = topic_list(active_only=False).filter(pk=pk).first()
         if topic is None:
             raise ValidationError(_("This topic is no longer in use."))
         return topic

@@ -8,7 +8,7 @@ from typing import cast
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +17,7 @@ from stroydesk.accounts.models import User
 from stroydesk.cases import selectors as case_selectors
 from stroydesk.directory.models import Topic
 from stroydesk.kb import selectors, services
+from stroydesk.web.views import page_for
 
 SUGGEST_MIN_CHARS = 4
 
@@ -35,14 +36,10 @@ def _session_key(request: HttpRequest) -> str:
     return request.session.session_key or ""
 
 
-def _require_staff(request: HttpRequest) -> None:
-    if not selectors.user_is_kb_staff(request.user):
-        raise Http404
-
-
-def _require_editor(request: HttpRequest) -> None:
-    if not selectors.user_is_kb_editor(request.user):
-        raise Http404
+# Pages of the staff and of the editors: another role gets 403 (stroydesk.web's one rule), an
+# article the user may not read stays 404.
+staff_page = page_for(selectors.user_is_kb_staff)
+editor_page = page_for(selectors.user_is_kb_editor)
 
 
 @require_GET
@@ -112,9 +109,9 @@ def suggest(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@staff_page
 def for_request(request: HttpRequest, request_id: int) -> HttpResponse:
     """The best articles for one request, for the operator's card (staff only, HTMX partial)."""
-    _require_staff(request)
     case = case_selectors.request_get_for(user=cast(User, request.user), pk=request_id)
     hits = selectors.articles_for_request_text(
         f"{case.subject} {case.text}", user=request.user, limit=5
@@ -128,18 +125,18 @@ def for_request(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 @require_GET
+@staff_page
 def misses(request: HttpRequest) -> HttpResponse:
     """Searches that found nothing, and articles due for review: the editors' to-do list."""
-    _require_staff(request)
     page = Paginator(selectors.search_miss_list(), 50).get_page(request.GET.get("page"))
     due = selectors.article_needing_review()[:50]
     return render(request, "kb/misses.html", {"page": page, "due": due})
 
 
 @require_GET
+@editor_page
 def history(request: HttpRequest, slug: str) -> HttpResponse:
     """The versions of an article, each with its diff against the one before (editors only)."""
-    _require_editor(request)
     article = selectors.article_get_for(user=request.user, slug=slug)
     versions = list(selectors.article_versions(article=article))
     rows = []
@@ -164,8 +161,8 @@ def _diff(older, newer) -> str:
 
 
 @require_POST
+@editor_page
 def restore(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    _require_editor(request)
     article = selectors.article_get_for(user=request.user, slug=slug)
     version = get_object_or_404(article.versions, number=number)
     services.article_restore(version=version, by=request.user)

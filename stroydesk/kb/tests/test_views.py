@@ -152,16 +152,17 @@ def test_for_request_panel_lists_articles_with_insert_buttons(permit, operator):
 
 def test_for_request_panel_is_404_for_outsiders(permit, applicant_user, other_specialist):
     mine = make_request(applicant=applicant_for_user(user=applicant_user))
-    assert client_for().get(f"/kb/for-request/{mine.pk}/").status_code == 404
-    assert client_for(applicant_user).get(f"/kb/for-request/{mine.pk}/").status_code == 404
+    assert client_for().get(f"/kb/for-request/{mine.pk}/").status_code == 302  # sign in first
+    # A staff panel: an applicant has no such role (403), even for their own request.
+    assert client_for(applicant_user).get(f"/kb/for-request/{mine.pk}/").status_code == 403
     # A specialist sees only requests escalated to their authority.
     assert client_for(other_specialist).get(f"/kb/for-request/{mine.pk}/").status_code == 404
 
 
 def test_misses_page_is_for_staff_only(permit, operator, applicant_user):
     services.search_miss_record(query="квазар")
-    assert client_for().get("/kb/editor/misses/").status_code == 404
-    assert client_for(applicant_user).get("/kb/editor/misses/").status_code == 404
+    assert client_for().get("/kb/editor/misses/").status_code == 302
+    assert client_for(applicant_user).get("/kb/editor/misses/").status_code == 403
     response = client_for(operator).get("/kb/editor/misses/")
     assert response.status_code == 200
     assert "квазар" in response.content.decode()
@@ -171,10 +172,10 @@ def test_history_shows_diff_and_editor_restores(permit, supervisor, operator):
     data = services.article_data_of(permit)
     data.body = "Новый текст статьи."
     services.article_update(article=permit, data=data, by=supervisor, comment="правка")
-    assert client_for(operator).get("/kb/razreshenie/history/").status_code == 404
+    assert client_for(operator).get("/kb/razreshenie/history/").status_code == 403
     page = client_for(supervisor).get("/kb/razreshenie/history/").content.decode()
     assert "+Новый текст статьи." in page
-    assert client_for(operator).post("/kb/razreshenie/history/1/restore/").status_code == 404
+    assert client_for(operator).post("/kb/razreshenie/history/1/restore/").status_code == 403
     response = client_for(supervisor).post("/kb/razreshenie/history/1/restore/")
     assert response.status_code == 302
     permit.refresh_from_db()

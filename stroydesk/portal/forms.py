@@ -33,6 +33,27 @@ class CardForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def text_step_form(
+    name: str,
+    *,
+    field: str,
+    auto_id: str,
+    label: Any,
+    max_length: int = 5000,
+    rows: int = 3,
+    help_text: Any = "",
+) -> type[CardForm]:
+    """The form of a card's step that takes one text: an answer, a reason, a question, a note
+    (``field`` is the name the step's service reads)."""
+    text = forms.CharField(
+        label=label,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+    )
+    return type(name, (CardForm,), {"auto_id": auto_id, field: text, "__module__": __name__})
+
+
 class LoginForm(AuthenticationForm):
     """Sign in with the e-mail (applicants) or the login (staff)."""
 
@@ -333,14 +354,13 @@ class AddInformationForm(CardForm):
             self.fields["text"].help_text = ""
 
 
-class ReopenForm(CardForm):
-    auto_id = "reopen_%s"
-
-    reason = forms.CharField(
-        label=_("What is missing in the answer"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+ReopenForm = text_step_form(
+    "ReopenForm",
+    field="reason",
+    auto_id="reopen_%s",
+    label=_("What is missing in the answer"),
+    rows=4,
+)
 
 
 class RateForm(CardForm):

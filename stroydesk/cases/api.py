@@ -35,12 +35,13 @@ ANY_ROLE = frozenset(R.values)
 @dataclass(frozen=True)
 class Step:
     """One POST endpoint on a request: ``/requests/{id}/<url_path>/``, the body its serializer
-    reads, the roles it is open to (anyone else: 403 before the body is read) and the command."""
+    reads, the roles it is open to (anyone else: 403 before the body is read) and the command,
+    called as ``command(request=…, by=…, **body)``: the serializer's fields are its arguments."""
 
     name: str
     serializer: type[s.StrictSerializer]
     roles: frozenset[str]
-    run: Callable[[Request, User, dict[str, Any]], Any]
+    command: Callable[..., Any]
     summary: str = ""
 
     @property
@@ -51,100 +52,44 @@ class Step:
 def _transition(
     action: History.Action,
     serializer: type[s.StrictSerializer],
-    run: Callable[[Request, User, dict[str, Any]], Any],
+    command: Callable[..., Any],
     summary: str = "",
 ) -> Step:
     """A step of the lifecycle: its roles are the transition's."""
-    return Step(action.value, serializer, TRANSITIONS[action].roles, run, summary)
+    return Step(action.value, serializer, TRANSITIONS[action].roles, command, summary)
 
+
+ASSIGN = "Put an operator in charge: a new request goes into work with them."
+QUERY = "The authority's specialist asks the contact center; the request stays escalated."
+QUERY_REPLY = "The contact center replies to the authority's open question."
 
 # The table of the request's steps; one generated view per row (``_step_view``).
 STEPS: list[Step] = [
+    _transition(A.TAKE, s.EmptyActionSerializer, services.request_take),
+    _transition(A.ASSIGN, s.AssignSerializer, services.request_assign, ASSIGN),
+    _transition(A.ANSWER, s.TextActionSerializer, services.request_answer),
+    _transition(A.ESCALATE, s.EscalateSerializer, services.request_escalate),
+    _transition(A.REASSIGN, s.ReassignSerializer, services.request_reassign),
+    _transition(A.AUTHORITY_ANSWER, s.TextActionSerializer, services.request_authority_answer),
+    _transition(A.DECLINE, s.ReasonActionSerializer, services.request_decline),
+    _transition(A.SEND_BACK, s.CommentActionSerializer, services.request_send_back),
     _transition(
-        A.TAKE, s.EmptyActionSerializer, lambda r, u, v: services.request_take(request=r, by=u)
-    ),
-    _transition(
-        A.ASSIGN,
-        s.AssignSerializer,
-        lambda r, u, v: services.request_assign(request=r, by=u, operator=v["operator"]),
-        "Put an operator in charge: a new request goes into work with them.",
-    ),
-    _transition(
-        A.ANSWER,
-        s.TextActionSerializer,
-        lambda r, u, v: services.request_answer(request=r, by=u, text=v["text"]),
-    ),
-    _transition(
-        A.ESCALATE,
-        s.EscalateSerializer,
-        lambda r, u, v: services.request_escalate(
-            request=r, by=u, authority=v["authority"], question=v["question"]
-        ),
-    ),
-    _transition(
-        A.REASSIGN,
-        s.ReassignSerializer,
-        lambda r, u, v: services.request_reassign(
-            request=r, by=u, authority=v["authority"], reason=v["reason"]
-        ),
-    ),
-    _transition(
-        A.AUTHORITY_ANSWER,
-        s.TextActionSerializer,
-        lambda r, u, v: services.request_authority_answer(request=r, by=u, text=v["text"]),
-    ),
-    _transition(
-        A.DECLINE,
-        s.ReasonActionSerializer,
-        lambda r, u, v: services.request_decline(request=r, by=u, reason=v["reason"]),
-    ),
-    _transition(
-        A.SEND_BACK,
-        s.CommentActionSerializer,
-        lambda r, u, v: services.request_send_back(request=r, by=u, comment=v["comment"]),
-    ),
-    _transition(
-        A.AUTHORITY_QUERY,
-        s.QuestionActionSerializer,
-        lambda r, u, v: services.request_authority_query(request=r, by=u, question=v["question"]),
-        "The authority's specialist asks the contact center; the request stays escalated.",
+        A.AUTHORITY_QUERY, s.QuestionActionSerializer, services.request_authority_query, QUERY
     ),
     _transition(
         A.AUTHORITY_QUERY_REPLY,
         s.TextActionSerializer,
-        lambda r, u, v: services.request_authority_query_reply(request=r, by=u, text=v["text"]),
-        "The contact center replies to the authority's open question.",
+        services.request_authority_query_reply,
+        QUERY_REPLY,
     ),
     _transition(
-        A.ASK_CLARIFICATION,
-        s.QuestionActionSerializer,
-        lambda r, u, v: services.request_ask_clarification(request=r, by=u, question=v["question"]),
+        A.ASK_CLARIFICATION, s.QuestionActionSerializer, services.request_ask_clarification
     ),
-    _transition(
-        A.CLARIFY,
-        s.TextActionSerializer,
-        lambda r, u, v: services.request_clarify(request=r, by=u, text=v["text"]),
-    ),
-    _transition(
-        A.CLOSE, s.EmptyActionSerializer, lambda r, u, v: services.request_close(request=r, by=u)
-    ),
-    _transition(
-        A.REOPEN,
-        s.ReasonActionSerializer,
-        lambda r, u, v: services.request_reopen(request=r, by=u, reason=v["reason"]),
-    ),
-    Step(
-        "notes",
-        s.TextActionSerializer,
-        ANY_ROLE - {R.APPLICANT},
-        lambda r, u, v: services.request_add_note(request=r, by=u, text=v["text"]),
-    ),
-    Step(
-        "set_topic",
-        s.SetTopicSerializer,
-        CENTER_STAFF,
-        lambda r, u, v: services.request_set_topic(request=r, by=u, topic=v["topic"]),
-    ),
+    _transition(A.CLARIFY, s.TextActionSerializer, services.request_clarify),
+    _transition(A.CLOSE, s.EmptyActionSerializer, services.request_close),
+    _transition(A.REOPEN, s.ReasonActionSerializer, services.request_reopen),
+    Step("notes", s.TextActionSerializer, ANY_ROLE - {R.APPLICANT}, services.request_add_note),
+    Step("set_topic", s.SetTopicSerializer, CENTER_STAFF, services.request_set_topic),
 ]
 
 
@@ -268,7 +213,7 @@ class RequestViewSet(viewsets.ViewSet):
             raise exceptions.PermissionDenied(_("Your role does not allow this action."))
         serializer = step.serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        _domain_errors(lambda: step.run(obj, user, serializer.validated_data))
+        _domain_errors(lambda: step.command(request=obj, by=user, **serializer.validated_data))
         return Response(self._detail(request, obj.pk))
 
 

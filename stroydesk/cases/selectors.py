@@ -25,7 +25,7 @@ from django.utils import timezone
 from stroydesk.accounts.models import User
 from stroydesk.accounts.selectors import user_get_active, user_list_active
 from stroydesk.cases.lifecycle import ASSIGNEES
-from stroydesk.cases.models import Answer, Escalation, History, Request
+from stroydesk.cases.models import Answer, Attachment, Escalation, History, Request
 from stroydesk.directory.selectors import authority_id_of
 from stroydesk.workcalendar import selectors as workdays
 
@@ -242,6 +242,42 @@ def request_escalations_for(*, user: User, request: Request) -> QuerySet[Escalat
         authority_id = authority_id_of(user=user)
         return qs.filter(authority_id=authority_id) if authority_id else qs.none()
     return qs
+
+
+def escalation_visible_to(*, user: User) -> QuerySet[Escalation]:
+    """Every escalation this user may see: the center's staff all, a specialist their
+    authority's, nobody else any (applicants deal with the center)."""
+    qs = Escalation.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_center_staff:
+        return qs
+    if user.role == User.Role.SPECIALIST:
+        authority_id = authority_id_of(user=user)
+        return qs.filter(authority_id=authority_id) if authority_id else qs.none()
+    return qs.none()
+
+
+def escalation_list_for(*, user: User, is_open: bool | None = None) -> QuerySet[Escalation]:
+    """The escalations this user may see, only the open ones (True) or only the ended ones
+    (False), with their request; the caller orders them."""
+    qs = escalation_visible_to(user=user).select_related("request").defer("request__text")
+    if is_open is None:
+        return qs
+    running = Q(status=Escalation.Status.OPEN)
+    return qs.filter(running if is_open else ~running)
+
+
+def attachment_get_for(*, user: User, pk: int) -> Attachment:
+    """A file of a request the user may see, or Http404."""
+    attachment = (
+        Attachment.objects.filter(pk=pk, request__in=request_visible_to(user=user))
+        .select_related("request")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such file.")
+    return attachment
 
 
 def request_open_escalation(*, request: Request) -> Escalation | None:

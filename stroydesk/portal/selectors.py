@@ -14,18 +14,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
 from stroydesk.accounts.validators import normalize_phone
 from stroydesk.cases.lifecycle import actions_for, applicant_may_add_information, reopen_last_day
-from stroydesk.cases.models import OPEN_STATUSES, Answer, Attachment, Escalation, History, Request
+from stroydesk.cases.models import OPEN_STATUSES, Answer, Escalation, History, Request
 from stroydesk.cases.selectors import (
     AUTHORITY_QUERY_ACTIONS,
     RequestFilters,
     applicant_wrote_last,
+    escalation_list_for,
     request_additions_for,
     request_answers_for,
     request_escalations,
@@ -38,7 +38,6 @@ from stroydesk.cases.selectors import (
 )
 from stroydesk.directory.models import Authority, Topic
 from stroydesk.directory.selectors import (
-    authority_id_of,
     topic_competent_authorities,
     topic_list,
 )
@@ -227,38 +226,29 @@ def applicant_page(*, user: User, cursor: str = "") -> Page:
 
 def authority_inbox(*, user: User) -> list[Escalation]:
     """The open escalations of the specialist's authority, the most urgent first."""
-    authority_id = authority_id_of(user=user)
-    if authority_id is None:
-        return []
     return list(
-        Escalation.objects.filter(authority_id=authority_id, status=Escalation.Status.OPEN)
-        .select_related("request", "request__topic")
-        .defer("request__text")
+        escalation_list_for(user=user, is_open=True)
+        .select_related("request__topic")
         .order_by("due_at", "id")
     )
 
 
 def authority_recent(*, user: User, limit: int = 20) -> list[Escalation]:
     """What the specialist's authority answered or returned lately."""
-    authority_id = authority_id_of(user=user)
-    if authority_id is None:
-        return []
     return list(
-        Escalation.objects.filter(authority_id=authority_id)
-        .exclude(status=Escalation.Status.OPEN)
-        .select_related("request")
-        .defer("request__text")
-        .order_by("-escalated_at", "-id")[:limit]
+        escalation_list_for(user=user, is_open=False).order_by("-escalated_at", "-id")[:limit]
     )
 
 
-def board(*, now: datetime | None = None) -> dict[str, list[Escalation]]:
+def board(*, user: User, now: datetime | None = None) -> dict[str, list[Escalation]]:
     """Escalations past their due moment, and those due by the end of the next working day."""
     now = now or timezone.now()
     horizon = workdays.end_of_day(workdays.add_working_days(workdays.moscow_date(now), 1))
-    running = Escalation.objects.filter(
-        status=Escalation.Status.OPEN, paused_at__isnull=True
-    ).select_related("request", "authority", "request__operator")
+    running = (
+        escalation_list_for(user=user, is_open=True)
+        .filter(paused_at__isnull=True)
+        .select_related("authority", "request__operator")
+    )
     return {
         "overdue": list(running.filter(due_at__lt=now).order_by("due_at", "id")[:200]),
         "at_risk": list(
@@ -267,11 +257,12 @@ def board(*, now: datetime | None = None) -> dict[str, list[Escalation]]:
     }
 
 
-def workload(*, now: datetime | None = None) -> dict[str, Any]:
+def workload(*, user: User, now: datetime | None = None) -> dict[str, Any]:
     """Open requests per operator and open escalations per authority, with the overdue ones."""
     now = now or timezone.now()
+    requests = request_visible_to(user=user)
     per_operator = list(
-        Request.objects.filter(status__in=OPEN_STATUSES, operator__isnull=False)
+        requests.filter(status__in=OPEN_STATUSES, operator__isnull=False)
         .values("operator_id", "operator__username", "operator__last_name", "operator__first_name")
         .annotate(
             total=Count("pk"),
@@ -285,7 +276,7 @@ def workload(*, now: datetime | None = None) -> dict[str, Any]:
         name = f"{row['operator__last_name']} {row['operator__first_name']}".strip()
         row["name"] = name or row["operator__username"]
     per_authority = list(
-        Escalation.objects.filter(status=Escalation.Status.OPEN)
+        escalation_list_for(user=user, is_open=True)
         .values("authority_id", "authority__short_name")
         .annotate(
             total=Count("pk"),
@@ -294,7 +285,7 @@ def workload(*, now: datetime | None = None) -> dict[str, Any]:
         )
         .order_by("-total", "authority__short_name")
     )
-    unassigned = Request.objects.filter(status=S.REGISTERED, operator__isnull=True).count()
+    unassigned = requests.filter(status=S.REGISTERED, operator__isnull=True).count()
     return {"operators": per_operator, "authorities": per_authority, "unassigned": unassigned}
 
 
@@ -336,18 +327,6 @@ def applicant_card(*, user: User, request: Request, now: datetime) -> dict[str, 
         "rating": rating,
         "attachments": list(request.attachments.order_by("id")),
     }
-
-
-def attachment_get_for(*, user: User, pk: int) -> Attachment:
-    """A file of a request the user may see, or Http404."""
-    attachment = (
-        Attachment.objects.filter(pk=pk, request__in=request_visible_to(user=user))
-        .select_related("request")
-        .first()
-    )
-    if attachment is None:
-        raise Http404("No such file.")
-    return attachment
 
 
 def tracked_card(*, request_id: int) -> dict[str, Any]:

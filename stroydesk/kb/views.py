@@ -17,7 +17,7 @@ from stroydesk.accounts.models import User
 from stroydesk.cases import selectors as case_selectors
 from stroydesk.directory.models import Topic
 from stroydesk.kb import selectors, services
-from stroydesk.web.views import page_for
+from stroydesk.web.views import is_htmx, page_for
 
 SUGGEST_MIN_CHARS = 4
 
@@ -85,7 +85,7 @@ def article_feedback(request: HttpRequest, slug: str) -> HttpResponse:
         comment=request.POST.get("comment", ""),
     )
     context = {"article": article, "counted": counted, "helpful": helpful}
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return render(request, "kb/partials/feedback_thanks.html", context)
     messages.success(request, _("Thank you for your feedback."))
     return redirect(article.get_absolute_url())

@@ -11,14 +11,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from stroydesk.cases.models import Request
+from stroydesk.cases.models import OPEN_STATUSES, Request
 from stroydesk.channels.models import Open311Submission
 from stroydesk.channels.open311.errors import Open311Error
 
 MAX_RANGE_DAYS = 90
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
-CLOSED_STATUSES = (Request.Status.ANSWERED, Request.Status.CLOSED)
 
 
 def _when(value: datetime | None) -> str | None:
@@ -27,7 +26,7 @@ def _when(value: datetime | None) -> str | None:
 
 def _request_dict(submission: Open311Submission) -> dict[str, Any]:
     request = submission.request
-    closed = request.status in CLOSED_STATUSES
+    closed = request.status not in OPEN_STATUSES  # answered or closed: "closed" in Open311
     return {
         "service_request_id": request.number,
         "status": "closed" if closed else "open",
@@ -129,8 +128,8 @@ def request_list(params: Mapping[str, str]) -> list[dict[str, Any]]:
         if statuses - {"open", "closed"}:
             raise Open311Error(400, _("status must be open or closed."))
         if statuses == {"open"}:
-            qs = qs.exclude(request__status__in=CLOSED_STATUSES)
+            qs = qs.filter(request__status__in=OPEN_STATUSES)
         elif statuses == {"closed"}:
-            qs = qs.filter(request__status__in=CLOSED_STATUSES)
+            qs = qs.exclude(request__status__in=OPEN_STATUSES)
     offset = (page - 1) * page_size
     return [_request_dict(s) for s in qs[offset : offset + page_size]]

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from stroydesk.accounts.models import User
@@ -21,6 +22,7 @@ from stroydesk.cases.models import AnswerTemplate, Request
 from stroydesk.channels.intake import Contact, Intake, register_request
 from stroydesk.portal import desk_forms as f
 from stroydesk.portal import selectors
+from stroydesk.portal.views.steps import card_step_view
 from stroydesk.web.views import (
     CONFLICT,
     AuthedRequest,
@@ -217,111 +219,63 @@ def card_close(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@staff_only
-@require_POST
-def card_answer(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = _card(request, pk)
-    return form_step(
-        request,
-        form=f.AnswerForm(request.POST),
-        call=lambda d: lifecycle.request_answer(request=case, by=request.user, text=d["text"]),
-        success=_("The answer is sent to the applicant."),
-        back_to=_card_url(case),
-        rerender=_again(request, case, "answer_form"),
+def _desk_step(form_class: type[Any], command: Any, success: Any, key: str, anchor: str = ""):
+    return card_step_view(
+        gate=staff_only,
+        form_class=form_class,
+        command=command,
+        success=success,
+        back_to=lambda case: _card_url(case) + anchor,
+        again=_again,
+        key=key,
     )
 
 
-@staff_only
-@require_POST
-def card_note(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = _card(request, pk)
-    return form_step(
-        request,
-        form=f.NoteForm(request.POST),
-        call=lambda d: lifecycle.request_add_note(request=case, by=request.user, text=d["text"]),
-        success=_("The note is saved."),
-        back_to=_card_url(case) + "#history",
-        rerender=_again(request, case, "note_form"),
-    )
-
-
-@staff_only
-@require_POST
-def card_ask(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = _card(request, pk)
-    return form_step(
-        request,
-        form=f.AskClarificationForm(request.POST),
-        call=lambda d: lifecycle.request_ask_clarification(
-            request=case, by=request.user, question=d["question"]
-        ),
-        success=_("The applicant is asked; the request waits for the answer."),
-        back_to=_card_url(case),
-        rerender=_again(request, case, "ask_form"),
-    )
-
-
-@staff_only
-@require_POST
-def card_send_back(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = _card(request, pk)
-    return form_step(
-        request,
-        form=f.SendBackForm(request.POST),
-        call=lambda d: lifecycle.request_send_back(
-            request=case, by=request.user, comment=d["comment"]
-        ),
-        success=_("The answer went back to the authority; the due date stays."),
-        back_to=_card_url(case),
-        rerender=_again(request, case, "send_back_form"),
-    )
-
-
-@staff_only
-@require_POST
-def card_query_reply(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Reply to the authority's open question; the request stays with the authority."""
-    case = _card(request, pk)
-    return form_step(
-        request,
-        form=f.AuthorityQueryReplyForm(request.POST),
-        call=lambda d: lifecycle.request_authority_query_reply(
-            request=case, by=request.user, text=d["text"]
-        ),
-        success=_("The reply is sent to the authority."),
-        back_to=_card_url(case),
-        rerender=_again(request, case, "query_reply_form"),
-    )
-
-
-@staff_only
-@require_POST
-def card_reopen(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = _card(request, pk)
-    return form_step(
-        request,
-        form=f.ReopenForm(request.POST),
-        call=lambda d: lifecycle.request_reopen(request=case, by=request.user, reason=d["reason"]),
-        success=_("The request is in work again."),
-        back_to=_card_url(case),
-        rerender=_again(request, case, "reopen_form"),
-    )
-
-
-@staff_only
-@require_POST
-def card_reassign(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = _card(request, pk)
-    return form_step(
-        request,
-        form=f.ReassignForm(request.POST),
-        call=lambda d: lifecycle.request_reassign(
-            request=case, by=request.user, authority=d["authority"], reason=d["reason"]
-        ),
-        success=_("The request is passed to the other authority; the due date stays."),
-        back_to=_card_url(case),
-        rerender=_again(request, case, "reassign_form"),
-    )
+# The card's steps that take one form (urls.py names them).
+card_answer = _desk_step(
+    f.AnswerForm,
+    lifecycle.request_answer,
+    gettext_lazy("The answer is sent to the applicant."),
+    "answer_form",
+)
+card_note = _desk_step(
+    f.NoteForm,
+    lifecycle.request_add_note,
+    gettext_lazy("The note is saved."),
+    "note_form",
+    anchor="#history",
+)
+card_ask = _desk_step(
+    f.AskClarificationForm,
+    lifecycle.request_ask_clarification,
+    gettext_lazy("The applicant is asked; the request waits for the answer."),
+    "ask_form",
+)
+card_send_back = _desk_step(
+    f.SendBackForm,
+    lifecycle.request_send_back,
+    gettext_lazy("The answer went back to the authority; the due date stays."),
+    "send_back_form",
+)
+# Reply to the authority's open question; the request stays with the authority.
+card_query_reply = _desk_step(
+    f.AuthorityQueryReplyForm,
+    lifecycle.request_authority_query_reply,
+    gettext_lazy("The reply is sent to the authority."),
+    "query_reply_form",
+)
+card_reopen = _desk_step(
+    f.ReopenForm,
+    lifecycle.request_reopen,
+    gettext_lazy("The request is in work again."),
+    "reopen_form",
+)
+card_reassign = _desk_step(
+    f.ReassignForm,
+    lifecycle.request_reassign,
+    gettext_lazy("The request is passed to the other authority; the due date stays."),
+    "reassign_form",
+)
 
 
 def assign_and_tell(request: AuthedRequest, case: Request, operator: User) -> None:

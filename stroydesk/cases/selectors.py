@@ -30,9 +30,9 @@ from stroydesk.directory.selectors import authority_id_of
 from stroydesk.workcalendar import selectors as workdays
 
 
-def request_visible_to(*, user: User) -> QuerySet[Request]:
-    """Every request this user may see."""
-    qs = Request.objects.all()
+def _by_reader(qs: QuerySet, *, user: User, applicants: Q | None = None) -> QuerySet:
+    """``qs`` as this user may read it: the center's staff all, a specialist their authority's
+    rows (``authority_id``), an applicant those of ``applicants`` (none when None)."""
     if not user.is_authenticated or not user.is_active:
         return qs.none()
     if user.is_center_staff:
@@ -40,9 +40,14 @@ def request_visible_to(*, user: User) -> QuerySet[Request]:
     if user.role == User.Role.SPECIALIST:
         authority_id = authority_id_of(user=user)
         return qs.filter(authority_id=authority_id) if authority_id else qs.none()
-    if user.role == User.Role.APPLICANT:
-        return qs.filter(applicant__user=user)
+    if user.role == User.Role.APPLICANT and applicants is not None:
+        return qs.filter(applicants)
     return qs.none()
+
+
+def request_visible_to(*, user: User) -> QuerySet[Request]:
+    """Every request this user may see."""
+    return _by_reader(Request.objects.all(), user=user, applicants=Q(applicant__user=user))
 
 
 @dataclass(frozen=True)
@@ -247,15 +252,7 @@ def request_escalations_for(*, user: User, request: Request) -> QuerySet[Escalat
 def escalation_visible_to(*, user: User) -> QuerySet[Escalation]:
     """Every escalation this user may see: the center's staff all, a specialist their
     authority's, nobody else any (applicants deal with the center)."""
-    qs = Escalation.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.is_center_staff:
-        return qs
-    if user.role == User.Role.SPECIALIST:
-        authority_id = authority_id_of(user=user)
-        return qs.filter(authority_id=authority_id) if authority_id else qs.none()
-    return qs.none()
+    return _by_reader(Escalation.objects.all(), user=user)
 
 
 def escalation_list_for(*, user: User, is_open: bool | None = None) -> QuerySet[Escalation]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.http import HttpResponse
@@ -65,42 +66,37 @@ def _again(request: AuthedRequest, case: Request, key: str) -> Any:
     return rerender
 
 
-def _authority_step(
-    form_class: type[Any], command: Any, success: Any, key: str, *, to_inbox: bool = True
-):
-    return card_step_view(
-        gate=specialist_only,
-        form_class=form_class,
-        command=command,
-        success=success,
-        back_to=lambda case: (
-            reverse("portal:authority_inbox")
-            if to_inbox
-            else reverse("portal:authority_card", args=[case.pk])
-        ),
-        again=_again,
-        key=key,
-    )
+def _to_inbox(case: Request) -> str:
+    return reverse("portal:authority_inbox")
+
+
+def _to_card(case: Request) -> str:
+    return reverse("portal:authority_card", args=[case.pk])
+
+
+_authority_step = partial(card_step_view, gate=specialist_only, again=_again, back_to=_to_inbox)
 
 
 # The card's steps (urls.py names them).
 answer = _authority_step(
-    f.AuthorityAnswerForm,
-    lifecycle.request_authority_answer,
-    gettext_lazy("The answer is sent to the contact center for review."),
-    "answer_form",
+    form_class=f.AuthorityAnswerForm,
+    command=lifecycle.request_authority_answer,
+    success=gettext_lazy("The answer is sent to the contact center for review."),
+    key="answer_form",
 )
 # Ask the contact center about the request; the answer stays due on the same date.
 query = _authority_step(
-    f.AuthorityQueryForm,
-    lifecycle.request_authority_query,
-    gettext_lazy("The question is sent to the contact center. The answer stays due on time."),
-    "query_form",
-    to_inbox=False,
+    form_class=f.AuthorityQueryForm,
+    command=lifecycle.request_authority_query,
+    success=gettext_lazy(
+        "The question is sent to the contact center. The answer stays due on time."
+    ),
+    key="query_form",
+    back_to=_to_card,
 )
 decline = _authority_step(
-    f.DeclineForm,
-    lifecycle.request_decline,
-    gettext_lazy("The request is returned to the contact center."),
-    "decline_form",
+    form_class=f.DeclineForm,
+    command=lifecycle.request_decline,
+    success=gettext_lazy("The request is returned to the contact center."),
+    key="decline_form",
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -219,62 +220,53 @@ def card_close(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-def _desk_step(form_class: type[Any], command: Any, success: Any, key: str, anchor: str = ""):
-    return card_step_view(
-        gate=staff_only,
-        form_class=form_class,
-        command=command,
-        success=success,
-        back_to=lambda case: _card_url(case) + anchor,
-        again=_again,
-        key=key,
-    )
+_desk_step = partial(card_step_view, gate=staff_only, again=_again, back_to=_card_url)
 
 
 # The card's steps that take one form (urls.py names them).
 card_answer = _desk_step(
-    f.AnswerForm,
-    lifecycle.request_answer,
-    gettext_lazy("The answer is sent to the applicant."),
-    "answer_form",
+    form_class=f.AnswerForm,
+    command=lifecycle.request_answer,
+    success=gettext_lazy("The answer is sent to the applicant."),
+    key="answer_form",
 )
 card_note = _desk_step(
-    f.NoteForm,
-    lifecycle.request_add_note,
-    gettext_lazy("The note is saved."),
-    "note_form",
-    anchor="#history",
+    form_class=f.NoteForm,
+    command=lifecycle.request_add_note,
+    success=gettext_lazy("The note is saved."),
+    key="note_form",
+    back_to=lambda case: _card_url(case) + "#history",
 )
 card_ask = _desk_step(
-    f.AskClarificationForm,
-    lifecycle.request_ask_clarification,
-    gettext_lazy("The applicant is asked; the request waits for the answer."),
-    "ask_form",
+    form_class=f.AskClarificationForm,
+    command=lifecycle.request_ask_clarification,
+    success=gettext_lazy("The applicant is asked; the request waits for the answer."),
+    key="ask_form",
 )
 card_send_back = _desk_step(
-    f.SendBackForm,
-    lifecycle.request_send_back,
-    gettext_lazy("The answer went back to the authority; the due date stays."),
-    "send_back_form",
+    form_class=f.SendBackForm,
+    command=lifecycle.request_send_back,
+    success=gettext_lazy("The answer went back to the authority; the due date stays."),
+    key="send_back_form",
 )
 # Reply to the authority's open question; the request stays with the authority.
 card_query_reply = _desk_step(
-    f.AuthorityQueryReplyForm,
-    lifecycle.request_authority_query_reply,
-    gettext_lazy("The reply is sent to the authority."),
-    "query_reply_form",
+    form_class=f.AuthorityQueryReplyForm,
+    command=lifecycle.request_authority_query_reply,
+    success=gettext_lazy("The reply is sent to the authority."),
+    key="query_reply_form",
 )
 card_reopen = _desk_step(
-    f.ReopenForm,
-    lifecycle.request_reopen,
-    gettext_lazy("The request is in work again."),
-    "reopen_form",
+    form_class=f.ReopenForm,
+    command=lifecycle.request_reopen,
+    success=gettext_lazy("The request is in work again."),
+    key="reopen_form",
 )
 card_reassign = _desk_step(
-    f.ReassignForm,
-    lifecycle.request_reassign,
-    gettext_lazy("The request is passed to the other authority; the due date stays."),
-    "reassign_form",
+    form_class=f.ReassignForm,
+    command=lifecycle.request_reassign,
+    success=gettext_lazy("The request is passed to the other authority; the due date stays."),
+    key="reassign_form",
 )
 
 

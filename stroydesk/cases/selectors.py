@@ -134,7 +134,7 @@ AUTHORITY_QUERY_ACTIONS = (A.AUTHORITY_QUERY, A.AUTHORITY_QUERY_REPLY)
 APPLICANT_ADDITIONS = (A.MESSAGE, A.CLARIFY)
 # What of a public row's details the applicant reads: how it came, how many files, their mark,
 # the authority a request went to. Never an escalation's id, a due moment, a staff login.
-APPLICANT_DETAILS = {
+APPLICANT_DETAILS: dict[str, tuple[str, ...]] = {
     A.REGISTER: ("channel", "attachments"),
     A.MESSAGE: ("channel", "attachments"),
     A.ESCALATE: ("authority",),

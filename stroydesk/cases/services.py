@@ -148,7 +148,7 @@ def request_assign(
     """Put another operator in charge (a supervisor spreading the work, a hand-over before
     leave): a new request goes into work with them as if they had taken it; in any later status
     only the operator changes. A closed request is refused; reopening brings it back to work."""
-    authorize(request, "assign", by)
+    authorize(request, A.ASSIGN, by)
     if not operator.is_active or operator.role not in ASSIGNEES:
         refusal = _("A request can be assigned only to an active operator or supervisor.")
         raise ValidationError({"operator": [refusal]})
@@ -171,7 +171,7 @@ def request_assign(
 
 def request_answer(*, request: Request, by: User, text: str, at: datetime | None = None) -> Request:
     """The operator sends the applicant the full answer (their own or the reviewed authority's)."""
-    authorize(request, "answer", by)
+    authorize(request, A.ANSWER, by)
     text = required(text, "text", _("The answer is empty."))
     now = at or timezone.now()
     with atomic_step():
@@ -192,7 +192,7 @@ def request_escalate(
     at: datetime | None = None,
 ) -> Escalation:
     """Hand the request to a competent authority; its answer is due in 4 working days."""
-    authorize(request, "escalate", by)
+    authorize(request, A.ESCALATE, by)
     if not authority.is_active:
         raise ValidationError({"authority": [_("This authority takes no new requests.")]})
     now = at or timezone.now()
@@ -227,7 +227,7 @@ def request_reassign(
     at: datetime | None = None,
 ) -> Escalation:
     """Move an escalation to another authority; the due moment stays, the reason is kept."""
-    authorize(request, "reassign", by)
+    authorize(request, A.REASSIGN, by)
     reason = required(reason, "reason", _("Say why the request goes to another authority."))
     if not authority.is_active:
         raise ValidationError({"authority": [_("This authority takes no new requests.")]})
@@ -263,7 +263,7 @@ def request_authority_answer(
     *, request: Request, by: User, text: str, at: datetime | None = None
 ) -> Answer:
     """The authority's specialist answers; the operator reviews it before it goes out."""
-    authorize(request, "authority_answer", by)
+    authorize(request, A.AUTHORITY_ANSWER, by)
     text = required(text, "text", _("The answer is empty."))
     now = at or timezone.now()
     with atomic_step():
@@ -293,7 +293,7 @@ def request_decline(
     *, request: Request, by: User, reason: str, at: datetime | None = None
 ) -> Request:
     """The specialist returns the request: not their authority's competence."""
-    authorize(request, "decline", by)
+    authorize(request, A.DECLINE, by)
     reason = required(reason, "reason", _("Say why this is not your authority's competence."))
     with atomic_step():
         escalation = open_escalation(request)
@@ -314,7 +314,7 @@ def request_send_back(
     *, request: Request, by: User, comment: str, at: datetime | None = None
 ) -> Request:
     """The operator finds the authority's answer incomplete and sends it back, due date kept."""
-    authorize(request, "send_back", by)
+    authorize(request, A.SEND_BACK, by)
     comment = required(comment, "comment", _("Say what the answer lacks."))
     with atomic_step():
         escalation = (
@@ -335,7 +335,7 @@ def request_ask_clarification(
     *, request: Request, by: User, question: str, at: datetime | None = None
 ) -> Request:
     """Ask the applicant for a clarification; an escalation's clock stops until they answer."""
-    authorize(request, "ask_clarification", by)
+    authorize(request, A.ASK_CLARIFICATION, by)
     question = required(question, "question", _("Write what the applicant should clarify."))
     now = at or timezone.now()
     with atomic_step():
@@ -364,7 +364,7 @@ def request_clarify(
     ``by`` is None when the answer came through a channel without a login (an e-mail reply
     from the applicant's address, matched by channels).
     """
-    authorize(request, "clarify", by)
+    authorize(request, A.CLARIFY, by)
     text = required(text, "text", _("The clarification is empty."))
     now = at or timezone.now()
     with atomic_step():
@@ -416,7 +416,7 @@ def request_reopen(
     *, request: Request, by: User, reason: str, at: datetime | None = None
 ) -> Request:
     """The applicant reopens an answered request within the window of working days."""
-    authorize(request, "reopen", by)
+    authorize(request, A.REOPEN, by)
     reason = required(reason, "reason", _("Say what is missing in the answer."))
     now = at or timezone.now()
     if not reopen_window_open(request.answered_at, now=now):
@@ -584,7 +584,7 @@ def request_authority_query(
     clock keeps running. If the operator has to ask the applicant, ``request_ask_clarification``
     is what stops the clock.
     """
-    authorize(request, "authority_query", by)
+    authorize(request, A.AUTHORITY_QUERY, by)
     question = required(question, "question", _("Write what the contact center should clarify."))
     now = at or timezone.now()
     with atomic_step():
@@ -618,7 +618,7 @@ def request_authority_query_reply(
 ) -> Escalation:
     """The center's staff answer the authority's open question; the question is cleared, and
     the question and the reply stay in the request's internal history."""
-    authorize(request, "authority_query_reply", by)
+    authorize(request, A.AUTHORITY_QUERY_REPLY, by)
     text = required(text, "text", _("The reply is empty."))
     now = at or timezone.now()
     with atomic_step():

@@ -191,7 +191,7 @@ ROLLUP_KEY = ["day", "channel", "topic_id", "authority_id", "applicant_kind"]
 
 def rollup_meta(
     verbose_name: Any, verbose_name_plural: Any, key_name: str, *, key: list[str] = ROLLUP_KEY
-) -> type:
+) -> Any:
     """The Meta of a concrete rollup: its names and its unique key. The daily and the monthly
     table of a kind share their columns (the abstract base) and differ only here."""
     return type(

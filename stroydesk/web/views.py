@@ -55,7 +55,7 @@ def page_for(allowed: Callable[[User], bool]) -> Callable:
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not allowed(user):  # type: ignore[arg-type]
+            if not allowed(user):
                 raise PermissionDenied(gettext("This page is not for your role."))
             return view(request, *args, **kwargs)
 

@@ -165,6 +165,15 @@ def request_timeline_for(*, user: User, request: Request) -> list[History]:
     return _public_details(rows) if user.role == User.Role.APPLICANT else rows
 
 
+def request_get_tracked(*, pk: int) -> Request:
+    """A request followed without an account, once its number and the mailed code matched (the
+    caller checked them): only its public card is read from it (``request_public_timeline``)."""
+    try:
+        return Request.objects.select_related("topic").get(pk=pk)
+    except Request.DoesNotExist:
+        raise Http404("No such request.") from None
+
+
 def request_public_timeline(*, request: Request) -> list[History]:
     """What anyone who may follow the request reads of its timeline (the applicant, or someone
     tracking it by its number and the mailed code): the public steps with their public details."""

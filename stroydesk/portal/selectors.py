@@ -30,6 +30,7 @@ from stroydesk.cases.selectors import (
     request_answers_for,
     request_escalations,
     request_final_answers,
+    request_get_tracked,
     request_history_for,
     request_list_for,
     request_public_timeline,
@@ -331,7 +332,7 @@ def applicant_card(*, user: User, request: Request, now: datetime) -> dict[str, 
 
 def tracked_card(*, request_id: int) -> dict[str, Any]:
     """The read-only card of a request tracked by number and e-mail code: public steps only."""
-    request = Request.objects.select_related("topic").get(pk=request_id)
+    request = request_get_tracked(pk=request_id)
     return {
         "case": request,
         "history": request_public_timeline(request=request),

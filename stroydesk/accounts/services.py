@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -73,16 +74,21 @@ def applicant_create(
     return applicant
 
 
-def applicant_for_contact(
-    *,
-    full_name: str,
-    email: str = "",
-    phone: str = "",
-    kind: str = Applicant.Kind.RESIDENT,
-    organisation_name: str = "",
-    inn: str = "",
-    ogrn: str = "",
-) -> Applicant:
+@dataclass(frozen=True)
+class Contact:
+    """Who asks, as a channel knows them (a caller, an e-mail sender, a portal user's profile):
+    the fields of ``applicant_create``."""
+
+    full_name: str
+    email: str = ""
+    phone: str = ""
+    kind: str = Applicant.Kind.RESIDENT
+    organisation_name: str = ""
+    inn: str = ""
+    ogrn: str = ""
+
+
+def applicant_for_contact(*, contact: Contact) -> Applicant:
     """The applicant known by this e-mail or phone, or a new one.
 
     A caller who has written before is the same applicant, so that an operator sees their
@@ -94,8 +100,8 @@ def applicant_for_contact(
     owner's own unconfirmed sign-up gets the new record on confirmation
     (``applicant_link_earlier``).
     """
-    email = email.strip().lower()
-    normalized = normalize_phone(phone) if phone.strip() else ""
+    email = contact.email.strip().lower()
+    normalized = normalize_phone(contact.phone) if contact.phone.strip() else ""
     known = Applicant.objects.filter(
         Q(user__isnull=True) | Q(user__email_confirmed_at__isnull=False)
     )
@@ -106,15 +112,7 @@ def applicant_for_contact(
         existing = known.filter(phone=normalized).order_by("pk").first()
     if existing is not None:
         return existing
-    return applicant_create(
-        full_name=full_name,
-        email=email,
-        phone=normalized,
-        kind=kind,
-        organisation_name=organisation_name,
-        inn=inn,
-        ogrn=ogrn,
-    )
+    return applicant_create(**{**asdict(contact), "email": email, "phone": normalized})
 
 
 def applicant_for_user(*, user: User) -> Applicant:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
@@ -20,29 +22,74 @@ from stroydesk.api import serializers as s
 from stroydesk.cases import selectors, services
 from stroydesk.cases.attachments import AttachmentTooLarge
 from stroydesk.cases.intake import Contact, IncomingFile, Intake, register_request
-from stroydesk.cases.lifecycle import allowed_actions
-from stroydesk.cases.models import Request
+from stroydesk.cases.lifecycle import CENTER_STAFF, TRANSITIONS, actions_for
+from stroydesk.cases.models import History, Request
 from stroydesk.web.api import Conflict, PayloadTooLarge
 
 _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The request's id.")
-_DETAIL_ACTIONS = [
-    "retrieve",
-    "take",
-    "assign",
-    "answer",
-    "escalate",
-    "reassign",
-    "authority_answer",
-    "decline",
-    "send_back",
-    "authority_query",
-    "authority_query_reply",
-    "ask_clarification",
-    "clarify",
-    "close",
-    "reopen",
-    "notes",
-    "set_topic",
+A = History.Action
+R = User.Role
+ANY_ROLE = frozenset(R.values)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One POST endpoint on a request: ``/requests/{id}/<url_path>/``, the body its serializer
+    reads, the roles it is open to (anyone else: 403 before the body is read) and the command,
+    called as ``command(request=…, by=…, **body)``: the serializer's fields are its arguments."""
+
+    name: str
+    serializer: type[s.StrictSerializer]
+    roles: frozenset[str]
+    command: Callable[..., Any]
+    summary: str = ""
+
+    @property
+    def url_path(self) -> str:
+        return self.name.replace("_", "-")
+
+
+def _transition(
+    action: History.Action,
+    serializer: type[s.StrictSerializer],
+    command: Callable[..., Any],
+    summary: str = "",
+) -> Step:
+    """A step of the lifecycle: its roles are the transition's."""
+    return Step(action.value, serializer, TRANSITIONS[action].roles, command, summary)
+
+
+ASSIGN = "Put an operator in charge: a new request goes into work with them."
+QUERY = "The authority's specialist asks the contact center; the request stays escalated."
+QUERY_REPLY = "The contact center replies to the authority's open question."
+
+# The table of the request's steps; one generated view per row (``_step_view``).
+STEPS: list[Step] = [
+    _transition(A.TAKE, s.EmptyActionSerializer, services.request_take),
+    _transition(A.ASSIGN, s.AssignSerializer, services.request_assign, ASSIGN),
+    _transition(A.ANSWER, s.TextActionSerializer, services.request_answer),
+    _transition(A.ESCALATE, s.EscalateSerializer, services.request_escalate),
+    _transition(A.REASSIGN, s.ReassignSerializer, services.request_reassign),
+    _transition(A.AUTHORITY_ANSWER, s.TextActionSerializer, services.request_authority_answer),
+    _transition(A.DECLINE, s.ReasonActionSerializer, services.request_decline),
+    _transition(A.SEND_BACK, s.CommentActionSerializer, services.request_send_back),
+    _transition(
+        A.AUTHORITY_QUERY, s.QuestionActionSerializer, services.request_authority_query, QUERY
+    ),
+    _transition(
+        A.AUTHORITY_QUERY_REPLY,
+        s.TextActionSerializer,
+        services.request_authority_query_reply,
+        QUERY_REPLY,
+    ),
+    _transition(
+        A.ASK_CLARIFICATION, s.QuestionActionSerializer, services.request_ask_clarification
+    ),
+    _transition(A.CLARIFY, s.TextActionSerializer, services.request_clarify),
+    _transition(A.CLOSE, s.EmptyActionSerializer, services.request_close),
+    _transition(A.REOPEN, s.ReasonActionSerializer, services.request_reopen),
+    Step("notes", s.TextActionSerializer, ANY_ROLE - {R.APPLICANT}, services.request_add_note),
+    Step("set_topic", s.SetTopicSerializer, CENTER_STAFF, services.request_set_topic),
 ]
 
 
@@ -70,7 +117,7 @@ def _domain_errors(call: Callable[[], Any]) -> Any:
         raise exceptions.PermissionDenied(str(exc) or None) from exc
 
 
-@extend_schema_view(**{name: extend_schema(parameters=[_ID]) for name in _DETAIL_ACTIONS})
+@extend_schema_view(retrieve=extend_schema(parameters=[_ID]))
 class RequestViewSet(viewsets.ViewSet):
     """Requests (обращения). Applicants see their own, specialists their authority's."""
 
@@ -149,195 +196,41 @@ class RequestViewSet(viewsets.ViewSet):
         context = {
             "request": request,
             "now": timezone.now(),
-            "history": selectors.request_history_for(user=user, request=obj),
+            "history": selectors.request_timeline_for(user=user, request=obj),
             "escalations": selectors.request_escalations_for(user=user, request=obj),
             "answers": selectors.request_answers_for(user=user, request=obj),
             "applicant_contacts": contacts,
-            "actions": allowed_actions(status=obj.status, role=user.role),
+            "actions": actions_for(request=obj, role=user.role, now=timezone.now()),
         }
         return s.RequestDetailSerializer(obj, context=context).data
 
-    def _act(
-        self,
-        request: HttpRequest,
-        pk: str,
-        serializer_class: type[s.StrictSerializer],
-        run: Callable[[Request, User, dict[str, Any]], Any],
-    ) -> Response:
+    def _act(self, request: HttpRequest, pk: str, step: Step) -> Response:
+        """Find the request (404), check the role (403), read the body (400), run the step
+        (409 when its state does not allow it), answer the request as it is now."""
         user = _user(request)
         obj = selectors.request_get_for(user=user, pk=pk)
-        serializer = serializer_class(data=request.data)
+        if user.role not in step.roles:
+            raise exceptions.PermissionDenied(_("Your role does not allow this action."))
+        serializer = step.serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        _domain_errors(lambda: run(obj, user, serializer.validated_data))
+        _domain_errors(lambda: step.command(request=obj, by=user, **serializer.validated_data))
         return Response(self._detail(request, obj.pk))
 
-    @extend_schema(request=None, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def take(self, request: HttpRequest, pk: str) -> Response:
-        return self._act(
-            request,
-            pk,
-            s.EmptyActionSerializer,
-            lambda r, u, v: services.request_take(request=r, by=u),
-        )
 
-    @extend_schema(request=s.AssignSerializer, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def assign(self, request: HttpRequest, pk: str) -> Response:
-        """Put an operator in charge: a new request goes into work with them."""
-        return self._act(
-            request,
-            pk,
-            s.AssignSerializer,
-            lambda r, u, v: services.request_assign(request=r, by=u, operator=v["operator"]),
-        )
+def _step_view(step: Step) -> Callable[..., Response]:
+    """The view of one row of ``STEPS``, with its own schema (body, path parameter, answer)."""
 
-    @extend_schema(request=s.TextActionSerializer, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def answer(self, request: HttpRequest, pk: str) -> Response:
-        return self._act(
-            request,
-            pk,
-            s.TextActionSerializer,
-            lambda r, u, v: services.request_answer(request=r, by=u, text=v["text"]),
-        )
+    def view(self: RequestViewSet, request: HttpRequest, pk: str) -> Response:
+        return self._act(request, pk, step)
 
-    @extend_schema(request=s.EscalateSerializer, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def escalate(self, request: HttpRequest, pk: str) -> Response:
-        return self._act(
-            request,
-            pk,
-            s.EscalateSerializer,
-            lambda r, u, v: services.request_escalate(
-                request=r, by=u, authority=v["authority"], question=v["question"]
-            ),
-        )
+    view.__name__ = step.name
+    view.__qualname__ = f"RequestViewSet.{step.name}"
+    view.__doc__ = step.summary or None
+    body = None if step.serializer is s.EmptyActionSerializer else step.serializer
+    routed = action(detail=True, methods=["post"], url_path=step.url_path)(view)
+    schema = extend_schema(request=body, responses=s.RequestDetailSerializer, parameters=[_ID])
+    return cast(Callable[..., Response], schema(routed))
 
-    @extend_schema(request=s.ReassignSerializer, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def reassign(self, request: HttpRequest, pk: str) -> Response:
-        return self._act(
-            request,
-            pk,
-            s.ReassignSerializer,
-            lambda r, u, v: services.request_reassign(
-                request=r, by=u, authority=v["authority"], reason=v["reason"]
-            ),
-        )
 
-    @extend_schema(request=s.TextActionSerializer, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="authority-answer")
-    def authority_answer(self, request: HttpRequest, pk: str) -> Response:
-        return self._act(
-            request,
-            pk,
-            s.TextActionSerializer,
-            lambda r, u, v: services.request_authority_answer(request=r, by=u, text=v["text"]),
-        )
-
-    @extend_schema(request=s.ReasonActionSerializer, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def decline(self, request: HttpRequest, pk: str) -> Response:
-        return self._act(
-            request,
-            pk,
-            s.ReasonActionSerializer,
-            lambda r, u, v: services.request_decline(request=r, by=u, reason=v["reason"]),
-        )
-
-    @extend_schema(request=s.CommentActionSerializer, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="send-back")
-    def send_back(self, request: HttpRequest, pk: str) -> Response:
-        return self._act(
-            request,
-            pk,
-            s.CommentActionSerializer,
-            lambda r, u, v: services.request_send_back(request=r, by=u, comment=v["comment"]),
-        )
-
-    @extend_schema(request=s.QuestionActionSerializer, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="authority-query")
-    def authority_query(self, request: HttpRequest, pk: str) -> Response:
-        """The authority's specialist asks the contact center; the request stays escalated."""
-        return self._act(
-            request,
-            pk,
-            s.QuestionActionSerializer,
-            lambda r, u, v: services.request_authority_query(
-                request=r, by=u, question=v["question"]
-            ),
-        )
-
-    @extend_schema(request=s.TextActionSerializer, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="authority-query-reply")
-    def authority_query_reply(self, request: HttpRequest, pk: str) -> Response:
-        """The contact center replies to the authority's open question."""
-        return self._act(
-            request,
-            pk,
-            s.TextActionSerializer,
-            lambda r, u, v: services.request_authority_query_reply(request=r, by=u, text=v["text"]),
-        )
-
-    @extend_schema(request=s.QuestionActionSerializer, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="ask-clarification")
-    def ask_clarification(self, request: HttpRequest, pk: str) -> Response:
-        return self._act(
-            request,
-            pk,
-            s.QuestionActionSerializer,
-            lambda r, u, v: services.request_ask_clarification(
-                request=r, by=u, question=v["question"]
-            ),
-        )
-
-    @extend_schema(request=s.TextActionSerializer, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def clarify(self, request: HttpRequest, pk: str) -> Response:
-        return self._act(
-            request,
-            pk,
-            s.TextActionSerializer,
-            lambda r, u, v: services.request_clarify(request=r, by=u, text=v["text"]),
-        )
-
-    @extend_schema(request=None, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def close(self, request: HttpRequest, pk: str) -> Response:
-        return self._act(
-            request,
-            pk,
-            s.EmptyActionSerializer,
-            lambda r, u, v: services.request_close(request=r, by=u),
-        )
-
-    @extend_schema(request=s.ReasonActionSerializer, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def reopen(self, request: HttpRequest, pk: str) -> Response:
-        return self._act(
-            request,
-            pk,
-            s.ReasonActionSerializer,
-            lambda r, u, v: services.request_reopen(request=r, by=u, reason=v["reason"]),
-        )
-
-    @extend_schema(request=s.TextActionSerializer, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"])
-    def notes(self, request: HttpRequest, pk: str) -> Response:
-        return self._act(
-            request,
-            pk,
-            s.TextActionSerializer,
-            lambda r, u, v: services.request_add_note(request=r, by=u, text=v["text"]),
-        )
-
-    @extend_schema(request=s.SetTopicSerializer, responses=s.RequestDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="set-topic")
-    def set_topic(self, request: HttpRequest, pk: str) -> Response:
-        return self._act(
-            request,
-            pk,
-            s.SetTopicSerializer,
-            lambda r, u, v: services.request_set_topic(request=r, by=u, topic=v["topic"]),
-        )
+for _step in STEPS:
+    setattr(RequestViewSet, _step.name, _step_view(_step))

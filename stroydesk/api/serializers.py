@@ -27,15 +27,16 @@ class StrictSerializer(serializers.Serializer):
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class ActiveTopicField(serializers.SlugRelatedField):
-    """A topic by its code. The queryset is made per call: a declared one would be deep-copied
-    with the serializer on every request, which costs more than the query itself."""
+class TopicField(serializers.SlugRelatedField):
+    """A topic by its code (whether it is still in use is the services' rule). The queryset is
+    made per call: a declared one would be deep-copied with the serializer on every request,
+    which costs more than the query itself."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(slug_field="code", **kwargs)
 
     def get_queryset(self) -> Any:
-        return Topic.objects.filter(is_active=True)
+        return Topic.objects.all()
 
 
 class ContactSerializer(StrictSerializer):
@@ -53,7 +54,7 @@ class RequestCreateSerializer(StrictSerializer):
 
     subject = serializers.CharField(max_length=300)
     text = serializers.CharField(max_length=20000)
-    topic = ActiveTopicField(required=False)
+    topic = TopicField(required=False)
     address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     cadastral_number = serializers.CharField(
         max_length=40, required=False, allow_blank=True, default=""
@@ -290,9 +291,7 @@ class AssignSerializer(StrictSerializer):
 
 
 class SetTopicSerializer(StrictSerializer):
-    topic = serializers.SlugRelatedField(
-        slug_field="code", queryset=Topic.objects.filter(is_active=True)
-    )
+    topic = TopicField()
 
 
 class RequestFilterSerializer(serializers.Serializer):

@@ -18,24 +18,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from stroydesk.accounts import services as accounts
-from stroydesk.accounts.models import Applicant, User
+from stroydesk.accounts.models import User
+from stroydesk.accounts.services import Contact
 from stroydesk.cases import services as cases
 from stroydesk.cases.attachments import check_attachments
 from stroydesk.cases.models import Request
 from stroydesk.directory.models import Topic
-
-
-@dataclass(frozen=True)
-class Contact:
-    """Who asks, as a channel knows them (a caller, an e-mail sender, a portal user's profile)."""
-
-    full_name: str
-    email: str = ""
-    phone: str = ""
-    kind: str = Applicant.Kind.RESIDENT
-    organisation_name: str = ""
-    inn: str = ""
-    ogrn: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,15 +68,7 @@ def register_request(
         raise ValidationError({"applicant": [_("Say who the applicant is.")]})
     with transaction.atomic():
         if contact is not None:
-            applicant = accounts.applicant_for_contact(
-                full_name=contact.full_name,
-                email=contact.email,
-                phone=contact.phone,
-                kind=contact.kind,
-                organisation_name=contact.organisation_name,
-                inn=contact.inn,
-                ogrn=contact.ogrn,
-            )
+            applicant = accounts.applicant_for_contact(contact=contact)
         else:
             assert by is not None
             applicant = accounts.applicant_for_user(user=by)

@@ -17,8 +17,10 @@ CADASTRAL_NUMBER = RegexValidator(
 )
 
 
-# Requests not yet answered: the working set of the operators' queue.
-OPEN = Q(status__in=["registered", "in_progress", "waiting_applicant", "escalated", "under_review"])
+# Requests not yet answered: the working set of the operators' queue. The one list of the open
+# statuses: queues, counts, workload and the partial indexes below all read it.
+OPEN_STATUSES = ["registered", "in_progress", "waiting_applicant", "escalated", "under_review"]
+OPEN = Q(status__in=OPEN_STATUSES)
 
 
 class Request(models.Model):
@@ -174,7 +176,41 @@ class Request(models.Model):
 
 
 class History(models.Model):
-    """One recorded event of a request: who did what and when. Append-only."""
+    """One recorded event of a request: who did what and when. Append-only.
+
+    ``action`` names the step with the one vocabulary of ``History.Action``: its labels are what
+    every page and letter shows, the lifecycle's transitions and the API's endpoints are keyed by
+    its values. ``escalation`` ties a row to the escalation whose period it belongs to (the
+    authority's questions and the center's replies, what the applicant wrote while an authority
+    had the request): it decides which specialist may read the row.
+    """
+
+    class Action(models.TextChoices):
+        REGISTER = "register", _("Registered")
+        TAKE = "take", _("Taken into work")
+        ASSIGN = "assign", _("Assigned to an operator")
+        ANSWER = "answer", _("Answer sent to the applicant")
+        ESCALATE = "escalate", _("Passed to an authority")
+        REASSIGN = "reassign", _("Passed to another authority")
+        AUTHORITY_ANSWER = "authority_answer", _("The authority answered")
+        DECLINE = "decline", _("Returned by the authority: not its competence")
+        SEND_BACK = "send_back", _("Sent back to the authority")
+        AUTHORITY_QUERY = (
+            "authority_query",
+            _("Question of the authority to the contact center"),
+        )
+        AUTHORITY_QUERY_REPLY = (
+            "authority_query_reply",
+            _("The contact center replied to the authority"),
+        )
+        ASK_CLARIFICATION = "ask_clarification", _("Clarification requested")
+        CLARIFY = "clarify", _("The applicant clarified")
+        CLOSE = "close", _("Closed")
+        REOPEN = "reopen", _("Reopened")
+        NOTE = "note", _("Internal note")
+        SET_TOPIC = "set_topic", _("Topic changed")
+        RATED = "rated", _("The answer was rated")
+        MESSAGE = "message", _("Message from the applicant")
 
     request = models.ForeignKey(
         Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="history"
@@ -189,7 +225,16 @@ class History(models.Model):
         related_name="+",
         help_text=_("Empty for the system (a job or a channel)."),
     )
-    action = models.CharField(_("action"), max_length=32)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    escalation = models.ForeignKey(
+        "Escalation",
+        verbose_name=_("escalation"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="history",
+        help_text=_("The escalation whose period the entry belongs to; empty for the center's."),
+    )
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20, blank=True)
     comment = models.TextField(_("comment"), blank=True)

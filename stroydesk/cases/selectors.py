@@ -27,14 +27,14 @@ from django.utils import timezone
 from stroydesk.accounts.models import User
 from stroydesk.accounts.selectors import user_get_active, user_list_active
 from stroydesk.cases.lifecycle import ASSIGNEES
-from stroydesk.cases.models import Answer, Escalation, History, Request
+from stroydesk.cases.models import Answer, Attachment, Escalation, History, Request
 from stroydesk.directory.selectors import authority_id_of
 from stroydesk.workcalendar import selectors as workdays
 
 
-def request_visible_to(*, user: User) -> QuerySet[Request]:
-    """Every request this user may see."""
-    qs = Request.objects.all()
+def _by_reader(qs: QuerySet, *, user: User, applicants: Q | None = None) -> QuerySet:
+    """``qs`` as this user may read it: the center's staff all, a specialist their authority's
+    rows (``authority_id``), an applicant those of ``applicants`` (none when None)."""
     if not user.is_authenticated or not user.is_active:
         return qs.none()
     if user.is_center_staff:
@@ -42,9 +42,14 @@ def request_visible_to(*, user: User) -> QuerySet[Request]:
     if user.role == User.Role.SPECIALIST:
         authority_id = authority_id_of(user=user)
         return qs.filter(authority_id=authority_id) if authority_id else qs.none()
-    if user.role == User.Role.APPLICANT:
-        return qs.filter(applicant__user=user)
+    if user.role == User.Role.APPLICANT and applicants is not None:
+        return qs.filter(applicants)
     return qs.none()
+
+
+def request_visible_to(*, user: User) -> QuerySet[Request]:
+    """Every request this user may see."""
+    return _by_reader(Request.objects.all(), user=user, applicants=Q(applicant__user=user))
 
 
 @dataclass(frozen=True)
@@ -121,36 +126,70 @@ def request_get_for(*, user: User, pk: int | str) -> Request:
         raise Http404("No such request.") from None
 
 
+A = History.Action
 # The history rows of an authority's questions to the center and the center's replies; their
-# ``data["escalation"]`` says whose exchange it was.
-AUTHORITY_QUERY_ACTIONS = ("authority_query", "authority_query_reply")
+# ``History.escalation`` says whose exchange it was.
+AUTHORITY_QUERY_ACTIONS = (A.AUTHORITY_QUERY, A.AUTHORITY_QUERY_REPLY)
 # The applicant's own words after registration: information they added, and their answers to
 # clarifications. Written while an authority had the request, they carry its escalation in
-# ``data["escalation"]``; written while the center had it, none.
-APPLICANT_ADDITIONS = ("message", "clarify")
+# ``History.escalation``; written while the center had it, none.
+APPLICANT_ADDITIONS = (A.MESSAGE, A.CLARIFY)
+# What of a public row's details the applicant reads: how it came, how many files, their mark,
+# the authority a request went to. Never an escalation's id, a due moment, a staff login.
+APPLICANT_DETAILS: dict[str, tuple[str, ...]] = {
+    A.REGISTER: ("channel", "attachments"),
+    A.MESSAGE: ("channel", "attachments"),
+    A.ESCALATE: ("authority",),
+    A.RATED: ("score",),
+}
 
 
 def request_history_for(*, user: User, request: Request) -> QuerySet[History]:
     """The request's timeline as this user may see it: the applicant only the public steps, a
-    specialist not another authority's exchange of questions with the center (a reply may
-    carry the applicant's data that only that authority needed), nor what the applicant wrote
-    while another authority had the request (it may answer what only that authority needed)."""
+    specialist not what belongs to another authority's escalation: its exchange of questions with
+    the center (a reply may carry the applicant's data that only that authority needed), nor
+    what the applicant wrote while another authority had the request."""
     qs = History.objects.filter(request=request).select_related("actor")
     if user.role == User.Role.APPLICANT:
         qs = qs.filter(is_public=True)
     elif user.role == User.Role.SPECIALIST:
-        ours = list(
-            request_escalations_for(user=user, request=request).values_list("pk", flat=True)
-        )
-        qs = qs.filter(
-            ~Q(action__in=AUTHORITY_QUERY_ACTIONS + APPLICANT_ADDITIONS)
-            | Q(action__in=AUTHORITY_QUERY_ACTIONS, data__escalation__in=ours)
-            # What the applicant wrote to the center before, between or after escalations is
-            # part of the question the authority now has; only another's period is withheld.
-            | Q(action__in=APPLICANT_ADDITIONS)
-            & (~Q(data__has_key="escalation") | Q(data__escalation__in=ours))
-        )
+        ours = request_escalations_for(user=user, request=request).values("pk")
+        # What the applicant wrote to the center before, between or after escalations is part
+        # of the question the authority now has; only another's period is withheld.
+        qs = qs.filter(Q(escalation__isnull=True) | Q(escalation__in=ours))
     return qs.order_by("at", "id")
+
+
+def request_timeline_for(*, user: User, request: Request) -> list[History]:
+    """``request_history_for`` read, with the details each row may show this user: the
+    applicant gets only ``APPLICANT_DETAILS`` of each row."""
+    rows = list(request_history_for(user=user, request=request))
+    return _public_details(rows) if user.role == User.Role.APPLICANT else rows
+
+
+def request_get_tracked(*, pk: int) -> Request:
+    """A request followed without an account, once its number and the mailed code matched (the
+    caller checked them): only its public card is read from it (``request_public_timeline``)."""
+    try:
+        return Request.objects.select_related("topic").get(pk=pk)
+    except Request.DoesNotExist:
+        raise Http404("No such request.") from None
+
+
+def request_public_timeline(*, request: Request) -> list[History]:
+    """What anyone who may follow the request reads of its timeline (the applicant, or someone
+    tracking it by its number and the mailed code): the public steps with their public details."""
+    rows = History.objects.filter(request=request, is_public=True).select_related("actor")
+    return _public_details(list(rows.order_by("at", "id")))
+
+
+def _public_details(rows: list[History]) -> list[History]:
+    # In memory only: a history row is never saved again (History.save refuses).
+    for row in rows:
+        keep = APPLICANT_DETAILS.get(row.action, ())
+        row.data = {key: value for key, value in row.data.items() if key in keep}
+        row.escalation_id = None
+    return rows
 
 
 def request_additions_for(*, user: User, request: Request) -> QuerySet[History]:
@@ -187,11 +226,18 @@ def request_answers_for(*, user: User, request: Request) -> QuerySet[Answer]:
     ones and their own authority's, the center all of them."""
     qs = Answer.objects.filter(request=request).order_by("created_at", "id")
     if user.role == User.Role.APPLICANT:
-        return qs.filter(kind=Answer.Kind.FINAL)
+        return request_final_answers(request=request)
     if user.role == User.Role.SPECIALIST:
         ours = request_escalations_for(user=user, request=request)
         return qs.filter(Q(kind=Answer.Kind.FINAL) | Q(escalation__in=ours))
     return qs
+
+
+def request_final_answers(*, request: Request) -> QuerySet[Answer]:
+    """The answers sent to the applicant, oldest first (all the applicant ever reads)."""
+    return Answer.objects.filter(request=request, kind=Answer.Kind.FINAL).order_by(
+        "created_at", "id"
+    )
 
 
 def request_escalations(*, request: Request) -> QuerySet[Escalation]:
@@ -212,6 +258,34 @@ def request_escalations_for(*, user: User, request: Request) -> QuerySet[Escalat
         authority_id = authority_id_of(user=user)
         return qs.filter(authority_id=authority_id) if authority_id else qs.none()
     return qs
+
+
+def escalation_visible_to(*, user: User) -> QuerySet[Escalation]:
+    """Every escalation this user may see: the center's staff all, a specialist their
+    authority's, nobody else any (applicants deal with the center)."""
+    return _by_reader(Escalation.objects.all(), user=user)
+
+
+def escalation_list_for(*, user: User, is_open: bool | None = None) -> QuerySet[Escalation]:
+    """The escalations this user may see, only the open ones (True) or only the ended ones
+    (False), with their request; the caller orders them."""
+    qs = escalation_visible_to(user=user).select_related("request").defer("request__text")
+    if is_open is None:
+        return qs
+    running = Q(status=Escalation.Status.OPEN)
+    return qs.filter(running if is_open else ~running)
+
+
+def attachment_get_for(*, user: User, pk: int) -> Attachment:
+    """A file of a request the user may see, or Http404."""
+    attachment = (
+        Attachment.objects.filter(pk=pk, request__in=request_visible_to(user=user))
+        .select_related("request")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such file.")
+    return attachment
 
 
 def request_open_escalation(*, request: Request) -> Escalation | None:

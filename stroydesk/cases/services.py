@@ -20,7 +20,12 @@ from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import Applicant, User
 from stroydesk.cases.attachments import CheckedFile
-from stroydesk.cases.lifecycle import ASSIGNEES, applicant_may_add_information
+from stroydesk.cases.lifecycle import (
+    ASSIGNEES,
+    applicant_may_add_information,
+    reopen_last_day,
+    reopen_window_open,
+)
 from stroydesk.cases.models import Answer, Attachment, Escalation, History, Rating, Request
 from stroydesk.cases.numbering import next_number
 from stroydesk.cases.steps import (  # the refusals are caught as services.* by callers
@@ -41,6 +46,13 @@ from stroydesk.directory.models import Authority, Topic
 from stroydesk.workcalendar import selectors as workdays
 
 S = Request.Status
+A = History.Action
+
+
+def topic_check_active(topic: Topic) -> None:
+    """A request is filed only under a topic still in use (registration and classification)."""
+    if not topic.is_active:
+        raise ValidationError({"topic": [_("This topic is no longer in use.")]})
 
 
 # --- Registration ---------------------------------------------------------------------------
@@ -68,8 +80,8 @@ def request_register(
     registered_at = registered_at or now
     if registered_at > now + timedelta(minutes=5):
         raise ValidationError({"registered_at": [_("The registration time is in the future.")]})
-    if topic is not None and not topic.is_active:
-        raise ValidationError({"topic": [_("This topic is no longer in use.")]})
+    if topic is not None:
+        topic_check_active(topic)
     request = Request(
         applicant=applicant,
         channel=channel,
@@ -106,7 +118,7 @@ def request_register(
                 data["entered_at"] = now.isoformat()
             record(
                 request,
-                action="register",
+                action=A.REGISTER,
                 by=created_by,
                 to_status=S.REGISTERED,
                 at=registered_at,
@@ -125,7 +137,7 @@ def request_register(
 def request_take(*, request: Request, by: User, at: datetime | None = None) -> Request:
     """An operator takes a new request into work."""
     with atomic_step():
-        return move(request, action="take", by=by, at=at, fields={"operator": by})
+        return move(request, action=A.TAKE, by=by, at=at, fields={"operator": by})
 
 
 def request_assign(
@@ -134,7 +146,7 @@ def request_assign(
     """Put another operator in charge (a supervisor spreading the work, a hand-over before
     leave): a new request goes into work with them as if they had taken it; in any later status
     only the operator changes. A closed request is refused; reopening brings it back to work."""
-    authorize(request, "assign", by)
+    authorize(request, A.ASSIGN, by)
     if not operator.is_active or operator.role not in ASSIGNEES:
         refusal = _("A request can be assigned only to an active operator or supervisor.")
         raise ValidationError({"operator": [refusal]})
@@ -144,7 +156,7 @@ def request_assign(
     with atomic_step():
         move(
             request,
-            action="assign",
+            action=A.ASSIGN,
             by=by,
             at=at,
             fields={"operator": operator},
@@ -155,11 +167,11 @@ def request_assign(
 
 def request_answer(*, request: Request, by: User, text: str, at: datetime | None = None) -> Request:
     """The operator sends the applicant the full answer (their own or the reviewed authority's)."""
-    authorize(request, "answer", by)
+    authorize(request, A.ANSWER, by)
     text = required(text, "text", _("The answer is empty."))
     now = at or timezone.now()
     with atomic_step():
-        move(request, action="answer", by=by, at=now, fields={"answered_at": now})
+        move(request, action=A.ANSWER, by=by, at=now, fields={"answered_at": now})
         Answer.objects.create(
             request=request, kind=Answer.Kind.FINAL, text=text, author=by, created_at=now
         )
@@ -175,7 +187,7 @@ def request_escalate(
     at: datetime | None = None,
 ) -> Escalation:
     """Hand the request to a competent authority; its answer is due in 4 working days."""
-    authorize(request, "escalate", by)
+    authorize(request, A.ESCALATE, by)
     if not authority.is_active:
         raise ValidationError({"authority": [_("This authority takes no new requests.")]})
     now = at or timezone.now()
@@ -183,7 +195,7 @@ def request_escalate(
     with atomic_step():
         move(
             request,
-            action="escalate",
+            action=A.ESCALATE,
             by=by,
             at=now,
             fields={"authority": authority, "due_at": due_at},
@@ -209,7 +221,7 @@ def request_reassign(
     at: datetime | None = None,
 ) -> Escalation:
     """Move an escalation to another authority; the due moment stays, the reason is kept."""
-    authorize(request, "reassign", by)
+    authorize(request, A.REASSIGN, by)
     reason = required(reason, "reason", _("Say why the request goes to another authority."))
     if not authority.is_active:
         raise ValidationError({"authority": [_("This authority takes no new requests.")]})
@@ -220,7 +232,7 @@ def request_reassign(
         current = open_escalation(request)
         move(
             request,
-            action="reassign",
+            action=A.REASSIGN,
             by=by,
             at=now,
             comment=reason,
@@ -244,12 +256,12 @@ def request_authority_answer(
     *, request: Request, by: User, text: str, at: datetime | None = None
 ) -> Answer:
     """The authority's specialist answers; the operator reviews it before it goes out."""
-    authorize(request, "authority_answer", by)
+    authorize(request, A.AUTHORITY_ANSWER, by)
     text = required(text, "text", _("The answer is empty."))
     now = at or timezone.now()
     with atomic_step():
         escalation = open_escalation(request)
-        move(request, action="authority_answer", by=by, at=now)
+        move(request, action=A.AUTHORITY_ANSWER, by=by, at=now)
         # The answer settles the authority's own open question too: sent back, the escalation
         # must not show a stale one.
         Escalation.objects.filter(pk=escalation.pk).update(
@@ -274,13 +286,13 @@ def request_decline(
     *, request: Request, by: User, reason: str, at: datetime | None = None
 ) -> Request:
     """The specialist returns the request: not their authority's competence."""
-    authorize(request, "decline", by)
+    authorize(request, A.DECLINE, by)
     reason = required(reason, "reason", _("Say why this is not your authority's competence."))
     with atomic_step():
         escalation = open_escalation(request)
         move(
             request,
-            action="decline",
+            action=A.DECLINE,
             by=by,
             at=at,
             comment=reason,
@@ -295,7 +307,7 @@ def request_send_back(
     *, request: Request, by: User, comment: str, at: datetime | None = None
 ) -> Request:
     """The operator finds the authority's answer incomplete and sends it back, due date kept."""
-    authorize(request, "send_back", by)
+    authorize(request, A.SEND_BACK, by)
     comment = required(comment, "comment", _("Say what the answer lacks."))
     with atomic_step():
         escalation = (
@@ -305,7 +317,7 @@ def request_send_back(
         )
         if escalation is None:
             raise TransitionNotAllowed(_("There is no authority's answer to send back."))
-        move(request, action="send_back", by=by, at=at, comment=comment)
+        move(request, action=A.SEND_BACK, by=by, at=at, comment=comment)
         Escalation.objects.filter(pk=escalation.pk).update(
             status=Escalation.Status.OPEN, answered_at=None, answered_by=None
         )
@@ -316,14 +328,14 @@ def request_ask_clarification(
     *, request: Request, by: User, question: str, at: datetime | None = None
 ) -> Request:
     """Ask the applicant for a clarification; an escalation's clock stops until they answer."""
-    authorize(request, "ask_clarification", by)
+    authorize(request, A.ASK_CLARIFICATION, by)
     question = required(question, "question", _("Write what the applicant should clarify."))
     now = at or timezone.now()
     with atomic_step():
         previous = request.status
         move(
             request,
-            action="ask_clarification",
+            action=A.ASK_CLARIFICATION,
             by=by,
             at=now,
             comment=question,
@@ -344,7 +356,7 @@ def request_clarify(
     ``by`` is None when the answer came through a channel without a login (an e-mail reply
     from the applicant's address, matched by channels).
     """
-    authorize(request, "clarify", by)
+    authorize(request, A.CLARIFY, by)
     text = required(text, "text", _("The clarification is empty."))
     now = at or timezone.now()
     with atomic_step():
@@ -363,9 +375,19 @@ def request_clarify(
             data = {
                 "paused_working_days": shift,
                 "due_at": due_at.isoformat(),
-                "escalation": escalation.pk,  # whose period: see selectors.APPLICANT_ADDITIONS
+                # Kept beside History.escalation for readers of the old key (cases.tasks).
+                "escalation": escalation.pk,
             }
-        move(request, action="clarify", by=by, at=now, comment=text, fields=fields, data=data)
+        move(
+            request,
+            action=A.CLARIFY,
+            by=by,
+            at=now,
+            comment=text,
+            fields=fields,
+            data=data,
+            escalation=escalation,
+        )
         if escalation is not None:
             Escalation.objects.filter(pk=escalation.pk).update(
                 paused_at=None,
@@ -379,30 +401,30 @@ def request_close(*, request: Request, by: User, at: datetime | None = None) -> 
     """Close an answered request (the applicant is satisfied, or the operator closes it)."""
     now = at or timezone.now()
     with atomic_step():
-        return move(request, action="close", by=by, at=now, fields={"closed_at": now})
+        return move(request, action=A.CLOSE, by=by, at=now, fields={"closed_at": now})
 
 
 def request_reopen(
     *, request: Request, by: User, reason: str, at: datetime | None = None
 ) -> Request:
     """The applicant reopens an answered request within the window of working days."""
-    authorize(request, "reopen", by)
+    authorize(request, A.REOPEN, by)
     reason = required(reason, "reason", _("Say what is missing in the answer."))
     now = at or timezone.now()
-    if request.answered_at is not None:
-        window = settings.REOPEN_WINDOW_WORKING_DAYS
-        last_day = workdays.add_working_days(workdays.moscow_date(request.answered_at), window)
-        if workdays.moscow_date(now) > last_day:
-            raise TransitionNotAllowed(
-                _(
-                    "A request can be reopened within %(window)d working days of the answer; "
-                    "that ended on %(last_day)s. Please send a new request."
-                )
-                % {"window": window, "last_day": f"{last_day:%d.%m.%Y}"}
+    if not reopen_window_open(request.answered_at, now=now):
+        raise TransitionNotAllowed(
+            _(
+                "A request can be reopened within %(window)d working days of the answer; "
+                "that ended on %(last_day)s. Please send a new request."
             )
+            % {
+                "window": settings.REOPEN_WINDOW_WORKING_DAYS,
+                "last_day": f"{reopen_last_day(request.answered_at):%d.%m.%Y}",
+            }
+        )
     with atomic_step():
         return move(
-            request, action="reopen", by=by, at=now, comment=reason, fields={"closed_at": None}
+            request, action=A.REOPEN, by=by, at=now, comment=reason, fields={"closed_at": None}
         )
 
 
@@ -411,7 +433,7 @@ def request_add_note(*, request: Request, by: User | None, text: str) -> History
     if by is not None and by.role == User.Role.APPLICANT:
         raise PermissionDenied(_("Applicants cannot write internal notes."))
     text = required(text, "text", _("The note is empty."))
-    return record(request, action="note", by=by, comment=text, is_public=False)
+    return record(request, action=A.NOTE, by=by, comment=text, is_public=False)
 
 
 def request_add_message(
@@ -464,14 +486,19 @@ def request_add_message(
             details = {"channel": channel, "attachments": len(stored), **(data or {})}
             # Written while an authority has the request: the message belongs to its period, and
             # a specialist of another authority will not read it (selectors.APPLICANT_ADDITIONS).
-            escalation = (
-                Escalation.objects.filter(request=request, status=Escalation.Status.OPEN)
-                .values_list("pk", flat=True)
-                .first()
-            )
+            escalation = Escalation.objects.filter(
+                request=request, status=Escalation.Status.OPEN
+            ).first()
             if escalation is not None:
-                details["escalation"] = escalation
-            row = record(request, action="message", by=by, comment=text, data=details)
+                details["escalation"] = escalation.pk  # the old key, for cases.tasks
+            row = record(
+                request,
+                action=A.MESSAGE,
+                by=by,
+                comment=text,
+                data=details,
+                escalation=escalation,
+            )
     except BaseException:
         for attachment in stored:
             attachment.file.delete(save=False)
@@ -505,16 +532,17 @@ def request_rate(
             rating = Rating.objects.create(
                 request=request, answer=answer, score=score, comment=comment, created_at=now
             )
-            record(request, action="rated", by=by, at=now, comment=comment, data={"score": score})
+            record(request, action=A.RATED, by=by, at=now, comment=comment, data={"score": score})
     except IntegrityError:
         raise TransitionNotAllowed(_("This answer has been rated already.")) from None
     return rating
 
 
 def request_set_topic(*, request: Request, by: User, topic: Topic) -> Request:
-    """An operator classifies or re-classifies the request."""
+    """An operator classifies or re-classifies the request, with a topic still in use."""
     if not by.is_center_staff:
         raise PermissionDenied(_("Only the center's staff classify requests."))
+    topic_check_active(topic)
     with atomic_step():
         before = request.topic
         changed = Request.objects.filter(pk=request.pk, version=request.version).update(
@@ -526,7 +554,7 @@ def request_set_topic(*, request: Request, by: User, topic: Topic) -> Request:
         request.version += 1
         record(
             request,
-            action="set_topic",
+            action=A.SET_TOPIC,
             by=by,
             is_public=False,
             data={"from": str(before) if before else "", "to": str(topic)},
@@ -547,7 +575,7 @@ def request_authority_query(
     clock keeps running. If the operator has to ask the applicant, ``request_ask_clarification``
     is what stops the clock.
     """
-    authorize(request, "authority_query", by)
+    authorize(request, A.AUTHORITY_QUERY, by)
     question = required(question, "question", _("Write what the contact center should clarify."))
     now = at or timezone.now()
     with atomic_step():
@@ -558,11 +586,12 @@ def request_authority_query(
             )
         move(
             request,
-            action="authority_query",
+            action=A.AUTHORITY_QUERY,
             by=by,
             at=now,
             comment=question,
             data={"escalation": escalation.pk},
+            escalation=escalation,
         )
         # The request's version decided the race already; this keeps the row honest anyway.
         asked = Escalation.objects.filter(
@@ -579,7 +608,7 @@ def request_authority_query_reply(
 ) -> Escalation:
     """The center's staff answer the authority's open question; the question is cleared, and
     the question and the reply stay in the request's internal history."""
-    authorize(request, "authority_query_reply", by)
+    authorize(request, A.AUTHORITY_QUERY_REPLY, by)
     text = required(text, "text", _("The reply is empty."))
     now = at or timezone.now()
     with atomic_step():
@@ -595,11 +624,12 @@ def request_authority_query_reply(
         asked_at = escalation.query_asked_at
         move(
             request,
-            action="authority_query_reply",
+            action=A.AUTHORITY_QUERY_REPLY,
             by=by,
             at=now,
             comment=text,
             data={"escalation": escalation.pk, "question": escalation.query},
+            escalation=escalation,
         )
         replied = Escalation.objects.filter(pk=escalation.pk, query_asked_at=asked_at).update(
             query="", query_asked_at=None

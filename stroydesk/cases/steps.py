@@ -67,12 +67,13 @@ class ConcurrentChange(TransitionNotAllowed, core_errors.ConcurrentChange):
 def move(
     request: Request,
     *,
-    action: str,
+    action: History.Action,
     by: User | None,
     at: datetime | None = None,
     comment: str = "",
     fields: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
+    escalation: Escalation | None = None,
 ) -> Request:
     """Check and apply one transition by compare-and-set, and record it in the history."""
     transition = TRANSITIONS[action]
@@ -105,11 +106,12 @@ def move(
         comment=comment,
         data=data or {},
         is_public=transition.public,
+        escalation=escalation,
     )
     return request
 
 
-def authorize(request: Request, action: str, by: User | None) -> None:
+def authorize(request: Request, action: History.Action, by: User | None) -> None:
     """Refuse a user whose role may not take the action, before the input is even looked at."""
     check_actor(request, TRANSITIONS[action].roles, by)
 
@@ -133,7 +135,7 @@ def check_actor(request: Request, roles: frozenset[str], by: User | None) -> Non
 def record(
     request: Request,
     *,
-    action: str,
+    action: History.Action,
     by: User | None,
     at: datetime | None = None,
     from_status: str = "",
@@ -141,12 +143,15 @@ def record(
     comment: str = "",
     data: dict[str, Any] | None = None,
     is_public: bool = True,
+    escalation: Escalation | None = None,
 ) -> History:
     """Append one row to the request's history (the only way rows are written) and publish it;
-    the subscribers (notifications and others above cases) hear of it after the commit."""
+    the subscribers (notifications and others above cases) hear of it after the commit.
+    ``escalation`` when the row belongs to an authority's period (see ``History.escalation``)."""
     row = History.objects.create(
         request=request,
         action=action,
+        escalation=escalation,
         actor=by,
         at=at or timezone.now(),
         from_status=from_status,

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from stroydesk.channels import mailintake, open311
+from stroydesk.channels import mailintake
 from stroydesk.channels.models import (
     Mailbox,
     Open311ApiKey,
@@ -20,6 +20,7 @@ from stroydesk.channels.models import (
     ProcessedMessage,
     QuarantinedMessage,
 )
+from stroydesk.channels.open311 import keys as open311_keys
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -135,7 +136,7 @@ class Open311ApiKeyAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        raw, obj.prefix, obj.key_hash = open311.api_key_generate()
+        raw, obj.prefix, obj.key_hash = open311_keys.api_key_generate()
         obj.created_by = request.user  # type: ignore[assignment]
         obj.save()
         self.message_user(
@@ -148,7 +149,7 @@ class Open311ApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[Open311ApiKey]) -> None:
         for key in queryset:
-            open311.api_key_revoke(key=key)
+            open311_keys.api_key_revoke(key=key)
 
 
 @admin.register(Open311Submission)

@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from stroydesk.channels import open311
-from stroydesk.channels.open311 import Open311Error
+from stroydesk.channels.open311 import catalog, keys, listing, posting
+from stroydesk.channels.open311.errors import Open311Error
 
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 # XML names of list items, as the specification spells them.
@@ -93,17 +93,17 @@ def endpoint(*methods: str) -> Callable:
 
 @endpoint("GET")
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
-    return render(open311.discovery(), fmt, "discovery")
+    return render(catalog.discovery(), fmt, "discovery")
 
 
 @endpoint("GET")
 def services(request: HttpRequest, fmt: str) -> HttpResponse:
-    return render(open311.service_list(), fmt, "services")
+    return render(catalog.service_list(), fmt, "services")
 
 
 @endpoint("GET")
 def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    return render(open311.service_definition(code), fmt, "service_definition")
+    return render(catalog.service_definition(code), fmt, "service_definition")
 
 
 @csrf_exempt
@@ -111,25 +111,25 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "GET":
         if request.GET.get("api_key"):
-            open311.api_key_check(request.GET["api_key"])
-        return render(open311.request_list(request.GET), fmt, "service_requests")
-    if int(request.META.get("CONTENT_LENGTH") or 0) > open311.max_body_bytes():
+            keys.api_key_check(request.GET["api_key"])
+        return render(listing.request_list(request.GET), fmt, "service_requests")
+    if int(request.META.get("CONTENT_LENGTH") or 0) > posting.max_body_bytes():
         raise Open311Error(
             413,
-            _("The request body is over %(limit)d bytes.") % {"limit": open311.max_body_bytes()},
+            _("The request body is over %(limit)d bytes.") % {"limit": posting.max_body_bytes()},
         )
     try:
         params = request.POST
     except RequestDataTooBig:
         raise Open311Error(413, _("The request body is too large.")) from None
-    key = open311.api_key_check(params.get("api_key") or request.GET.get("api_key", ""))
-    created = open311.request_submit(key=key, params=params)
-    return render([open311.submitted_as_dict(created)], fmt, "service_requests", status=201)
+    key = keys.api_key_check(params.get("api_key") or request.GET.get("api_key", ""))
+    created = posting.request_submit(key=key, params=params)
+    return render([posting.submitted_as_dict(created)], fmt, "service_requests", status=201)
 
 
 @endpoint("GET")
 def request_detail(request: HttpRequest, service_request_id: str, fmt: str) -> HttpResponse:
-    return render([open311.request_get(service_request_id)], fmt, "service_requests")
+    return render([listing.request_get(service_request_id)], fmt, "service_requests")
 
 
 def not_found(request: HttpRequest, path: str = "") -> HttpResponse:

@@ -7,13 +7,14 @@ import difflib
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from stroydesk.directory.models import Topic
 from stroydesk.kb import selectors, services
+from stroydesk.web.views import is_htmx, page_for
 
 SUGGEST_MIN_CHARS = 4
 
@@ -32,14 +33,10 @@ def _session_key(request: HttpRequest) -> str:
     return request.session.session_key or ""
 
 
-def _require_staff(request: HttpRequest) -> None:
-    if not selectors.user_is_kb_staff(request.user):
-        raise Http404
-
-
-def _require_editor(request: HttpRequest) -> None:
-    if not selectors.user_is_kb_editor(request.user):
-        raise Http404
+# Pages of the staff and of the editors: another role gets 403 (stroydesk.web's one rule), an
+# article the user may not read stays 404.
+staff_page = page_for(selectors.user_is_kb_staff)
+editor_page = page_for(selectors.user_is_kb_editor)
 
 
 @require_GET
@@ -85,7 +82,7 @@ def article_feedback(request: HttpRequest, slug: str) -> HttpResponse:
         comment=request.POST.get("comment", ""),
     )
     context = {"article": article, "counted": counted, "helpful": helpful}
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return render(request, "kb/partials/feedback_thanks.html", context)
     messages.success(request, _("Thank you for your feedback."))
     return redirect(article.get_absolute_url())
@@ -109,18 +106,18 @@ def suggest(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@staff_page
 def misses(request: HttpRequest) -> HttpResponse:
     """Searches that found nothing, and articles due for review: the editors' to-do list."""
-    _require_staff(request)
     page = Paginator(selectors.search_miss_list(), 50).get_page(request.GET.get("page"))
     due = selectors.article_needing_review()[:50]
     return render(request, "kb/misses.html", {"page": page, "due": due})
 
 
 @require_GET
+@editor_page
 def history(request: HttpRequest, slug: str) -> HttpResponse:
     """The versions of an article, each with its diff against the one before (editors only)."""
-    _require_editor(request)
     article = selectors.article_get_for(user=request.user, slug=slug)
     versions = list(selectors.article_versions(article=article))
     rows = []
@@ -145,8 +142,8 @@ def _diff(older, newer) -> str:
 
 
 @require_POST
+@editor_page
 def restore(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    _require_editor(request)
     article = selectors.article_get_for(user=request.user, slug=slug)
     version = get_object_or_404(article.versions, number=number)
     services.article_restore(version=version, by=request.user)

@@ -17,9 +17,9 @@ from stroydesk.accounts.models import User
 from stroydesk.accounts.validators import normalize_phone
 from stroydesk.cases.models import AnswerTemplate, Request
 from stroydesk.cases.selectors import assignee_list
-from stroydesk.directory.models import Authority, Topic
-from stroydesk.directory.selectors import authority_list
-from stroydesk.portal.forms import CardForm, topic_choices
+from stroydesk.directory.models import Authority
+from stroydesk.directory.selectors import authority_list, topic_list
+from stroydesk.portal.forms import CardForm, text_step_form, topic_choices
 from stroydesk.portal.selectors import QUEUE_SORTS, QUEUE_VIEWS, applicants_matching
 from stroydesk.workcalendar import selectors as workdays
 
@@ -128,15 +128,15 @@ def answer_templates_for(request: Request) -> list[AnswerTemplate]:
     return sorted(templates, key=lambda t: (t.topic_id not in own, t.topic_id is not None, t.title))
 
 
-class AnswerForm(CardForm):
-    auto_id = "answer_%s"
-
-    text = forms.CharField(
-        label=_("Answer to the applicant"),
-        max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 10}),
-        help_text=_("The applicant reads exactly this text."),
-    )
+AnswerForm = text_step_form(
+    "AnswerForm",
+    field="text",
+    auto_id="answer_%s",
+    label=_("Answer to the applicant"),
+    max_length=20000,
+    rows=10,
+    help_text=_("The applicant reads exactly this text."),
+)
 
 
 class EscalateForm(CardForm):
@@ -178,56 +178,47 @@ class ReassignForm(CardForm):
         self.fields["authority"].queryset = authority_list()  # type: ignore[attr-defined]
 
 
-class NoteForm(CardForm):
-    auto_id = "note_%s"
-
-    text = forms.CharField(
-        label=_("Internal note"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Seen by staff only, never by the applicant."),
-    )
+NoteForm = text_step_form(
+    "NoteForm",
+    field="text",
+    auto_id="note_%s",
+    label=_("Internal note"),
+    help_text=_("Seen by staff only, never by the applicant."),
+)
 
 
-class AskClarificationForm(CardForm):
-    auto_id = "ask_%s"
-
-    question = forms.CharField(
-        label=_("What should the applicant clarify"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+AskClarificationForm = text_step_form(
+    "AskClarificationForm",
+    field="question",
+    auto_id="ask_%s",
+    label=_("What should the applicant clarify"),
+)
 
 
-class SendBackForm(CardForm):
-    auto_id = "back_%s"
-
-    comment = forms.CharField(
-        label=_("What the authority's answer lacks"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+SendBackForm = text_step_form(
+    "SendBackForm",
+    field="comment",
+    auto_id="back_%s",
+    label=_("What the authority's answer lacks"),
+)
 
 
-class AuthorityQueryReplyForm(CardForm):
-    auto_id = "query_reply_%s"
+AuthorityQueryReplyForm = text_step_form(
+    "AuthorityQueryReplyForm",
+    field="text",
+    auto_id="query_reply_%s",
+    label=_("Your reply to the authority"),
+    rows=4,
+    help_text=_("Read by the authority's specialists only, never by the applicant."),
+)
 
-    text = forms.CharField(
-        label=_("Your reply to the authority"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Read by the authority's specialists only, never by the applicant."),
-    )
 
-
-class ReopenForm(CardForm):
-    auto_id = "reopen_%s"
-
-    reason = forms.CharField(
-        label=_("Why the request is reopened"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+ReopenForm = text_step_form(
+    "ReopenForm",
+    field="reason",
+    auto_id="reopen_%s",
+    label=_("Why the request is reopened"),
+)
 
 
 class TopicForm(CardForm):
@@ -303,43 +294,40 @@ class PhoneIntakeForm(forms.Form):
             self.add_error("full_name", _("A new caller: write their name."))
         topic_id = data.get("topic")
         if topic_id is not None:
-            data["topic"] = Topic.objects.filter(pk=topic_id, is_active=True).first()
+            # The registration refuses a topic no longer in use.
+            data["topic"] = topic_list(active_only=False).filter(pk=topic_id).first()
         return data
 
 
-class AuthorityAnswerForm(CardForm):
-    auto_id = "answer_%s"
-
-    text = forms.CharField(
-        label=_("Answer of the authority"),
-        max_length=20000,
-        widget=forms.Textarea(attrs={"rows": 10}),
-        help_text=_("The contact center reviews it and sends it to the applicant."),
-    )
-
-
-class DeclineForm(CardForm):
-    auto_id = "decline_%s"
-
-    reason = forms.CharField(
-        label=_("Why this is not your authority's competence"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+AuthorityAnswerForm = text_step_form(
+    "AuthorityAnswerForm",
+    field="text",
+    auto_id="answer_%s",
+    label=_("Answer of the authority"),
+    max_length=20000,
+    rows=10,
+    help_text=_("The contact center reviews it and sends it to the applicant."),
+)
 
 
-class AuthorityQueryForm(CardForm):
-    auto_id = "query_%s"
+DeclineForm = text_step_form(
+    "DeclineForm",
+    field="reason",
+    auto_id="decline_%s",
+    label=_("Why this is not your authority's competence"),
+)
 
-    question = forms.CharField(
-        label=_("Question to the contact center"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "E.g. which building is meant, or the applicant's permit number. "
-            "The answer stays due on the same date."
-        ),
-    )
+
+AuthorityQueryForm = text_step_form(
+    "AuthorityQueryForm",
+    field="question",
+    auto_id="query_%s",
+    label=_("Question to the contact center"),
+    help_text=_(
+        "E.g. which building is meant, or the applicant's permit number. "
+        "The answer stays due on the same date."
+    ),
+)
 
 
 class AuditForm(forms.Form):

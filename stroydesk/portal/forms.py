@@ -20,7 +20,7 @@ from stroydesk.accounts.validators import normalize_phone, validate_inn, validat
 from stroydesk.cases.attachments import ALLOWED_TYPES, CheckedFile, check_attachments
 from stroydesk.cases.models import CADASTRAL_NUMBER
 from stroydesk.directory.models import Topic
-from stroydesk.directory.selectors import topic_tree
+from stroydesk.directory.selectors import topic_list, topic_tree
 from stroydesk.portal import labels
 
 
@@ -41,6 +41,27 @@ class PasswordResetRequestForm(PasswordResetForm):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         user_password_reset_request(email=self.cleaned_data["email"])
+
+
+def text_step_form(
+    name: str,
+    *,
+    field: str,
+    auto_id: str,
+    label: Any,
+    max_length: int = 5000,
+    rows: int = 3,
+    help_text: Any = "",
+) -> type[CardForm]:
+    """The form of a card's step that takes one text: an answer, a reason, a question, a note
+    (``field`` is the name the step's service reads)."""
+    text = forms.CharField(
+        label=label,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+    )
+    return type(name, (CardForm,), {"auto_id": auto_id, field: text, "__module__": __name__})
 
 
 class LoginForm(AuthenticationForm):
@@ -312,7 +333,8 @@ class AskForm(forms.Form):
         pk = self.cleaned_data["topic"]
         if pk is None:
             return None
-        topic = Topic.objects.filter(pk=pk, is_active=True).first()
+        # Unknown ids only: whether a topic is still in use is the registration's rule.
+        topic = topic_list(active_only=False).filter(pk=pk).first()
         if topic is None:
             raise ValidationError(_("This topic is no longer in use."))
         return topic
@@ -342,14 +364,13 @@ class AddInformationForm(CardForm):
             self.fields["text"].help_text = ""
 
 
-class ReopenForm(CardForm):
-    auto_id = "reopen_%s"
-
-    reason = forms.CharField(
-        label=_("What is missing in the answer"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+ReopenForm = text_step_form(
+    "ReopenForm",
+    field="reason",
+    auto_id="reopen_%s",
+    label=_("What is missing in the answer"),
+    rows=4,
+)
 
 
 class RateForm(CardForm):

@@ -1,22 +1,18 @@
 """The words the portal shows for the domain's codes (statuses, channels, steps, roles).
 
-They are kept here, translated in the portal's catalogue, so that every page reads in the
-user's language whatever other apps translate.
+The domain's own words are its choices' labels (one vocabulary: ``History.Action``,
+``Request.Status``…), translated in their apps' catalogues; only the portal's own readings (the
+status as the applicant reads it, the queue's views) are written here.
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-STATUS = {
-    "registered": _("Registered"),
-    "in_progress": _("In progress"),
-    "waiting_applicant": _("Waiting for the applicant"),
-    "escalated": _("Escalated to an authority"),
-    "under_review": _("Authority's answer under review"),
-    "answered": _("Answered"),
-    "closed": _("Closed"),
-}
+from stroydesk.accounts.models import Applicant, User
+from stroydesk.cases.models import Escalation, History, Request
+
+STATUS = dict(Request.Status.choices)
 
 # How the applicant reads the status: what is happening with their question now.
 STATUS_FOR_APPLICANT = {
@@ -29,56 +25,11 @@ STATUS_FOR_APPLICANT = {
     "closed": _("Closed"),
 }
 
-CHANNEL = {
-    "portal": _("Portal"),
-    "email": _("E-mail"),
-    "phone": _("Phone"),
-    "api": _("API"),
-    "in_person": _("In person"),
-    "open311": _("Open311"),
-}
-
-ACTION = {
-    "register": _("Registered"),
-    "take": _("Taken into work"),
-    "answer": _("Answer sent to the applicant"),
-    "escalate": _("Passed to an authority"),
-    "reassign": _("Passed to another authority"),
-    "assign": _("Assigned to an operator"),
-    "authority_answer": _("The authority answered"),
-    "decline": _("Returned by the authority: not its competence"),
-    "send_back": _("Sent back to the authority"),
-    "ask_clarification": _("Clarification requested"),
-    "clarify": _("The applicant clarified"),
-    "close": _("Closed"),
-    "reopen": _("Reopened"),
-    "note": _("Internal note"),
-    "set_topic": _("Topic changed"),
-    "rated": _("The answer was rated"),
-    "message": _("Message from the applicant"),
-    "authority_query": _("Question of the authority to the contact center"),
-    "authority_query_reply": _("The contact center replied to the authority"),
-}
-
-ROLE = {
-    "applicant": _("Applicant"),
-    "operator": _("Operator"),
-    "specialist": _("Specialist of an authority"),
-    "supervisor": _("Supervisor"),
-    "admin": _("Administrator"),
-}
-
-KIND = {
-    "resident": _("Resident"),
-    "developer": _("Developer organisation"),
-}
-
-ESCALATION_STATUS = {
-    "open": _("Awaiting the authority's answer"),
-    "answered": _("Answered by the authority"),
-    "returned": _("Returned: not the authority's competence"),
-    "reassigned": _("Reassigned to another authority"),
-}
+CHANNEL = dict(Request.Channel.choices)
+ACTION = dict(History.Action.choices)
+ROLE = dict(User.Role.choices)
+KIND = dict(Applicant.Kind.choices)
+ESCALATION_STATUS = dict(Escalation.Status.choices)
 
 QUEUE_VIEW = {
     "open": _("All open"),

@@ -12,40 +12,41 @@ import contextlib
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
 from stroydesk.accounts.validators import normalize_phone
-from stroydesk.cases.lifecycle import allowed_actions, applicant_may_add_information
-from stroydesk.cases.models import Answer, Attachment, Escalation, History, Request
+from stroydesk.cases.lifecycle import actions_for, applicant_may_add_information, reopen_last_day
+from stroydesk.cases.models import OPEN_STATUSES, Answer, Escalation, History, Request
 from stroydesk.cases.selectors import (
     AUTHORITY_QUERY_ACTIONS,
     RequestFilters,
     applicant_wrote_last,
+    escalation_list_for,
     request_additions_for,
+    request_answers_for,
     request_escalations,
+    request_final_answers,
+    request_get_tracked,
     request_history_for,
     request_list_for,
+    request_public_timeline,
+    request_timeline_for,
     request_visible_to,
 )
 from stroydesk.directory.models import Authority, Topic
-from stroydesk.directory.selectors import authority_id_of, topic_competent_authorities
+from stroydesk.directory.selectors import (
+    topic_competent_authorities,
+    topic_list,
+)
 from stroydesk.web.paging import Page, decode_cursor, encode_cursor
 from stroydesk.workcalendar import selectors as workdays
 
 S = Request.Status
-OPEN_STATUSES: list[str] = [
-    S.REGISTERED,
-    S.IN_PROGRESS,
-    S.WAITING_APPLICANT,
-    S.ESCALATED,
-    S.UNDER_REVIEW,
-]
+A = History.Action
 PAGE_SIZE = 50
 
 # The saved views of the queue, in the order of the tabs; "open" is the default.
@@ -226,38 +227,29 @@ def applicant_page(*, user: User, cursor: str = "") -> Page:
 
 def authority_inbox(*, user: User) -> list[Escalation]:
     """The open escalations of the specialist's authority, the most urgent first."""
-    authority_id = authority_id_of(user=user)
-    if authority_id is None:
-        return []
     return list(
-        Escalation.objects.filter(authority_id=authority_id, status=Escalation.Status.OPEN)
-        .select_related("request", "request__topic")
-        .defer("request__text")
+        escalation_list_for(user=user, is_open=True)
+        .select_related("request__topic")
         .order_by("due_at", "id")
     )
 
 
 def authority_recent(*, user: User, limit: int = 20) -> list[Escalation]:
     """What the specialist's authority answered or returned lately."""
-    authority_id = authority_id_of(user=user)
-    if authority_id is None:
-        return []
     return list(
-        Escalation.objects.filter(authority_id=authority_id)
-        .exclude(status=Escalation.Status.OPEN)
-        .select_related("request")
-        .defer("request__text")
-        .order_by("-escalated_at", "-id")[:limit]
+        escalation_list_for(user=user, is_open=False).order_by("-escalated_at", "-id")[:limit]
     )
 
 
-def board(*, now: datetime | None = None) -> dict[str, list[Escalation]]:
+def board(*, user: User, now: datetime | None = None) -> dict[str, list[Escalation]]:
     """Escalations past their due moment, and those due by the end of the next working day."""
     now = now or timezone.now()
     horizon = workdays.end_of_day(workdays.add_working_days(workdays.moscow_date(now), 1))
-    running = Escalation.objects.filter(
-        status=Escalation.Status.OPEN, paused_at__isnull=True
-    ).select_related("request", "authority", "request__operator")
+    running = (
+        escalation_list_for(user=user, is_open=True)
+        .filter(paused_at__isnull=True)
+        .select_related("authority", "request__operator")
+    )
     return {
         "overdue": list(running.filter(due_at__lt=now).order_by("due_at", "id")[:200]),
         "at_risk": list(
@@ -266,11 +258,12 @@ def board(*, now: datetime | None = None) -> dict[str, list[Escalation]]:
     }
 
 
-def workload(*, now: datetime | None = None) -> dict[str, Any]:
+def workload(*, user: User, now: datetime | None = None) -> dict[str, Any]:
     """Open requests per operator and open escalations per authority, with the overdue ones."""
     now = now or timezone.now()
+    requests = request_visible_to(user=user)
     per_operator = list(
-        Request.objects.filter(status__in=OPEN_STATUSES, operator__isnull=False)
+        requests.filter(status__in=OPEN_STATUSES, operator__isnull=False)
         .values("operator_id", "operator__username", "operator__last_name", "operator__first_name")
         .annotate(
             total=Count("pk"),
@@ -284,7 +277,7 @@ def workload(*, now: datetime | None = None) -> dict[str, Any]:
         name = f"{row['operator__last_name']} {row['operator__first_name']}".strip()
         row["name"] = name or row["operator__username"]
     per_authority = list(
-        Escalation.objects.filter(status=Escalation.Status.OPEN)
+        escalation_list_for(user=user, is_open=True)
         .values("authority_id", "authority__short_name")
         .annotate(
             total=Count("pk"),
@@ -293,7 +286,7 @@ def workload(*, now: datetime | None = None) -> dict[str, Any]:
         )
         .order_by("-total", "authority__short_name")
     )
-    unassigned = Request.objects.filter(status=S.REGISTERED, operator__isnull=True).count()
+    unassigned = requests.filter(status=S.REGISTERED, operator__isnull=True).count()
     return {"operators": per_operator, "authorities": per_authority, "unassigned": unassigned}
 
 
@@ -315,83 +308,54 @@ def access_log_page(*, cursor: str = "", actor: str = "", applicant_id: int | No
 
 def applicant_card(*, user: User, request: Request, now: datetime) -> dict[str, Any]:
     """What the applicant's card shows: the public timeline, the answer and the open steps."""
-    history = list(request_history_for(user=user, request=request))
-    answers = list(
-        Answer.objects.filter(request=request, kind=Answer.Kind.FINAL)
-        .select_related("rating")
-        .order_by("created_at", "id")
-    )
+    history = request_timeline_for(user=user, request=request)
+    answers = list(request_answers_for(user=user, request=request).select_related("rating"))
     last_answer = answers[-1] if answers else None
     rating = getattr(last_answer, "rating", None) if last_answer else None
-    question = next((h.comment for h in reversed(history) if h.action == "ask_clarification"), "")
-    actions = set(allowed_actions(status=request.status, role=User.Role.APPLICANT))
-    reopen_until = None
-    if "reopen" in actions and request.answered_at is not None:
-        reopen_until = workdays.add_working_days(
-            workdays.moscow_date(request.answered_at), settings.REOPEN_WINDOW_WORKING_DAYS
-        )
-        if workdays.moscow_date(now) > reopen_until:
-            actions.discard("reopen")
+    question = next((h.comment for h in reversed(history) if h.action == A.ASK_CLARIFICATION), "")
+    actions = set(actions_for(request=request, role=user.role, now=now))
     return {
         "history": history,
         "answers": answers,
         "question": question,
-        "can_clarify": "clarify" in actions,
+        "can_clarify": A.CLARIFY in actions,
         # Information can be added until the request is closed (then: reopen, or a new one).
         "can_add": applicant_may_add_information(request.status),
-        "can_reopen": "reopen" in actions,
-        "reopen_until": reopen_until,
-        "can_close": "close" in actions,
+        "can_reopen": A.REOPEN in actions,
+        "reopen_until": reopen_last_day(request.answered_at) if A.REOPEN in actions else None,
+        "can_close": A.CLOSE in actions,
         "can_rate": last_answer is not None and rating is None,
         "rating": rating,
         "attachments": list(request.attachments.order_by("id")),
     }
 
 
-def attachment_get_for(*, user: User, pk: int) -> Attachment:
-    """A file of a request the user may see, or Http404."""
-    attachment = (
-        Attachment.objects.filter(pk=pk, request__in=request_visible_to(user=user))
-        .select_related("request")
-        .first()
-    )
-    if attachment is None:
-        raise Http404("No such file.")
-    return attachment
-
-
 def tracked_card(*, request_id: int) -> dict[str, Any]:
     """The read-only card of a request tracked by number and e-mail code: public steps only."""
-    request = Request.objects.select_related("topic").get(pk=request_id)
+    request = request_get_tracked(pk=request_id)
     return {
         "case": request,
-        "history": list(
-            History.objects.filter(request=request, is_public=True).order_by("at", "id")
-        ),
-        "answers": list(
-            Answer.objects.filter(request=request, kind=Answer.Kind.FINAL).order_by("created_at")
-        ),
+        "history": request_public_timeline(request=request),
+        "answers": list(request_final_answers(request=request)),
     }
 
 
 def desk_card(*, user: User, request: Request) -> dict[str, Any]:
     """What the staff card of a request shows: everything, internal steps included."""
-    history = list(request_history_for(user=user, request=request))
-    answers = list(
-        Answer.objects.filter(request=request).select_related("author").order_by("created_at")
-    )
+    history = request_timeline_for(user=user, request=request)
+    answers = list(request_answers_for(user=user, request=request).select_related("author"))
     authority_answers = [a for a in answers if a.kind == Answer.Kind.AUTHORITY]
     competent = desk_card_competent(request=request)
     escalations = list(request_escalations(request=request))
     open_escalation = next((e for e in escalations if e.status == Escalation.Status.OPEN), None)
     open_query = open_escalation if open_escalation and open_escalation.query_asked_at else None
-    actions = set(allowed_actions(status=request.status, role=user.role))
+    actions = set(actions_for(request=request, role=user.role, now=timezone.now()))
     return {
         "history": history,
-        "notes": [h for h in history if h.action == "note"],
+        "notes": [h for h in history if h.action == A.NOTE],
         "escalations": escalations,
         "open_query": open_query,
-        "can_reply_query": open_query is not None and "authority_query_reply" in actions,
+        "can_reply_query": open_query is not None and A.AUTHORITY_QUERY_REPLY in actions,
         "answers": answers,
         "final_answers": [a for a in answers if a.kind == Answer.Kind.FINAL],
         "authority_answer": authority_answers[-1] if authority_answers else None,
@@ -409,7 +373,8 @@ def desk_card_competent(*, request: Request) -> list[Authority]:
 
 
 def topic_get(*, pk: int) -> Topic | None:
-    return Topic.objects.filter(pk=pk, is_active=True).select_related("parent").first()
+    """A topic by its id, in use or not: whether it may still be chosen is the service's rule."""
+    return topic_list(active_only=False).filter(pk=pk).first()
 
 
 def authority_card(*, user: User, request: Request) -> dict[str, Any]:
@@ -427,16 +392,16 @@ def authority_card(*, user: User, request: Request) -> dict[str, Any]:
         for h in request_history_for(user=user, request=request).filter(
             action__in=AUTHORITY_QUERY_ACTIONS
         )
-        if h.data.get("escalation") in ours
+        if h.escalation_id in ours
     ]
-    actions = set(allowed_actions(status=request.status, role=user.role))
-    answers = Answer.objects.none()
-    if request.authority_id is not None:
-        answers = Answer.objects.filter(
-            request=request,
-            kind=Answer.Kind.AUTHORITY,
-            escalation__authority_id=request.authority_id,
-        ).order_by("created_at")
+    actions = set(actions_for(request=request, role=user.role, now=timezone.now()))
+    answers = [
+        a
+        for a in request_answers_for(user=user, request=request).select_related("escalation")
+        if a.kind == Answer.Kind.AUTHORITY
+        and a.escalation is not None
+        and a.escalation.authority_id == request.authority_id
+    ]
     open_escalation = (
         escalation if escalation and escalation.status == Escalation.Status.OPEN else None
     )
@@ -444,12 +409,12 @@ def authority_card(*, user: User, request: Request) -> dict[str, Any]:
         "escalation": escalation,
         "additions": list(request_additions_for(user=user, request=request)),
         "attachments": list(request.attachments.order_by("id")),
-        "answers": list(answers),
+        "answers": answers,
         "actions": actions,
         "exchange": exchange,
         "open_query": open_escalation.query if open_escalation else "",
         "can_ask": (
-            "authority_query" in actions
+            A.AUTHORITY_QUERY in actions
             and open_escalation is not None
             and open_escalation.query_asked_at is None
         ),

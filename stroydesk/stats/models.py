@@ -16,6 +16,8 @@ classified, or never escalated) so that the unique constraints hold on every dat
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -183,6 +185,26 @@ class RatingFact(Dimensions):
         return f"{self.rating_id}: {self.score}"
 
 
+# A rollup row's key: one row per day (or month) and combination of dimensions.
+ROLLUP_KEY = ["day", "channel", "topic_id", "authority_id", "applicant_kind"]
+
+
+def rollup_meta(
+    verbose_name: Any, verbose_name_plural: Any, key_name: str, *, key: list[str] = ROLLUP_KEY
+) -> Any:
+    """The Meta of a concrete rollup: its names and its unique key. The daily and the monthly
+    table of a kind share their columns (the abstract base) and differ only here."""
+    return type(
+        "Meta",
+        (),
+        {
+            "verbose_name": verbose_name,
+            "verbose_name_plural": verbose_name_plural,
+            "constraints": [models.UniqueConstraint(fields=key, name=key_name)],
+        },
+    )
+
+
 class RequestCounts(Dimensions):
     """Requests of one Moscow day (or month) and one combination of dimensions (abstract).
 
@@ -224,29 +246,13 @@ REQUEST_COUNTS = (
 class DailyRollup(RequestCounts):
     """Request counts per Moscow day (see ``RequestCounts``)."""
 
-    class Meta:
-        verbose_name = _("daily rollup")
-        verbose_name_plural = _("daily rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "channel", "topic_id", "authority_id", "applicant_kind"],
-                name="stats_daily_rollup_key",
-            ),
-        ]
+    Meta = rollup_meta(_("daily rollup"), _("daily rollups"), "stats_daily_rollup_key")
 
 
 class MonthlyRollup(RequestCounts):
     """The daily rollups of a month summed up (``day`` is the 1st): whole months read 30× less."""
 
-    class Meta:
-        verbose_name = _("monthly rollup")
-        verbose_name_plural = _("monthly rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "channel", "topic_id", "authority_id", "applicant_kind"],
-                name="stats_monthly_rollup_key",
-            ),
-        ]
+    Meta = rollup_meta(_("monthly rollup"), _("monthly rollups"), "stats_monthly_rollup_key")
 
 
 class SlaCounts(Dimensions):
@@ -269,29 +275,19 @@ class SlaCounts(Dimensions):
 class SlaRollup(SlaCounts):
     """The 4-day promise per due day (see ``SlaCounts``)."""
 
-    class Meta:
-        verbose_name = _("4-day promise rollup")
-        verbose_name_plural = _("4-day promise rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "channel", "topic_id", "authority_id", "applicant_kind"],
-                name="stats_sla_rollup_key",
-            ),
-        ]
+    Meta = rollup_meta(
+        _("4-day promise rollup"), _("4-day promise rollups"), "stats_sla_rollup_key"
+    )
 
 
 class SlaMonthlyRollup(SlaCounts):
     """The 4-day promise per due month (``day`` is the 1st)."""
 
-    class Meta:
-        verbose_name = _("monthly 4-day promise rollup")
-        verbose_name_plural = _("monthly 4-day promise rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "channel", "topic_id", "authority_id", "applicant_kind"],
-                name="stats_sla_monthly_rollup_key",
-            ),
-        ]
+    Meta = rollup_meta(
+        _("monthly 4-day promise rollup"),
+        _("monthly 4-day promise rollups"),
+        "stats_sla_monthly_rollup_key",
+    )
 
 
 class AnswerTimeCounts(Dimensions):
@@ -312,31 +308,29 @@ class AnswerTimeCounts(Dimensions):
         return f"{self.day} {self.authority_id}: {self.answers}×{self.working_days}"
 
 
-ANSWER_TIME_KEY = ["day", "channel", "topic_id", "authority_id", "applicant_kind", "working_days"]
+ANSWER_TIME_KEY = [*ROLLUP_KEY, "working_days"]
 
 
 class AnswerTimeRollup(AnswerTimeCounts):
     """Authority answer times per answer day (see ``AnswerTimeCounts``)."""
 
-    class Meta:
-        verbose_name = _("answer time rollup")
-        verbose_name_plural = _("answer time rollups")
-        constraints = [
-            models.UniqueConstraint(fields=ANSWER_TIME_KEY, name="stats_answer_time_rollup_key"),
-        ]
+    Meta = rollup_meta(
+        _("answer time rollup"),
+        _("answer time rollups"),
+        "stats_answer_time_rollup_key",
+        key=ANSWER_TIME_KEY,
+    )
 
 
 class AnswerTimeMonthlyRollup(AnswerTimeCounts):
     """Authority answer times per answer month (``day`` is the 1st)."""
 
-    class Meta:
-        verbose_name = _("monthly answer time rollup")
-        verbose_name_plural = _("monthly answer time rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=ANSWER_TIME_KEY, name="stats_answer_time_monthly_rollup_key"
-            ),
-        ]
+    Meta = rollup_meta(
+        _("monthly answer time rollup"),
+        _("monthly answer time rollups"),
+        "stats_answer_time_monthly_rollup_key",
+        key=ANSWER_TIME_KEY,
+    )
 
 
 class RollupState(models.Model):

@@ -24,6 +24,9 @@ from stroydesk.stats.services import answer_working_days
 from stroydesk.workcalendar import selectors as workdays
 from stroydesk.workcalendar.calendar import MOSCOW
 
+A = History.Action
+
+
 # Dimension → (column on Request, column on Escalation).
 COLUMNS = {
     "channel": ("channel", "request__channel"),
@@ -57,7 +60,7 @@ class RawSource:
 
         requests = _requests(filters)
         escalated = Exists(Escalation.objects.filter(request=OuterRef("pk")))
-        reopened = Exists(History.objects.filter(request=OuterRef("pk"), action="reopen"))
+        reopened = Exists(History.objects.filter(request=OuterRef("pk"), action=A.REOPEN))
 
         def count(qs: QuerySet, field: str) -> None:
             # One plain COUNT per figure: EXISTS in WHERE becomes a (anti-)join, in FILTER it
@@ -69,13 +72,13 @@ class RawSource:
         received = requests.filter(registered_at__gte=lower, registered_at__lt=upper)
         count(received, "received")
         count(received.filter(escalated), "escalated")
-        answered = requests.filter(pk__in=_first("answer", lower, upper))
+        answered = requests.filter(pk__in=_first(A.ANSWER, lower, upper))
         count(answered, "answered")
         count(answered.filter(~escalated, ~reopened), "first_contact")
         count(answered.filter(reopened), "reopened")
-        count(requests.filter(pk__in=_first("close", lower, upper)), "closed")
+        count(requests.filter(pk__in=_first(A.CLOSE, lower, upper)), "closed")
         count(requests.filter(registered_at__lt=upper), "open_at_end")
-        answered_by_end = History.objects.filter(action="answer", at__lt=upper).values("request")
+        answered_by_end = History.objects.filter(action=A.ANSWER, at__lt=upper).values("request")
         for row in _by(requests.filter(pk__in=answered_by_end), request_column).annotate(
             n=Count("pk")
         ):
@@ -175,7 +178,7 @@ def _escalations(filters: Filters) -> QuerySet[Escalation]:
     return qs
 
 
-def _first(action: str, lower, upper) -> QuerySet:
+def _first(action: History.Action, lower, upper) -> QuerySet:
     """Ids of the requests whose first history entry of ``action`` falls in [lower, upper)."""
     return (
         History.objects.filter(action=action)

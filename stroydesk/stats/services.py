@@ -68,6 +68,8 @@ ESCALATION_FACT_FIELDS = (
 )
 RATING_FACT_FIELDS = (*DIMENSIONS, "request_id", "rated_on", "score")
 HELD_TO_DUE = (Escalation.Status.OPEN, Escalation.Status.ANSWERED)
+# The steps a request fact is made of: its first answer and first closing, and any reopening.
+COUNTED_STEPS = (History.Action.ANSWER, History.Action.CLOSE, History.Action.REOPEN)
 # (daily model, monthly model, extra key columns, counter columns)
 MONTHLY_LEVELS: tuple[tuple[type[Any], type[Any], tuple[str, ...], tuple[str, ...]], ...] = (
     (DailyRollup, MonthlyRollup, (), REQUEST_COUNTS),
@@ -270,11 +272,11 @@ def derive_facts(request_ids: Sequence[int]) -> tuple[dict[int, tuple], ...]:
     first: dict[tuple[int, str], datetime] = {}
     reopened: set[int] = set()
     for request_id, action, at in (
-        History.objects.filter(request_id__in=request_ids, action__in=("answer", "close", "reopen"))
+        History.objects.filter(request_id__in=request_ids, action__in=COUNTED_STEPS)
         .order_by()
         .values_list("request_id", "action", "at")
     ):
-        if action == "reopen":
+        if action == History.Action.REOPEN:
             reopened.add(request_id)
         elif (request_id, action) not in first or at < first[(request_id, action)]:
             first[(request_id, action)] = at
@@ -296,8 +298,8 @@ def derive_facts(request_ids: Sequence[int]) -> tuple[dict[int, tuple], ...]:
     requests: dict[int, tuple] = {}
     dims: dict[int, tuple] = {}
     for pk, channel, topic_id, authority_id, kind, registered_at in rows:
-        answered = first.get((pk, "answer"))
-        closed = first.get((pk, "close"))
+        answered = first.get((pk, History.Action.ANSWER))
+        closed = first.get((pk, History.Action.CLOSE))
         dims[pk] = (channel, topic_id or NONE, kind)
         requests[pk] = (
             channel,

@@ -6,19 +6,16 @@ the page, in the JSON and in the files are the same ``Report``s.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from functools import wraps
-from typing import Any
 
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from stroydesk.stats import exports, selectors
 from stroydesk.stats.forms import ReportForm, YearlyForm, form_errors
+from stroydesk.web.views import page_for
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -26,18 +23,8 @@ CONTENT_TYPES = {
 }
 
 
-def stats_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous users sign in first; signed-in users other than supervisors and admins get 404."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not selectors.stats_visible_to(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Supervisors and administrators; another role gets 403, an anonymous visitor signs in first.
+stats_reader_required = page_for(selectors.stats_visible_to)
 
 
 @require_GET

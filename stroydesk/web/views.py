@@ -41,8 +41,13 @@ def is_htmx(request: HttpRequest) -> bool:
     )
 
 
-def role_required(*roles: str) -> Callable:
-    """Let in only signed-in users of these roles: others sign in first, or get 403."""
+def page_for(allowed: Callable[[User], bool]) -> Callable:
+    """Let in only signed-in users for whom ``allowed`` holds: others sign in first, or get 403.
+
+    The one rule of every app: a page of a role the user does not have answers 403 (the page
+    is no secret); an object the user may not know exists answers 404 (its selector's
+    ``…_get_for`` raises it), whatever their role.
+    """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -50,13 +55,18 @@ def role_required(*roles: str) -> Callable:
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if user.role not in roles:
+            if not allowed(user):
                 raise PermissionDenied(gettext("This page is not for your role."))
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def role_required(*roles: str) -> Callable:
+    """Let in only signed-in users of these roles: others sign in first, or get 403."""
+    return page_for(lambda user: user.role in roles)
 
 
 def service_message(exc: Exception, fallback: Any) -> str:

@@ -1,8 +1,7 @@
 """Changes to the production calendar, each followed by dropping the cached calendar.
 
 Edits go through here (the admin included) so that the process that made one sees it at once;
-other processes see it within ``loader.TTL_SECONDS``. The read functions are re-exported so that
-callers that import ``services as workdays`` have the whole calendar API in one name.
+other processes see it within ``loader.TTL_SECONDS``. Reads are in ``workcalendar.selectors``.
 """
 
 from __future__ import annotations
@@ -14,42 +13,7 @@ from django.db import transaction
 from . import loader
 from .calendar import ARTICLE_112_HOLIDAYS, CalendarDataError, DayKind
 from .models import CalendarDay, CalendarYear
-from .selectors import (
-    CalendarRangeError,
-    add_working_days,
-    answer_due,
-    covered_years,
-    end_of_day,
-    get_calendar,
-    is_working_day,
-    moscow_date,
-    reset_calendar_cache,
-    special_day,
-    start_of_day,
-    working_days_between,
-)
 from .xmlcalendar import ImportedYear, YearDiff, diff_year
-
-__all__ = [
-    "CalendarRangeError",
-    "add_working_days",
-    "answer_due",
-    "calendar_day_delete",
-    "calendar_day_save",
-    "calendar_day_set",
-    "calendar_year_delete",
-    "calendar_year_import",
-    "calendar_year_save",
-    "covered_years",
-    "end_of_day",
-    "get_calendar",
-    "is_working_day",
-    "moscow_date",
-    "reset_calendar_cache",
-    "special_day",
-    "start_of_day",
-    "working_days_between",
-]
 
 
 def _calendar_changed() -> None:

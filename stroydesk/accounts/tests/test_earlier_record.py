@@ -10,10 +10,16 @@ import pytest
 
 from stroydesk.accounts import services
 from stroydesk.accounts.models import Applicant, User
+from stroydesk.accounts.services import Contact
 from stroydesk.cases.tests.factories import make_request
 
 PASSWORD = "Stroy-2025-secret"
 INN, OGRN = "7707083893", "1027700132195"
+
+
+def _match(**fields: str):
+    """The applicant a channel files a contact under."""
+    return services.applicant_for_contact(contact=Contact(**fields))
 
 
 def _email() -> str:
@@ -62,7 +68,7 @@ def test_confirming_links_the_record_of_the_same_address_whatever_the_case():
 @pytest.mark.django_db
 def test_nothing_is_linked_while_the_address_is_unproven():
     email = _email()
-    earlier = services.applicant_for_contact(full_name="Сидоров", email=email)
+    earlier = _match(full_name="Сидоров", email=email)
     user = _unconfirmed(email)
     # Asked directly, before the confirmation, the rule still refuses.
     assert services.applicant_link_earlier(user=user) is None
@@ -73,9 +79,9 @@ def test_nothing_is_linked_while_the_address_is_unproven():
 @pytest.mark.django_db
 def test_of_several_records_the_oldest_is_linked():
     email = _email()
-    oldest = services.applicant_for_contact(full_name="Сидоров", email=email)
+    oldest = _match(full_name="Сидоров", email=email)
     typed_by_staff = services.applicant_create(full_name="Сидоров Пётр", email=email)
-    assert services.applicant_for_contact(full_name="x", email=email) == oldest
+    assert _match(full_name="x", email=email) == oldest
     user = _confirm(_unconfirmed(email))
     assert _record_of(user) == oldest
     typed_by_staff.refresh_from_db()
@@ -89,7 +95,7 @@ def test_records_of_another_address_or_another_account_are_not_taken():
         username=_email(), password=PASSWORD, role=User.Role.APPLICANT, email=email
     )
     theirs = services.applicant_create(full_name="Владелец", email=email, user=owner)
-    other = services.applicant_for_contact(full_name="Другой", email="x" + email)
+    other = _match(full_name="Другой", email="x" + email)
     user = _confirm(_unconfirmed(email))
     assert _record_of(user) is None
     theirs.refresh_from_db()
@@ -100,7 +106,7 @@ def test_records_of_another_address_or_another_account_are_not_taken():
 @pytest.mark.django_db
 def test_the_signup_record_gives_way_to_the_earlier_one_and_fills_its_blanks():
     email = _email()
-    earlier = services.applicant_for_contact(full_name="Сидоров П.", email=email)
+    earlier = _match(full_name="Сидоров П.", email=email)
     user = _unconfirmed(email)
     signed_up = services.applicant_create(
         full_name="Сидоров Пётр",
@@ -165,7 +171,7 @@ def test_what_staff_entered_is_never_replaced_by_the_signup():
 @pytest.mark.django_db
 def test_a_signup_record_holding_a_request_stays_and_nothing_is_linked():
     email = _email()
-    earlier = services.applicant_for_contact(full_name="Сидоров", email=email)
+    earlier = _match(full_name="Сидоров", email=email)
     user = _unconfirmed(email)
     signed_up = services.applicant_create(full_name="Сидоров", email=email, user=user)
     filed = make_request(applicant=signed_up)  # staff filed a request under it
@@ -183,7 +189,7 @@ def test_a_signup_record_holding_a_request_stays_and_nothing_is_linked():
 @pytest.mark.django_db
 def test_staff_accounts_are_never_given_an_applicants_record():
     email = _email()
-    earlier = services.applicant_for_contact(full_name="Сидоров", email=email)
+    earlier = _match(full_name="Сидоров", email=email)
     operator = _confirm(_unconfirmed(email, role=User.Role.OPERATOR))
     assert operator.email_confirmed_at is not None
     earlier.refresh_from_db()
@@ -196,9 +202,9 @@ def test_mail_from_an_address_is_not_filed_under_a_strangers_unconfirmed_signup(
     stranger = _unconfirmed(email)
     squatted = services.applicant_create(full_name="Чужой", email=email, user=stranger)
     # The owner of the mailbox writes: a record of their own, not the stranger's.
-    written = services.applicant_for_contact(full_name="Владелец", email=email)
+    written = _match(full_name="Владелец", email=email)
     assert written != squatted and written.user is None
-    assert services.applicant_for_contact(full_name="x", phone="", email=email) == written
+    assert _match(full_name="x", phone="", email=email) == written
 
 
 @pytest.mark.django_db
@@ -209,14 +215,14 @@ def test_once_confirmed_the_accounts_record_is_the_one_mail_is_filed_under():
         full_name="Сидоров", email=email, phone="+79160000003", user=user
     )
     _confirm(user)
-    assert services.applicant_for_contact(full_name="Сидоров", email=email) == mine
-    assert services.applicant_for_contact(full_name="Сидоров", phone="+79160000003") == mine
+    assert _match(full_name="Сидоров", email=email) == mine
+    assert _match(full_name="Сидоров", phone="+79160000003") == mine
 
 
 @pytest.mark.django_db
 def test_a_password_reset_confirms_the_address_and_links_the_record():
     email = _email()
-    earlier = services.applicant_for_contact(full_name="Сидоров", email=email)
+    earlier = _match(full_name="Сидоров", email=email)
     user = _unconfirmed(email)
     assert services.user_confirm_email_by_reset(user=user) is True
     user.refresh_from_db()

@@ -6,7 +6,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from stroydesk.accounts.models import Applicant
-from stroydesk.accounts.services import applicant_create, applicant_for_contact
+from stroydesk.accounts.services import Contact, applicant_create, applicant_for_contact
+
+
+def _match(**fields: str):
+    """The applicant a channel files a contact under."""
+    return applicant_for_contact(contact=Contact(**fields))
 
 
 @pytest.mark.django_db
@@ -37,10 +42,10 @@ def test_database_refuses_a_developer_without_identifiers():
 
 @pytest.mark.django_db
 def test_contact_is_matched_by_email_then_phone():
-    first = applicant_for_contact(full_name="Иванов", email="Ivanov@Example.ru")
-    assert applicant_for_contact(full_name="Иванов И.", email="ivanov@example.ru") == first
-    by_phone = applicant_for_contact(full_name="Сидоров", phone="8 916 000-00-01")
-    assert applicant_for_contact(full_name="Сидоров П.", phone="+79160000001") == by_phone
+    first = _match(full_name="Иванов", email="Ivanov@Example.ru")
+    assert _match(full_name="Иванов И.", email="ivanov@example.ru") == first
+    by_phone = _match(full_name="Сидоров", phone="8 916 000-00-01")
+    assert _match(full_name="Сидоров П.", phone="+79160000001") == by_phone
     assert Applicant.objects.count() == 2
 
 

@@ -11,15 +11,15 @@ import time_machine
 from stroydesk.accounts.models import Applicant
 from stroydesk.cases.models import Request
 from stroydesk.cases.tests.factories import make_request
-from stroydesk.channels import open311
 from stroydesk.channels.models import Open311ApiKey, Open311Submission
+from stroydesk.channels.open311 import keys
 
 URL = "/open311/v2"
 
 
 @pytest.fixture
 def api_key(directory) -> str:
-    _key, raw = open311.api_key_issue(name="Городское приложение", rate_limit_per_minute=100)
+    _key, raw = keys.api_key_issue(name="Городское приложение", rate_limit_per_minute=100)
     return raw
 
 
@@ -162,7 +162,7 @@ def test_errors_are_in_xml_for_xml_calls(client, directory):
 
 def test_revoked_key_is_refused(client, api_key):
     key = Open311ApiKey.objects.get()
-    open311.api_key_revoke(key=key)
+    keys.api_key_revoke(key=key)
     assert _error(_post(client, api_key))[0] == 403
 
 
@@ -174,8 +174,8 @@ def test_body_over_the_limit_is_413(client, api_key, settings):
 
 
 def test_rate_limit_per_key(client, directory):
-    _key, slow = open311.api_key_issue(name="slow", rate_limit_per_minute=2)
-    _key, other = open311.api_key_issue(name="other", rate_limit_per_minute=2)
+    _key, slow = keys.api_key_issue(name="slow", rate_limit_per_minute=2)
+    _key, other = keys.api_key_issue(name="other", rate_limit_per_minute=2)
     with time_machine.travel("2025-10-14 10:00:05+03:00", tick=False):
         assert _post(client, slow).status_code == 201
         assert _post(client, slow, email="b@example.ru").status_code == 201

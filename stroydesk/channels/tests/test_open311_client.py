@@ -13,12 +13,12 @@ import requests
 from georeport import GeoReport
 
 from stroydesk.cases.models import Request
-from stroydesk.channels import open311
+from stroydesk.channels.open311 import keys
 
 
 @pytest.mark.django_db(transaction=True)
 def test_georeport_lists_services_posts_and_reads_back(live_server, directory):
-    _key, api_key = open311.api_key_issue(name="georeport", rate_limit_per_minute=10)
+    _key, api_key = keys.api_key_issue(name="georeport", rate_limit_per_minute=10)
     client = GeoReport(f"{live_server.url}/open311/v2/", api_key=api_key)
 
     services = client.get_service_list()

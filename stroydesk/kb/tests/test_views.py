@@ -141,8 +141,8 @@ def test_deflection_rate_counts_sessions_that_did_not_send(permit):
 
 def test_misses_page_is_for_staff_only(permit, operator, applicant_user):
     services.search_miss_record(query="квазар")
-    assert client_for().get("/kb/editor/misses/").status_code == 404
-    assert client_for(applicant_user).get("/kb/editor/misses/").status_code == 404
+    assert client_for().get("/kb/editor/misses/").status_code == 302
+    assert client_for(applicant_user).get("/kb/editor/misses/").status_code == 403
     response = client_for(operator).get("/kb/editor/misses/")
     assert response.status_code == 200
     assert "квазар" in response.content.decode()
@@ -152,10 +152,10 @@ def test_history_shows_diff_and_editor_restores(permit, supervisor, operator):
     data = services.article_data_of(permit)
     data.body = "Новый текст статьи."
     services.article_update(article=permit, data=data, by=supervisor, comment="правка")
-    assert client_for(operator).get("/kb/razreshenie/history/").status_code == 404
+    assert client_for(operator).get("/kb/razreshenie/history/").status_code == 403
     page = client_for(supervisor).get("/kb/razreshenie/history/").content.decode()
     assert "+Новый текст статьи." in page
-    assert client_for(operator).post("/kb/razreshenie/history/1/restore/").status_code == 404
+    assert client_for(operator).post("/kb/razreshenie/history/1/restore/").status_code == 403
     response = client_for(supervisor).post("/kb/razreshenie/history/1/restore/")
     assert response.status_code == 302
     permit.refresh_from_db()

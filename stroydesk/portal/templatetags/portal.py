@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django import template
@@ -134,48 +135,26 @@ def due_words(left: int | None) -> str:
     }
 
 
-def _label(table: dict[str, Any], code: str) -> str:
+# A filter per table of labels: ``{{ code|status_label }}`` says the code in the user's language
+# (an unknown code is shown as it is).
+LABEL_FILTERS = {
+    "status_label": labels.STATUS,
+    "applicant_status": labels.STATUS_FOR_APPLICANT,
+    "channel_label": labels.CHANNEL,
+    "action_label": labels.ACTION,
+    "role_label": labels.ROLE,
+    "kind_label": labels.KIND,
+    "escalation_status": labels.ESCALATION_STATUS,
+    "view_label": labels.QUEUE_VIEW,
+}
+
+
+def label_of(table: dict[str, Any], code: str) -> str:
     return str(table.get(code, code))
 
 
-@register.filter
-def status_label(code: str) -> str:
-    return _label(labels.STATUS, code)
-
-
-@register.filter
-def applicant_status(code: str) -> str:
-    return _label(labels.STATUS_FOR_APPLICANT, code)
-
-
-@register.filter
-def channel_label(code: str) -> str:
-    return _label(labels.CHANNEL, code)
-
-
-@register.filter
-def action_label(code: str) -> str:
-    return _label(labels.ACTION, code)
-
-
-@register.filter
-def role_label(code: str) -> str:
-    return _label(labels.ROLE, code)
-
-
-@register.filter
-def kind_label(code: str) -> str:
-    return _label(labels.KIND, code)
-
-
-@register.filter
-def escalation_status(code: str) -> str:
-    return _label(labels.ESCALATION_STATUS, code)
-
-
-@register.filter
-def view_label(code: str) -> str:
-    return _label(labels.QUEUE_VIEW, code)
+for _name, _table in LABEL_FILTERS.items():
+    register.filter(_name, partial(label_of, _table))
 
 
 @register.filter
@@ -254,9 +233,9 @@ def queue_row(case: Any, card_prefix: str) -> str:
         case.subject,
         news,
         topic,
-        channel_label(case.channel),
+        label_of(labels.CHANNEL, case.channel),
         status,
-        status_label(status),
+        label_of(labels.STATUS, status),
         case.operator.display_name if case.operator_id else "—",
         date_format(timezone.localtime(case.registered_at), "d.m.Y H:i"),
         due,

@@ -187,7 +187,7 @@ def _card_again(request: AuthedRequest, case: Request, **forms: object) -> HttpR
 
 def attachment_download(request: AuthedRequest, pk: int) -> FileResponse:
     """A file of a request, for whoever may see the request (404 for everyone else)."""
-    attachment = selectors.attachment_get_for(user=request.user, pk=pk)
+    attachment = cases.attachment_get_for(user=request.user, pk=pk)
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

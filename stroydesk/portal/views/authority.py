@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
 from stroydesk.accounts.models import User
 from stroydesk.cases import selectors as cases
@@ -17,7 +18,8 @@ from stroydesk.cases.models import Request
 from stroydesk.directory.selectors import authority_of
 from stroydesk.portal import desk_forms as f
 from stroydesk.portal import selectors
-from stroydesk.web.views import AuthedRequest, form_step, role_required
+from stroydesk.portal.views.steps import card_step_view
+from stroydesk.web.views import AuthedRequest, role_required
 
 specialist_only = role_required(User.Role.SPECIALIST)
 
@@ -64,48 +66,37 @@ def _again(request: AuthedRequest, case: Request, key: str) -> Any:
     return rerender
 
 
-@specialist_only
-@require_POST
-def answer(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = cases.request_get_for(user=request.user, pk=pk)
-    return form_step(
-        request,
-        form=f.AuthorityAnswerForm(request.POST),
-        call=lambda d: lifecycle.request_authority_answer(
-            request=case, by=request.user, text=d["text"]
-        ),
-        success=_("The answer is sent to the contact center for review."),
-        back_to=reverse("portal:authority_inbox"),
-        rerender=_again(request, case, "answer_form"),
-    )
+def _to_inbox(case: Request) -> str:
+    return reverse("portal:authority_inbox")
 
 
-@specialist_only
-@require_POST
-def query(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Ask the contact center about the request; the answer stays due on the same date."""
-    case = cases.request_get_for(user=request.user, pk=pk)
-    return form_step(
-        request,
-        form=f.AuthorityQueryForm(request.POST),
-        call=lambda d: lifecycle.request_authority_query(
-            request=case, by=request.user, question=d["question"]
-        ),
-        success=_("The question is sent to the contact center. The answer stays due on time."),
-        back_to=reverse("portal:authority_card", args=[case.pk]),
-        rerender=_again(request, case, "query_form"),
-    )
+def _to_card(case: Request) -> str:
+    return reverse("portal:authority_card", args=[case.pk])
 
 
-@specialist_only
-@require_POST
-def decline(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = cases.request_get_for(user=request.user, pk=pk)
-    return form_step(
-        request,
-        form=f.DeclineForm(request.POST),
-        call=lambda d: lifecycle.request_decline(request=case, by=request.user, reason=d["reason"]),
-        success=_("The request is returned to the contact center."),
-        back_to=reverse("portal:authority_inbox"),
-        rerender=_again(request, case, "decline_form"),
-    )
+_authority_step = partial(card_step_view, gate=specialist_only, again=_again, back_to=_to_inbox)
+
+
+# The card's steps (urls.py names them).
+answer = _authority_step(
+    form_class=f.AuthorityAnswerForm,
+    command=lifecycle.request_authority_answer,
+    success=gettext_lazy("The answer is sent to the contact center for review."),
+    key="answer_form",
+)
+# Ask the contact center about the request; the answer stays due on the same date.
+query = _authority_step(
+    form_class=f.AuthorityQueryForm,
+    command=lifecycle.request_authority_query,
+    success=gettext_lazy(
+        "The question is sent to the contact center. The answer stays due on time."
+    ),
+    key="query_form",
+    back_to=_to_card,
+)
+decline = _authority_step(
+    form_class=f.DeclineForm,
+    command=lifecycle.request_decline,
+    success=gettext_lazy("The request is returned to the contact center."),
+    key="decline_form",
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from stroydesk.accounts.models import User
@@ -21,6 +23,7 @@ from stroydesk.cases.intake import Contact, Intake, register_request
 from stroydesk.cases.models import AnswerTemplate, Request
 from stroydesk.portal import desk_forms as f
 from stroydesk.portal import selectors
+from stroydesk.portal.views.steps import card_step_view
 from stroydesk.routing.views import card_panel as routing_panel
 from stroydesk.web.views import (
     CONFLICT,
@@ -219,111 +222,54 @@ def card_close(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-@staff_only
-@require_POST
-def card_answer(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = _card(request, pk)
-    return form_step(
-        request,
-        form=f.AnswerForm(request.POST),
-        call=lambda d: lifecycle.request_answer(request=case, by=request.user, text=d["text"]),
-        success=_("The answer is sent to the applicant."),
-        back_to=_card_url(case),
-        rerender=_again(request, case, "answer_form"),
-    )
+_desk_step = partial(card_step_view, gate=staff_only, again=_again, back_to=_card_url)
 
 
-@staff_only
-@require_POST
-def card_note(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = _card(request, pk)
-    return form_step(
-        request,
-        form=f.NoteForm(request.POST),
-        call=lambda d: lifecycle.request_add_note(request=case, by=request.user, text=d["text"]),
-        success=_("The note is saved."),
-        back_to=_card_url(case) + "#history",
-        rerender=_again(request, case, "note_form"),
-    )
-
-
-@staff_only
-@require_POST
-def card_ask(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = _card(request, pk)
-    return form_step(
-        request,
-        form=f.AskClarificationForm(request.POST),
-        call=lambda d: lifecycle.request_ask_clarification(
-            request=case, by=request.user, question=d["question"]
-        ),
-        success=_("The applicant is asked; the request waits for the answer."),
-        back_to=_card_url(case),
-        rerender=_again(request, case, "ask_form"),
-    )
-
-
-@staff_only
-@require_POST
-def card_send_back(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = _card(request, pk)
-    return form_step(
-        request,
-        form=f.SendBackForm(request.POST),
-        call=lambda d: lifecycle.request_send_back(
-            request=case, by=request.user, comment=d["comment"]
-        ),
-        success=_("The answer went back to the authority; the due date stays."),
-        back_to=_card_url(case),
-        rerender=_again(request, case, "send_back_form"),
-    )
-
-
-@staff_only
-@require_POST
-def card_query_reply(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Reply to the authority's open question; the request stays with the authority."""
-    case = _card(request, pk)
-    return form_step(
-        request,
-        form=f.AuthorityQueryReplyForm(request.POST),
-        call=lambda d: lifecycle.request_authority_query_reply(
-            request=case, by=request.user, text=d["text"]
-        ),
-        success=_("The reply is sent to the authority."),
-        back_to=_card_url(case),
-        rerender=_again(request, case, "query_reply_form"),
-    )
-
-
-@staff_only
-@require_POST
-def card_reopen(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = _card(request, pk)
-    return form_step(
-        request,
-        form=f.ReopenForm(request.POST),
-        call=lambda d: lifecycle.request_reopen(request=case, by=request.user, reason=d["reason"]),
-        success=_("The request is in work again."),
-        back_to=_card_url(case),
-        rerender=_again(request, case, "reopen_form"),
-    )
-
-
-@staff_only
-@require_POST
-def card_reassign(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = _card(request, pk)
-    return form_step(
-        request,
-        form=f.ReassignForm(request.POST),
-        call=lambda d: lifecycle.request_reassign(
-            request=case, by=request.user, authority=d["authority"], reason=d["reason"]
-        ),
-        success=_("The request is passed to the other authority; the due date stays."),
-        back_to=_card_url(case),
-        rerender=_again(request, case, "reassign_form"),
-    )
+# The card's steps that take one form (urls.py names them).
+card_answer = _desk_step(
+    form_class=f.AnswerForm,
+    command=lifecycle.request_answer,
+    success=gettext_lazy("The answer is sent to the applicant."),
+    key="answer_form",
+)
+card_note = _desk_step(
+    form_class=f.NoteForm,
+    command=lifecycle.request_add_note,
+    success=gettext_lazy("The note is saved."),
+    key="note_form",
+    back_to=lambda case: _card_url(case) + "#history",
+)
+card_ask = _desk_step(
+    form_class=f.AskClarificationForm,
+    command=lifecycle.request_ask_clarification,
+    success=gettext_lazy("The applicant is asked; the request waits for the answer."),
+    key="ask_form",
+)
+card_send_back = _desk_step(
+    form_class=f.SendBackForm,
+    command=lifecycle.request_send_back,
+    success=gettext_lazy("The answer went back to the authority; the due date stays."),
+    key="send_back_form",
+)
+# Reply to the authority's open question; the request stays with the authority.
+card_query_reply = _desk_step(
+    form_class=f.AuthorityQueryReplyForm,
+    command=lifecycle.request_authority_query_reply,
+    success=gettext_lazy("The reply is sent to the authority."),
+    key="query_reply_form",
+)
+card_reopen = _desk_step(
+    form_class=f.ReopenForm,
+    command=lifecycle.request_reopen,
+    success=gettext_lazy("The request is in work again."),
+    key="reopen_form",
+)
+card_reassign = _desk_step(
+    form_class=f.ReassignForm,
+    command=lifecycle.request_reassign,
+    success=gettext_lazy("The request is passed to the other authority; the due date stays."),
+    key="reassign_form",
+)
 
 
 def assign_and_tell(request: AuthedRequest, case: Request, operator: User) -> None:

@@ -49,7 +49,7 @@ def _board_page(request: AuthedRequest, failed: tuple[int, Form] | None = None) 
     """The board; a refused reassignment shows its error and the choice next to its row."""
     now = timezone.now()
     context: dict[str, Any] = {
-        **selectors.board(now=now),
+        **selectors.board(user=request.user, now=now),
         "now": now,
         "assignees": f.assignee_choices(),
         "failed": None,
@@ -68,7 +68,7 @@ def _board_page(request: AuthedRequest, failed: tuple[int, Form] | None = None) 
 @supervisor_only
 @require_GET
 def workload(request: AuthedRequest) -> HttpResponse:
-    return render(request, "portal/supervisor/workload.html", selectors.workload())
+    return render(request, "portal/supervisor/workload.html", selectors.workload(user=request.user))
 
 
 @supervisor_only

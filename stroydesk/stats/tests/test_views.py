@@ -86,10 +86,10 @@ def test_dashboard_json_matches_the_report(march, admin_user):
 
 
 @pytest.mark.parametrize("role", ["operator", "specialist", "applicant_user"])
-def test_other_roles_get_404(request, role):
+def test_other_roles_get_403(request, role):
     client = client_for(request.getfixturevalue(role))
     for url in ("/stats/", "/stats/dashboard.json", "/stats/export.csv", "/stats/yearly.csv"):
-        assert client.get(url).status_code == 404
+        assert client.get(url).status_code == 403
 
 
 def test_anonymous_is_sent_to_sign_in(db):

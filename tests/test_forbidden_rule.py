@@ -86,13 +86,13 @@ def test_an_object_the_user_may_not_know_of_is_404_whatever_the_app(
     # Each user below has the role of the page, not the right to this object.
     assert _client(other_applicant_user).get(f"/my/{escalated.pk}/").status_code == 404
     assert _client(other_specialist).get(f"/authority/requests/{escalated.pk}/").status_code == 404
-    assert _client(other_specialist).get(f"/kb/for-request/{escalated.pk}/").status_code == 404
+    assert _client(other_specialist).get(f"/desk/requests/{escalated.pk}/kb/").status_code == 404
     assert _client(operator).get("/desk/requests/999999/").status_code == 404
     assert _client(other_applicant_user).get("/kb/vnutrennee/").status_code == 404
     assert _client(None).get("/kb/vnutrennee/").status_code == 404
     # …and the same objects open for those who may see them.
     assert _client(specialist).get(f"/authority/requests/{escalated.pk}/").status_code == 200
-    assert _client(operator).get(f"/kb/for-request/{escalated.pk}/").status_code == 200
+    assert _client(operator).get(f"/desk/requests/{escalated.pk}/kb/").status_code == 200
     assert _client(operator).get("/kb/vnutrennee/").status_code == 200
 
 

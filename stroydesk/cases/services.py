@@ -375,8 +375,6 @@ def request_clarify(
             data = {
                 "paused_working_days": shift,
                 "due_at": due_at.isoformat(),
-                # Kept beside History.escalation for readers of the old key (cases.tasks).
-                "escalation": escalation.pk,
             }
         move(
             request,
@@ -489,8 +487,6 @@ def request_add_message(
             escalation = Escalation.objects.filter(
                 request=request, status=Escalation.Status.OPEN
             ).first()
-            if escalation is not None:
-                details["escalation"] = escalation.pk  # the old key, for cases.tasks
             row = record(
                 request,
                 action=A.MESSAGE,

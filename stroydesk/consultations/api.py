@@ -74,7 +74,7 @@ class BookingCreateSerializer(serializers.Serializer):
     request = serializers.IntegerField(required=False, allow_null=True, help_text="Your request.")
 
 
-class RescheduleSerializer(serializers.Serializer):
+class BookingRescheduleSerializer(serializers.Serializer):
     start = serializers.DateTimeField(help_text="ISO 8601 with an offset, one of the free slots.")
 
 
@@ -266,13 +266,13 @@ class RescheduleView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=RescheduleSerializer,
+        request=BookingRescheduleSerializer,
         responses={200: BookingSerializer, 409: ConflictSerializer},
         operation_id="consultation_reschedule",
     )
     def post(self, request: Request, pk: int) -> Response:
         booking = selectors.booking_get_for(user=_user(request), pk=pk)
-        data = RescheduleSerializer(data=request.data)
+        data = BookingRescheduleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             moved = services.booking_reschedule(

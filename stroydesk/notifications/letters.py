@@ -73,7 +73,7 @@ def recipients_of(rule: Rule, *, request: Request, row: History | None = None) -
         # A message names the escalation open when it came (only an escalated request has
         # one); if that one has ended by now (answered, reassigned, returned), nobody is told.
         escalation = cases.request_open_escalation(request=request)
-        if escalation is None or row is None or row.data.get("escalation") != escalation.pk:
+        if escalation is None or row is None or row.escalation_id != escalation.pk:
             return []
         return _specialist_emails(escalation.authority_id)
     if rule.to == To.SUPERVISORS:

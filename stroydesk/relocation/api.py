@@ -37,7 +37,7 @@ class StrictSerializer(serializers.Serializer):
 
 class WindowSerializer(serializers.Serializer):
     date = serializers.DateField()
-    window = serializers.ChoiceField(choices=Window.values)
+    window = serializers.ChoiceField(choices=Window.choices)
     free = serializers.IntegerField()
 
 
@@ -95,7 +95,7 @@ class OrderSerializer(serializers.ModelSerializer):
 class OrderCreateSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=Order.Kind.values)
     date = serializers.DateField()
-    window = serializers.ChoiceField(choices=Window.values)
+    window = serializers.ChoiceField(choices=Window.choices)
     rooms = serializers.IntegerField(min_value=1, max_value=10)
     volume_m3 = serializers.IntegerField(
         min_value=1, max_value=200, required=False, allow_null=True
@@ -111,9 +111,9 @@ class OrderCreateSerializer(StrictSerializer):
     contact_phone = serializers.CharField(max_length=16)
 
 
-class RescheduleSerializer(StrictSerializer):
+class OrderRescheduleSerializer(StrictSerializer):
     date = serializers.DateField()
-    window = serializers.ChoiceField(choices=Window.values)
+    window = serializers.ChoiceField(choices=Window.choices)
 
 
 class DispatchStepSerializer(StrictSerializer):
@@ -221,10 +221,12 @@ class OrderCancel(APIView):
 
 
 class OrderReschedule(APIView):
-    @extend_schema(request=RescheduleSerializer, responses=OrderSerializer, summary="Move an order")
+    @extend_schema(
+        request=OrderRescheduleSerializer, responses=OrderSerializer, summary="Move an order"
+    )
     def post(self, request: Request, pk: int) -> Response:
         order = selectors.order_get_for(user=_user(request), pk=pk)
-        body = RescheduleSerializer(data=request.data)
+        body = OrderRescheduleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.order_reschedule(
             order=order,

@@ -156,7 +156,8 @@ def test_a_message_while_escalated_names_the_open_escalation(
     )
     row = services.request_add_message(request=case, by=applicant_user, text="Дом 13")
     escalation = case.escalations.get()
-    assert row.data == {"channel": "email", "attachments": 0, "escalation": escalation.pk}
+    assert row.data == {"channel": "email", "attachments": 0}
+    assert row.escalation_id == escalation.pk
 
 
 def test_a_clarification_while_escalated_names_the_escalation(
@@ -171,7 +172,7 @@ def test_a_clarification_while_escalated_names_the_escalation(
     services.request_ask_clarification(request=case, by=operator, question="Какой дом?")
     row = services.request_add_message(request=case, by=applicant_user, text="Дом 13")
     assert row.action == "clarify"
-    assert row.data["escalation"] == case.escalations.get().pk
+    assert row.escalation_id == case.escalations.get().pk
 
 
 def test_a_specialist_reads_the_center_and_own_periods_not_another_authoritys(

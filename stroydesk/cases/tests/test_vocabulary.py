@@ -11,7 +11,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.utils import timezone
 
-from stroydesk.cases import api as cases_api
+from stroydesk.api import requests as cases_api
 from stroydesk.cases import services
 from stroydesk.cases.lifecycle import TRANSITIONS, actions_for, reopen_last_day
 from stroydesk.cases.models import History, Request

@@ -191,7 +191,8 @@ def quality(*, backend: str, with_baseline: bool, show_misses: bool, ablate: boo
         for q, ranked in zip(questions, ours, strict=True):
             if not set(q["expected"]) & set(ranked[:3]):
                 print(
-                    f"    MISS [{q['split']} {q['kind']}] {q['q']!r}: {q['expected']} → {ranked[:3]}"
+                    f"    MISS [{q['split']} {q['kind']}] {q['q']!r}: "
+                    f"{q['expected']} → {ranked[:3]}"
                 )
     if ablate:
         features = getattr(search, "FEATURES", {})
@@ -219,6 +220,7 @@ def top_up_synthetic(total: int, *, seed: int = 7) -> None:
 
     from stroydesk.directory.models import Topic
     from stroydesk.kb.models import Article, SearchLemma, SearchTerm
+    from stroydesk.kb.semantic import article_embedding, index_changed
 
     have = Article.objects.count()
     if have >= total:
@@ -258,6 +260,7 @@ def top_up_synthetic(total: int, *, seed: int = 7) -> None:
                     f"<p>{body}</p>",
                     search_title,
                     search_body,
+                    article_embedding(search_title, "", search_body),
                 )
             )
             topic_rows.append((aid, rng.choice(topic_ids)))
@@ -266,9 +269,9 @@ def top_up_synthetic(total: int, *, seed: int = 7) -> None:
             with raw.copy(
                 "COPY kb_article (id, title, slug, body, body_html, search_title, search_body, "
                 "summary, tags, search_tags, audience, language, legal_acts, created_at, "
-                "updated_at, reviewed_at, version, helpful_yes, helpful_no) FROM STDIN"
+                "updated_at, reviewed_at, version, helpful_yes, helpful_no, embedding) FROM STDIN"
             ) as copy:
-                for aid, title, slug, body, html, st, sb in rows:
+                for aid, title, slug, body, html, st, sb, vector in rows:
                     copy.write_row(
                         (
                             aid,
@@ -290,6 +293,7 @@ def top_up_synthetic(total: int, *, seed: int = 7) -> None:
                             1,
                             0,
                             0,
+                            vector,
                         )
                     )
             with raw.copy("COPY kb_article_topics (article_id, topic_id) FROM STDIN") as copy:
@@ -304,6 +308,7 @@ def top_up_synthetic(total: int, *, seed: int = 7) -> None:
                 "SELECT setval(pg_get_serial_sequence('kb_article', 'id'), max(id)) FROM kb_article"
             )
             cursor.execute("ANALYZE")
+        index_changed()
     print(f"generated in {time.perf_counter() - started:.0f} s")
 
 

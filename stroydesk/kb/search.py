@@ -629,9 +629,10 @@ def hybrid_ranking(
             fused[scored.article_id] = fused.get(scored.article_id, 0.0) + weight / (
                 RRF_K + position
             )
-    out = [Scored(i, round(score * 100, 4)) for i, score in fused.items()]
-    out.sort(key=lambda s: (-s.score, s.article_id))
-    return out
+    # Ties (e.g. two articles of the same text) go to the lexical order, which knows recency.
+    first = {s.article_id: i for i, s in enumerate(lists[0][1])} if lists else {}
+    ordered = sorted(fused, key=lambda i: (-round(fused[i], 9), first.get(i, len(first)), i))
+    return [Scored(i, round(fused[i] * 100, 4)) for i in ordered]
 
 
 def index_article(article) -> None:

@@ -353,14 +353,22 @@ class DictionaryEntry(models.Model):
 
 
 class SearchIndexState(models.Model):
-    """One row whose token changes with every change of the articles' search data.
+    """One row whose tokens change with every change of the search data.
 
-    Each process keeps the articles' semantic vectors in memory and reloads them when the token
-    it loaded differs from this one; a token rather than a counter, so that a rolled-back
-    change can never be mistaken for a later one.
+    Each process keeps the articles' semantic vectors and the search dictionary in memory and
+    reloads one when the token it loaded differs from the row's; one primary-key read per search.
+    Tokens rather than counters, so that a rolled-back change is never mistaken for a later one.
     """
 
-    token = models.CharField(_("token"), max_length=36, default="")
+    token = models.CharField(
+        _("articles token"), max_length=36, default="", help_text=_("Changes with articles.")
+    )
+    dictionary_token = models.CharField(
+        _("dictionary token"),
+        max_length=36,
+        default="",
+        help_text=_("Changes with the search dictionary."),
+    )
 
     class Meta:
         verbose_name = _("search index state")

@@ -75,6 +75,8 @@ class AnalysedQuery:
     semantic_lemmas: dict[str, float] = field(default_factory=dict)
     # Terms of the search dictionary found in the query.
     dictionary_terms: list[str] = field(default_factory=list)
+    # (articles token, dictionary token) of SearchIndexState when the query was analysed.
+    state: tuple[str, str] = ("", "")
 
     @property
     def all_lemmas(self) -> frozenset[str]:
@@ -270,14 +272,16 @@ def _find_phrase(tokens: list[_Token], phrase: tuple[str, ...]) -> list[int]:
     return []
 
 
-def _dictionary_matches(tokens: list[_Token]) -> list[tuple[str, list[str], list[int]]]:
+def _dictionary_matches(
+    tokens: list[_Token], dictionary_token: str
+) -> list[tuple[str, list[str], list[int]]]:
     """(term, meaning lemmas, positions) of the dictionary entries found in the query.
 
     A longer entry wins over a shorter one it contains («сдача дома» over «дом»).
     """
     if not FEATURES["dictionary"] or not tokens:
         return []
-    entries = dictionary()
+    entries = dictionary(dictionary_token)
     present = set().union(*(t.lemmas for t in tokens))
     found: list[tuple[str, list[str], list[int]]] = []
     taken: set[int] = set()
@@ -312,7 +316,10 @@ def analyse_query(query: str) -> AnalysedQuery:
     the query adds a group for each word of its meaning.
     """
     tokens = _tokens(query)
-    matches = _dictionary_matches(tokens)
+    if not tokens:
+        return AnalysedQuery()
+    state = semantic.index_state()
+    matches = _dictionary_matches(tokens, state[1])
     explained = {pos for _t, _m, positions in matches for pos in positions}
     seen: set[str] = set()
     raw_groups: list[QueryGroup] = []
@@ -337,7 +344,7 @@ def analyse_query(query: str) -> AnalysedQuery:
             raw_groups.append(QueryGroup(word=term, lemmas={lemma: DICTIONARY_WEIGHT}))
             group_token.append(None)
     if not raw_groups:
-        return AnalysedQuery()
+        return AnalysedQuery(state=state)
     synonyms = synonym_map()
     wanted = {lemma for g in raw_groups for lemma in g.lemmas}
     wanted |= {r[1] for t in group_token if t is not None for r in t.readings}
@@ -377,6 +384,7 @@ def analyse_query(query: str) -> AnalysedQuery:
         total_docs=total,
         semantic_lemmas=semantic_lemmas,
         dictionary_terms=[term for term, _m, _p in matches],
+        state=state,
     )
 
 
@@ -390,26 +398,17 @@ def _correct(group: QueryGroup, word: str, df: dict[str, int]) -> None:
 
 # --- the search dictionary ------------------------------------------------------------------
 
-# Per database: (signature of the table, first lemma → [(term, term lemmas, meaning lemmas)]).
-_dictionaries: dict[str, tuple[tuple, dict[str, list[tuple[str, tuple[str, ...], list[str]]]]]] = {}
+# Per database: (token, first lemma → [(term, term lemmas, meaning lemmas)]).
+_dictionaries: dict[str, tuple[str, dict[str, list[tuple[str, tuple[str, ...], list[str]]]]]] = {}
 
 
-def dictionary() -> dict[str, list[tuple[str, tuple[str, ...], list[str]]]]:
-    """The active entries, by their first lemma; re-read when the table changed.
-
-    The signature (count, last change, ids) is one cheap query on a small table, so an edit in
-    the admin shows in the next search of every process.
-    """
-    from django.db.models import Count, Max, Sum
-
+def dictionary(token: str) -> dict[str, list[tuple[str, tuple[str, ...], list[str]]]]:
+    """The active entries, by their first lemma, as of the dictionary token of SearchIndexState
+    (kb.services changes it with every edit, so an edit in the admin shows in the next search of
+    every process)."""
     key = connection.settings_dict["NAME"]
-    signature = tuple(
-        DictionaryEntry.objects.filter(active=True)
-        .aggregate(n=Count("id"), last=Max("updated_at"), ids=Sum("id"))
-        .values()
-    )
     cached = _dictionaries.get(key)
-    if cached is not None and cached[0] == signature:
+    if cached is not None and cached[0] == token:
         return cached[1]
     entries: dict[str, list[tuple[str, tuple[str, ...], list[str]]]] = {}
     rows = DictionaryEntry.objects.filter(active=True).values_list(
@@ -419,7 +418,7 @@ def dictionary() -> dict[str, list[tuple[str, tuple[str, ...], list[str]]]]:
         phrase = tuple(term_lemmas.split())
         if phrase:
             entries.setdefault(phrase[0], []).append((term, phrase, meaning_lemmas.split()))
-    _dictionaries[key] = (signature, entries)
+    _dictionaries[key] = (token, entries)
     return entries
 
 
@@ -590,7 +589,9 @@ def semantic_ranking(
     vector = semantic.embed(analysed.semantic_lemmas)
     if vector is None:
         return []
-    near = semantic.nearest(vector, public_only=public_only, limit=SEMANTIC_DEPTH)
+    near = semantic.nearest(
+        vector, public_only=public_only, limit=SEMANTIC_DEPTH, token=analysed.state[0]
+    )
     near = [(i, c) for i, c in near if c >= SEMANTIC_MIN_COSINE]
     if topic_ids and near:
         allowed = set(

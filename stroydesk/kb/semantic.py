@@ -97,29 +97,35 @@ def article_embedding(search_title: str, search_tags: str, search_body: str) -> 
 class ArticleMatrix:
     token: str
     ids: np.ndarray
-    public: np.ndarray
     vectors: np.ndarray
+    # The public articles alone, so that a visitor's query multiplies only what it may see.
+    public_ids: np.ndarray
+    public_vectors: np.ndarray
 
 
 _matrices: dict[str, ArticleMatrix] = {}
 _lock = threading.Lock()
 
 
-def index_changed() -> None:
-    """Tell every process that the articles' vectors changed (inside the caller's transaction)."""
+def index_changed(field: str = "token") -> None:
+    """Tell every process that the articles' vectors (or, with field="dictionary_token", the
+    search dictionary) changed; inside the caller's transaction."""
     token = str(uuid.uuid4())
-    if not SearchIndexState.objects.filter(pk=1).update(token=token):
-        SearchIndexState.objects.get_or_create(pk=1, defaults={"token": token})
+    if not SearchIndexState.objects.filter(pk=1).update(**{field: token}):
+        SearchIndexState.objects.get_or_create(pk=1, defaults={field: token})
 
 
-def _current_token() -> str:
-    row = SearchIndexState.objects.filter(pk=1).values_list("token", flat=True).first()
-    return row or ""
+def index_state() -> tuple[str, str]:
+    """(articles token, dictionary token) as the database has them now."""
+    row = SearchIndexState.objects.filter(pk=1).values_list("token", "dictionary_token").first()
+    return row or ("", "")
 
 
-def article_matrix() -> ArticleMatrix:
+def article_matrix(token: str | None = None) -> ArticleMatrix:
+    """All articles' vectors, as of ``token`` (read from the database when not given)."""
     key = connection.settings_dict["NAME"]
-    token = _current_token()
+    if token is None:
+        token = index_state()[0]
     cached = _matrices.get(key)
     if cached is not None and cached.token == token:
         return cached
@@ -141,28 +147,34 @@ def article_matrix() -> ArticleMatrix:
             if blobs
             else np.zeros((0, dims), dtype=np.float32)
         )
+        id_array = np.asarray(ids, dtype=np.int64)
+        mask = np.asarray(public, dtype=bool)
         matrix = ArticleMatrix(
             token=token,
-            ids=np.asarray(ids, dtype=np.int64),
-            public=np.asarray(public, dtype=bool),
-            vectors=vectors,
+            ids=id_array,
+            vectors=np.ascontiguousarray(vectors),
+            public_ids=id_array[mask],
+            public_vectors=np.ascontiguousarray(vectors[mask]),
         )
         _matrices[key] = matrix
         return matrix
 
 
-def nearest(query: np.ndarray, *, public_only: bool, limit: int) -> list[tuple[int, float]]:
+def nearest(
+    query: np.ndarray, *, public_only: bool, limit: int, token: str | None = None
+) -> list[tuple[int, float]]:
     """(article id, cosine) of the articles closest to a query vector, closest first."""
-    matrix = article_matrix()
-    if not len(matrix.ids):
+    matrix = article_matrix(token)
+    ids, vectors = (
+        (matrix.public_ids, matrix.public_vectors) if public_only else (matrix.ids, matrix.vectors)
+    )
+    if not len(ids):
         return []
-    scores = matrix.vectors @ query
-    if public_only:
-        scores = np.where(matrix.public, scores, -2.0)
+    scores = vectors @ query.astype(np.float32)
     k = min(limit, len(scores))
     top = np.argpartition(-scores, k - 1)[:k]
-    order = top[np.lexsort((matrix.ids[top], -scores[top]))]
-    return [(int(matrix.ids[i]), float(scores[i])) for i in order if scores[i] > -2.0]
+    order = top[np.lexsort((ids[top], -scores[top]))]
+    return [(int(ids[i]), float(scores[i])) for i in order]
 
 
 # --- fitting (manage.py kb_semantic_build) --------------------------------------------------

@@ -430,12 +430,14 @@ def dictionary_entry_save(
             entry.save()
     except IntegrityError as exc:  # the same term saved at the same moment elsewhere
         raise ValidationError({"term": [_("The dictionary already has this term.")]}) from exc
+    semantic.index_changed("dictionary_token")
     return entry
 
 
 @transaction.atomic
 def dictionary_entry_delete(*, entry: DictionaryEntry) -> None:
     entry.delete()
+    semantic.index_changed("dictionary_token")
 
 
 @transaction.atomic
@@ -476,4 +478,6 @@ def dictionary_seed(*, path: Path = DICTIONARY_FILE) -> DictionarySeedReport:
                 updated_at=now,
             )
             report.updated += 1
+    if report.created or report.updated:
+        semantic.index_changed("dictionary_token")
     return report

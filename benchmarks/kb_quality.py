@@ -329,20 +329,44 @@ def latency(n_queries: int) -> None:
     forms = list(SearchTerm.objects.values_list("form", flat=True))
     while len(queries) < n_queries:
         queries.append(" ".join(rng.sample(forms, rng.randint(1, 4))))
-    for q in queries[:20]:  # warm-up: dictionaries, caches, connection
-        article_search(q, user=None, limit=10)
-    timings = []
+    from stroydesk.kb import search
+
+    lexical_only = {"dictionary": False, "semantic": False, "transliteration": False}
+
+    def timed(query: str, features: dict[str, bool]) -> float:
+        saved = dict(search.FEATURES)
+        search.FEATURES.update(features)
+        try:
+            started = time.perf_counter()
+            article_search(query, user=None, limit=10)
+            return (time.perf_counter() - started) * 1000
+        finally:
+            search.FEATURES.update(saved)
+
+    for q in queries[:20]:  # warm-up: dictionaries, caches, the vectors' matrix, connection
+        timed(q, {})
+        timed(q, lexical_only)
+    # The reference is the lexical search alone (what search was before the hybrid), timed on
+    # the same queries, interleaved, so that the load of the machine weighs on both alike.
+    hybrid, reference = [], []
     for q in queries:
-        started = time.perf_counter()
-        article_search(q, user=None, limit=10)
-        timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    p95 = timings[int(len(timings) * 0.95) - 1]
-    print(
-        f"  article_search latency over {len(timings)} queries, {Article.objects.count()} "
-        f"articles: p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, "
-        f"max {timings[-1]:.1f} ms"
-    )
+        hybrid.append(timed(q, {}))
+        reference.append(timed(q, lexical_only))
+    for label, timings in (
+        ("hybrid article_search", hybrid),
+        ("reference: lexical only", reference),
+    ):
+        timings.sort()
+        p95 = timings[int(len(timings) * 0.95) - 1]
+        print(
+            f"  {label} over {len(timings)} queries, {Article.objects.count()} "
+            f"articles: p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, "
+            f"max {timings[-1]:.1f} ms"
+        )
+    p95_h = hybrid[int(len(hybrid) * 0.95) - 1]
+    p95_r = reference[int(len(reference) * 0.95) - 1]
+    p50_ratio = statistics.median(hybrid) / statistics.median(reference)
+    print(f"  ratio hybrid / lexical only: p50 {p50_ratio:.2f}, p95 {p95_h / p95_r:.2f}")
     from django.db import transaction
 
     with transaction.atomic(), connection.cursor() as cursor:

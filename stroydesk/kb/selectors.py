@@ -162,9 +162,9 @@ def article_search(
     results.matched = len(ranked)
     results.facets = _facets([s.article_id for s in ranked])
     top = ranked[:limit]
-    articles = Article.objects.defer("body", "search_title", "search_tags", "search_body").in_bulk(
-        [s.article_id for s in top]
-    )
+    articles = Article.objects.defer(
+        "body", "search_title", "search_tags", "search_body", "embedding"
+    ).in_bulk([s.article_id for s in top])
     wanted = analysed.all_lemmas
     for s in top:
         article = articles[s.article_id]

@@ -20,6 +20,7 @@ from stroydesk.kb.models import (
     Article,
     ArticleFeedback,
     ArticleVersion,
+    DictionaryEntry,
     SearchMiss,
     SuggestionImpression,
 )
@@ -206,3 +207,51 @@ class SuggestionImpressionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class DictionaryEntryForm(forms.ModelForm):
+    class Meta:
+        model = DictionaryEntry
+        fields = ["term", "meaning", "kind", "active"]
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        try:
+            services.dictionary_entry_validate(
+                term=cleaned.get("term") or "",
+                meaning=cleaned.get("meaning") or "",
+                entry=self.instance if self.instance.pk else None,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        return cleaned
+
+
+@admin.register(DictionaryEntry)
+class DictionaryEntryAdmin(admin.ModelAdmin):
+    """The search dictionary: abbreviations, slang and paraphrases with what they mean."""
+
+    form = DictionaryEntryForm
+    list_display = ("term", "meaning", "kind", "active", "file_version", "updated_at")
+    list_filter = ("kind", "active")
+    search_fields = ("term", "meaning")
+    readonly_fields = ("term_lemmas", "meaning_lemmas", "file_version", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        saved = services.dictionary_entry_save(
+            term=form.cleaned_data["term"],
+            meaning=form.cleaned_data["meaning"],
+            kind=form.cleaned_data["kind"],
+            active=form.cleaned_data["active"],
+            entry=obj if change else None,
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        services.dictionary_entry_delete(entry=obj)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            services.dictionary_entry_delete(entry=entry)

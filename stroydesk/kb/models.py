@@ -124,6 +124,15 @@ class Article(models.Model):
     search_title = models.TextField(_("title lemmas"), blank=True, editable=False)
     search_tags = models.TextField(_("tag lemmas"), blank=True, editable=False)
     search_body = models.TextField(_("body lemmas"), blank=True, editable=False)
+    # The article's point in the semantic space of kb.semantic (float32 little-endian), written
+    # by kb.services with the lemma text; empty when the article has no known word.
+    embedding = models.BinaryField(
+        _("semantic vector"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Computed when the article is saved; used by the semantic half of search."),
+    )
 
     class Meta:
         verbose_name = _("article")
@@ -283,3 +292,87 @@ class SuggestionImpression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_key[:8]}: {self.query[:40]}"
+
+
+class DictionaryEntry(models.Model):
+    """A word or phrase people write (an abbreviation, slang, a paraphrase) and what it means.
+
+    Search reads the meaning as if it had been written too: «РВЭ» finds the articles on the
+    permit to put into operation, «дольщик» those on shared construction. The entries start from
+    the versioned file data/dictionary.json (loaded by ``kb.services.dictionary_seed``); editors
+    add, change and switch off entries in the admin, and the file never overwrites their edits.
+    """
+
+    class Kind(models.TextChoices):
+        ABBREVIATION = "abbreviation", _("Abbreviation")
+        SLANG = "slang", _("Slang or everyday word")
+        PHRASE = "phrase", _("Paraphrase")
+
+    term = models.CharField(
+        _("term"),
+        max_length=120,
+        help_text=_("As people write it, e.g. «РВЭ» or «сдача дома»; any word form."),
+    )
+    meaning = models.CharField(
+        _("meaning"),
+        max_length=400,
+        help_text=_("The words of the articles it stands for, e.g. «разрешение на ввод»."),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=Kind.choices, default=Kind.ABBREVIATION
+    )
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Switched-off entries are ignored by search.")
+    )
+    term_lemmas = models.CharField(
+        _("term lemmas"),
+        max_length=200,
+        unique=True,
+        editable=False,
+        help_text=_("The term's lemmas, how search recognises it in a question."),
+    )
+    meaning_lemmas = models.CharField(
+        _("meaning lemmas"), max_length=600, blank=True, editable=False
+    )
+    file_version = models.PositiveIntegerField(
+        _("file version"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Version of data/dictionary.json the entry came from; empty once edited."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("dictionary entry")
+        verbose_name_plural = _("search dictionary")
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.meaning}"
+
+
+class SearchIndexState(models.Model):
+    """One row whose tokens change with every change of the search data.
+
+    Each process keeps the articles' semantic vectors and the search dictionary in memory and
+    reloads one when the token it loaded differs from the row's; one primary-key read per search.
+    Tokens rather than counters, so that a rolled-back change is never mistaken for a later one.
+    """
+
+    token = models.CharField(
+        _("articles token"), max_length=36, default="", help_text=_("Changes with articles.")
+    )
+    dictionary_token = models.CharField(
+        _("dictionary token"),
+        max_length=36,
+        default="",
+        help_text=_("Changes with the search dictionary."),
+    )
+
+    class Meta:
+        verbose_name = _("search index state")
+        verbose_name_plural = _("search index state")
+
+    def __str__(self) -> str:
+        return self.token

@@ -1,10 +1,18 @@
 """The search engine behind ``kb.selectors.article_search``, the same on PostgreSQL and SQLite.
 
 A query is analysed into groups of alternative lemmas (the word's lemma, a typo correction from
-the vocabulary, synonyms). The database's full-text index (PostgreSQL tsvector + GIN, or SQLite
-FTS5) finds candidate articles containing any of them; the candidates are then ranked here, in
-Python, by one formula for both databases: title matches first, then tags, then the body, each
-weighed by how rare the lemma is; recently reviewed articles get a small boost.
+the vocabulary, synonyms, the Cyrillic reading of a transliterated word), and the entries of the
+search dictionary found in it (abbreviations, slang, paraphrases) add the words they stand for.
+
+Two rankings are then fused (reciprocal rank fusion):
+- lexical: the database's full-text index (PostgreSQL tsvector + GIN, or SQLite FTS5) finds
+  candidate articles containing any of the lemmas; they are ranked here, in Python, by one formula
+  for both databases: title matches first, then tags, then the body, each weighed by how rare the
+  lemma is; recently reviewed articles get a small boost;
+- semantic: the articles whose vectors (kb.semantic) are closest to the query's, which finds an
+  article that answers a question in other words than its own.
+
+``FEATURES`` switches the parts off one by one, for the benchmark's ablation figures.
 """
 
 from __future__ import annotations
@@ -18,11 +26,11 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from stroydesk.kb import text
-from stroydesk.kb.models import SearchLemma
+from stroydesk.kb import semantic, text
+from stroydesk.kb.models import Article, DictionaryEntry, SearchLemma
 
 MAX_QUERY_CHARS = 300
 MAX_QUERY_WORDS = 12
@@ -33,6 +41,19 @@ SYNONYM_WEIGHT, CORRECTION_WEIGHT = 0.7, 0.85
 MIN_COVERAGE = 0.3
 # At most this many matching articles are ranked by the index per pass (see candidate_ids).
 SCAN_CAP = 200
+# The words of a dictionary entry's meaning count a little less than the query's own words.
+DICTIONARY_WEIGHT = 0.9
+# Words of a dictionary phrase may stand this many words apart in the question.
+PHRASE_GAP = 2
+# Reciprocal rank fusion: score = Σ weight / (RRF_K + rank), ranks from 1.
+RRF_K = 3
+LEXICAL_WEIGHT, SEMANTIC_WEIGHT = 1.0, 1.0
+SEMANTIC_DEPTH = 30
+# Articles less similar than this to the query are not semantic candidates at all.
+SEMANTIC_MIN_COSINE = 0.15
+
+# Parts of the ranking; the benchmark switches them off one at a time to measure each.
+FEATURES = {"dictionary": True, "semantic": True, "transliteration": True, "lexical": True}
 
 
 @dataclass
@@ -49,6 +70,13 @@ class QueryGroup:
 class AnalysedQuery:
     groups: list[QueryGroup] = field(default_factory=list)
     total_docs: int = 0
+    # Every lemma the query means, with its weight, for the semantic vector: also words no
+    # article contains (an abbreviation known to the dictionary and the vectors).
+    semantic_lemmas: dict[str, float] = field(default_factory=dict)
+    # Terms of the search dictionary found in the query.
+    dictionary_terms: list[str] = field(default_factory=list)
+    # (articles token, dictionary token) of SearchIndexState when the query was analysed.
+    state: tuple[str, str] = ("", "")
 
     @property
     def all_lemmas(self) -> frozenset[str]:
@@ -192,37 +220,158 @@ def total_documents() -> int:
     return hit[1]
 
 
+@dataclass
+class _Token:
+    """One word of the query with the lemmas it may mean."""
+
+    word: str
+    lemma: str
+    stop: bool
+    # (reading, lemma, is a stop word, is a dictionary word) of a transliterated word.
+    readings: list[tuple[str, str, bool, bool]] = field(default_factory=list)
+
+    @property
+    def lemmas(self) -> set[str]:
+        return {self.lemma} | {lemma for _r, lemma, _s, _k in self.readings}
+
+
+def _tokens(query: str) -> list[_Token]:
+    tokens = []
+    for word in text.words(query[:MAX_QUERY_CHARS]):
+        lemma, stop, _known = text.analyse_word(word)
+        token = _Token(word=word, lemma=lemma, stop=stop)
+        if FEATURES["transliteration"] and len(word) >= 2:
+            for reading in text.transliterations(word):
+                r_lemma, r_stop, r_known = text.analyse_word(reading)
+                token.readings.append((reading, r_lemma, r_stop, r_known))
+        tokens.append(token)
+    return tokens
+
+
+def _find_phrase(tokens: list[_Token], phrase: tuple[str, ...]) -> list[int]:
+    """Positions of the phrase's lemmas in the query, in order, at most PHRASE_GAP apart."""
+    for start, token in enumerate(tokens):
+        if phrase[0] not in token.lemmas:
+            continue
+        positions, pos = [start], start
+        for lemma in phrase[1:]:
+            nxt = next(
+                (
+                    j
+                    for j in range(pos + 1, min(len(tokens), pos + 2 + PHRASE_GAP))
+                    if lemma in tokens[j].lemmas
+                ),
+                None,
+            )
+            if nxt is None:
+                break
+            positions.append(nxt)
+            pos = nxt
+        else:
+            return positions
+    return []
+
+
+def _dictionary_matches(
+    tokens: list[_Token], dictionary_token: str
+) -> list[tuple[str, list[str], list[int]]]:
+    """(term, meaning lemmas, positions) of the dictionary entries found in the query.
+
+    A longer entry wins over a shorter one it contains («сдача дома» over «дом»).
+    """
+    if not FEATURES["dictionary"] or not tokens:
+        return []
+    entries = dictionary(dictionary_token)
+    present = set().union(*(t.lemmas for t in tokens))
+    found: list[tuple[str, list[str], list[int]]] = []
+    taken: set[int] = set()
+    candidates = [e for lemma in present for e in entries.get(lemma, ())]
+    candidates.sort(key=lambda e: (-len(e[1]), e[0]))
+    for term, phrase, meaning in candidates:
+        positions = _find_phrase(tokens, phrase)
+        if positions and not taken.issuperset(positions):
+            found.append((term, meaning, positions))
+            taken.update(positions)
+    return found
+
+
+def _translit_choice(token: _Token, df: dict[str, int]) -> tuple[str, str] | None:
+    """(reading, lemma) of a transliterated word: one the articles contain, else a real word."""
+    for reading, lemma, stop, _known in token.readings:
+        if lemma in df and not stop:
+            return reading, lemma
+    for reading, lemma, stop, known in token.readings:
+        if known and not stop:
+            return reading, lemma
+    # Neither: the first reading, for typo correction (razrechenie → разречение → разрешение).
+    if token.readings and not token.readings[0][2]:
+        return token.readings[0][0], token.readings[0][1]
+    return None
+
+
 def analyse_query(query: str) -> AnalysedQuery:
-    """Split a query into groups of lemmas; words unknown to the articles are corrected."""
+    """Split a query into groups of lemmas; words unknown to the articles are corrected.
+
+    A word in Latin letters is also read as transliterated Russian; a dictionary entry found in
+    the query adds a group for each word of its meaning.
+    """
+    tokens = _tokens(query)
+    if not tokens:
+        return AnalysedQuery()
+    state = semantic.index_state()
+    matches = _dictionary_matches(tokens, state[1])
+    explained = {pos for _t, _m, positions in matches for pos in positions}
     seen: set[str] = set()
     raw_groups: list[QueryGroup] = []
-    for word in text.words(query[:MAX_QUERY_CHARS]):
-        if word in seen:
+    group_token: list[_Token | None] = []
+    semantic_lemmas: dict[str, float] = {}
+    content = [t for t in tokens if not t.stop or any(not r[2] for r in t.readings)]
+    for token in content:
+        if token.word in seen:
             continue
-        seen.add(word)
-        lemma, stop, _known = text.analyse_word(word)
-        if stop:
-            continue
-        raw_groups.append(QueryGroup(word=word, lemmas={lemma: 1.0}))
+        seen.add(token.word)
+        raw_groups.append(
+            QueryGroup(word=token.word, lemmas={} if token.stop else {token.lemma: 1.0})
+        )
+        group_token.append(token)
         if len(raw_groups) >= MAX_QUERY_WORDS:
             break
+    for term, meaning, _positions in matches:
+        for lemma in meaning:
+            semantic_lemmas.setdefault(lemma, DICTIONARY_WEIGHT)
+            if any(lemma in g.lemmas for g in raw_groups):
+                continue
+            raw_groups.append(QueryGroup(word=term, lemmas={lemma: DICTIONARY_WEIGHT}))
+            group_token.append(None)
     if not raw_groups:
-        return AnalysedQuery()
+        return AnalysedQuery(state=state)
     synonyms = synonym_map()
     wanted = {lemma for g in raw_groups for lemma in g.lemmas}
-    wanted |= {s for lemma in wanted for s in synonyms.get(lemma, ())}
+    wanted |= {r[1] for t in group_token if t is not None for r in t.readings}
+    wanted |= {s for lemma in list(wanted) for s in synonyms.get(lemma, ())}
     df = _doc_counts(wanted)
-    for g in raw_groups:
-        (lemma,) = g.lemmas
-        if lemma not in df:
-            form, corrected = correct_word(g.word)
-            if corrected:
-                g.corrected_to = form
-                g.lemmas = dict.fromkeys(corrected, CORRECTION_WEIGHT)
-                df.update(_doc_counts(corrected - set(df)))
+    position = {id(t): i for i, t in enumerate(tokens)}
+    for g, token in zip(raw_groups, group_token, strict=True):
+        if token is not None:
+            for lemma in g.lemmas:
+                semantic_lemmas[lemma] = 1.0
+            choice = _translit_choice(token, df) if token.readings else None
+            if choice is not None:
+                reading, lemma = choice
+                semantic_lemmas[lemma] = 1.0
+                if lemma in df:
+                    g.lemmas[lemma] = 1.0
+                elif not any(lemma in df for lemma in g.lemmas):
+                    _correct(g, reading, df)
+            elif (
+                not any(lemma in df for lemma in g.lemmas) and position[id(token)] not in explained
+            ):
+                _correct(g, g.word, df)
         for lemma in list(g.lemmas):
             for s in synonyms.get(lemma, ()):
                 g.lemmas.setdefault(s, SYNONYM_WEIGHT * g.lemmas[lemma])
+        for lemma, weight in g.lemmas.items():
+            semantic_lemmas[lemma] = max(semantic_lemmas.get(lemma, 0.0), weight)
         # Lemmas no article contains cannot match; dropping them keeps the index query short.
         g.lemmas = {lemma: w for lemma, w in g.lemmas.items() if lemma in df}
     total = max(total_documents(), 1)
@@ -230,7 +379,47 @@ def analyse_query(query: str) -> AnalysedQuery:
     for g in groups:
         rarest = min(df[lemma] for lemma in g.lemmas)
         g.idf = math.log(1 + (total + 1) / (rarest + 0.5))
-    return AnalysedQuery(groups=groups, total_docs=total)
+    return AnalysedQuery(
+        groups=groups,
+        total_docs=total,
+        semantic_lemmas=semantic_lemmas,
+        dictionary_terms=[term for term, _m, _p in matches],
+        state=state,
+    )
+
+
+def _correct(group: QueryGroup, word: str, df: dict[str, int]) -> None:
+    form, corrected = correct_word(word)
+    if corrected:
+        group.corrected_to = form
+        group.lemmas = dict.fromkeys(corrected, CORRECTION_WEIGHT)
+        df.update(_doc_counts(corrected - set(df)))
+
+
+# --- the search dictionary ------------------------------------------------------------------
+
+# Per database: (token, first lemma → [(term, term lemmas, meaning lemmas)]).
+_dictionaries: dict[str, tuple[str, dict[str, list[tuple[str, tuple[str, ...], list[str]]]]]] = {}
+
+
+def dictionary(token: str) -> dict[str, list[tuple[str, tuple[str, ...], list[str]]]]:
+    """The active entries, by their first lemma, as of the dictionary token of SearchIndexState
+    (kb.services changes it with every edit, so an edit in the admin shows in the next search of
+    every process)."""
+    key = connection.settings_dict["NAME"]
+    cached = _dictionaries.get(key)
+    if cached is not None and cached[0] == token:
+        return cached[1]
+    entries: dict[str, list[tuple[str, tuple[str, ...], list[str]]]] = {}
+    rows = DictionaryEntry.objects.filter(active=True).values_list(
+        "term", "term_lemmas", "meaning_lemmas"
+    )
+    for term, term_lemmas, meaning_lemmas in rows:
+        phrase = tuple(term_lemmas.split())
+        if phrase:
+            entries.setdefault(phrase[0], []).append((term, phrase, meaning_lemmas.split()))
+    _dictionaries[key] = (token, entries)
+    return entries
 
 
 # --- candidates from the index --------------------------------------------------------------
@@ -267,29 +456,29 @@ def _ranked_matches(
     extra = "".join(f" AND {w}" for w in where)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with transaction.atomic():
-                # With a LIMIT the planner likes a sequential scan that evaluates @@ on every
-                # row's (TOASTed) tsvector until enough match: ~200 ms at 100,000 articles for
-                # a word in 5% of them. The GIN bitmap finds the same rows in ~15 ms.
-                cursor.execute(
-                    "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'),"
-                    " set_config('enable_seqscan', 'off', true),"
-                    " set_config('enable_indexscan', 'off', true)"
-                )
-                seqscan, indexscan, _a, _b = cursor.fetchone()
-                cursor.execute(
-                    "SELECT m.id FROM (SELECT a.id, a.search_vector FROM kb_article a "
-                    f"WHERE a.search_vector @@ to_tsquery('simple', %s){extra} LIMIT %s) m "
-                    "ORDER BY ts_rank(m.search_vector, to_tsquery('simple', %s), 1) DESC, m.id "
-                    "LIMIT %s",
-                    [match, *params, SCAN_CAP, match, limit],
-                )
-                rows = cursor.fetchall()
-                cursor.execute(
-                    "SELECT set_config('enable_seqscan', %s, true), "
-                    "set_config('enable_indexscan', %s, true)",
-                    [seqscan, indexscan],
-                )
+            # With a LIMIT the planner likes a sequential scan that evaluates @@ on every row's
+            # (TOASTed) tsvector until enough match: ~200 ms at 100,000 articles for a word in
+            # 5% of them. The GIN bitmap finds the same rows in ~15 ms. The planner settings
+            # are switched off, the query run and the settings put back in ONE round trip (three
+            # statements of one implicit transaction, or of the caller's), which matters more
+            # than any statement here when the database is busy.
+            raw = cursor.cursor
+            raw.execute(
+                "SELECT set_config('kb.seqscan', current_setting('enable_seqscan'), true), "
+                "set_config('kb.indexscan', current_setting('enable_indexscan'), true), "
+                "set_config('enable_seqscan', 'off', true), "
+                "set_config('enable_indexscan', 'off', true); "
+                "SELECT m.id FROM (SELECT a.id, a.search_vector FROM kb_article a "
+                f"WHERE a.search_vector @@ to_tsquery('simple', %s){extra} LIMIT %s) m "
+                "ORDER BY ts_rank(m.search_vector, to_tsquery('simple', %s), 1) DESC, m.id "
+                "LIMIT %s; "
+                "SELECT set_config('enable_seqscan', current_setting('kb.seqscan'), true), "
+                "set_config('enable_indexscan', current_setting('kb.indexscan'), true)",
+                [match, *params, SCAN_CAP, match, limit],
+            )
+            raw.nextset()
+            rows = raw.fetchall()
+            raw.nextset()
             return [row[0] for row in rows]
         else:
             cursor.execute(
@@ -376,6 +565,75 @@ def rank(analysed: AnalysedQuery, rows: list[tuple]) -> list[Scored]:
         out.append(Scored(article_id, round(score, 4)))
     out.sort(key=lambda s: (-s.score, s.article_id))
     return out
+
+
+def _rows(ids: list[int]) -> list[tuple]:
+    return list(
+        Article.objects.filter(pk__in=ids).values_list(
+            "pk", "search_title", "search_tags", "search_body", "reviewed_at"
+        )
+    )
+
+
+def lexical_ranking(
+    analysed: AnalysedQuery, *, public_only: bool, topic_ids: list[int] | None, limit: int
+) -> list[Scored]:
+    ids = candidate_ids(analysed, public_only=public_only, topic_ids=topic_ids, limit=limit)
+    return rank(analysed, _rows(ids)) if ids else []
+
+
+def semantic_ranking(
+    analysed: AnalysedQuery, *, public_only: bool, topic_ids: list[int] | None
+) -> list[Scored]:
+    """Articles by the cosine of their vector with the query's, best first."""
+    vector = semantic.embed(analysed.semantic_lemmas)
+    if vector is None:
+        return []
+    near = semantic.nearest(
+        vector, public_only=public_only, limit=SEMANTIC_DEPTH, token=analysed.state[0]
+    )
+    near = [(i, c) for i, c in near if c >= SEMANTIC_MIN_COSINE]
+    if topic_ids and near:
+        allowed = set(
+            Article.topics.through.objects.filter(
+                article_id__in=[i for i, _c in near], topic_id__in=topic_ids
+            ).values_list("article_id", flat=True)
+        )
+        near = [(i, c) for i, c in near if i in allowed]
+    return [Scored(i, round(c, 4)) for i, c in near]
+
+
+def hybrid_ranking(
+    analysed: AnalysedQuery, *, public_only: bool, topic_ids: list[int] | None, limit: int
+) -> list[Scored]:
+    """The lexical and the semantic rankings fused by reciprocal rank, best first."""
+    lists: list[tuple[float, list[Scored]]] = []
+    if FEATURES["lexical"]:
+        lists.append(
+            (
+                LEXICAL_WEIGHT,
+                lexical_ranking(
+                    analysed, public_only=public_only, topic_ids=topic_ids, limit=limit
+                ),
+            )
+        )
+    if FEATURES["semantic"]:
+        lists.append(
+            (
+                SEMANTIC_WEIGHT,
+                semantic_ranking(analysed, public_only=public_only, topic_ids=topic_ids),
+            )
+        )
+    fused: dict[int, float] = {}
+    for weight, ranking in lists:
+        for position, scored in enumerate(ranking, start=1):
+            fused[scored.article_id] = fused.get(scored.article_id, 0.0) + weight / (
+                RRF_K + position
+            )
+    # Ties (e.g. two articles of the same text) go to the lexical order, which knows recency.
+    first = {s.article_id: i for i, s in enumerate(lists[0][1])} if lists else {}
+    ordered = sorted(fused, key=lambda i: (-round(fused[i], 9), first.get(i, len(first)), i))
+    return [Scored(i, round(fused[i] * 100, 4)) for i in ordered]
 
 
 def index_article(article) -> None:

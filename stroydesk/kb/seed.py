@@ -87,6 +87,7 @@ def kb_seed(*, by: Any = None, directory: Path = ARTICLES_DIR) -> SeedReport:
     seeds = seed_articles(directory)
     topics = {t.code: t for t in Topic.objects.all()}
     authorities = {a.code: a for a in Authority.objects.all()}
+    services.dictionary_seed()
     report = SeedReport()
     articles: dict[str, Article] = {}
     for seed in seeds:

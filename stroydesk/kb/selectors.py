@@ -137,9 +137,11 @@ def article_search(
 ) -> SearchResults:
     """Articles the user may read that answer the query, best first, on any database.
 
-    Every word form matches (lemmas), one or two typos are forgiven, synonyms count a little
-    less than the word itself; title matches and recent reviews rank higher. Facets count the
-    matching articles per topic among the best ``max(30, 3 × limit)`` candidates.
+    Every word form matches (lemmas), one or two typos are forgiven, synonyms and the search
+    dictionary's meanings count a little less than the word itself, transliterated words are
+    read as Russian; title matches and recent reviews rank higher; the articles closest in
+    meaning (kb.semantic) are fused in. Facets count the matching articles per topic among the
+    best candidates.
     """
     query = (query or "").strip()
     results = SearchResults(query=query)
@@ -149,26 +151,20 @@ def article_search(
         return results
     results.corrections = analysed.corrections
     results.lemmas = analysed.all_lemmas
-    ids = search.candidate_ids(
+    ranked = search.hybrid_ranking(
         analysed,
         public_only=not user_is_kb_staff(user),
         topic_ids=_topic_ids(topic) if topic is not None else None,
         limit=max(30, 3 * limit),
     )
-    if not ids:
+    if not ranked:
         return results
-    rows = list(
-        Article.objects.filter(pk__in=ids).values_list(
-            "pk", "search_title", "search_tags", "search_body", "reviewed_at"
-        )
-    )
-    ranked = search.rank(analysed, rows)
     results.matched = len(ranked)
     results.facets = _facets([s.article_id for s in ranked])
     top = ranked[:limit]
-    articles = Article.objects.defer("body", "search_title", "search_tags", "search_body").in_bulk(
-        [s.article_id for s in top]
-    )
+    articles = Article.objects.defer(
+        "body", "search_title", "search_tags", "search_body", "embedding"
+    ).in_bulk([s.article_id for s in top])
     wanted = analysed.all_lemmas
     for s in top:
         article = articles[s.article_id]

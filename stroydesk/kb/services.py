@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,11 +16,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from stroydesk.directory.models import Authority, Topic
-from stroydesk.kb import search, text
+from stroydesk.kb import search, semantic, text
 from stroydesk.kb.models import (
     Article,
     ArticleFeedback,
     ArticleVersion,
+    DictionaryEntry,
     SearchLemma,
     SearchMiss,
     SearchTerm,
@@ -167,6 +170,9 @@ def _apply(article: Article, data: ArticleData) -> None:
     article.search_title = text.lemma_text(article.title)
     article.search_tags = text.lemma_text(article.tags.replace(",", " "))
     article.search_body = text.lemma_text(f"{article.summary} {plain}")
+    article.embedding = semantic.article_embedding(
+        article.search_title, article.search_tags, article.search_body
+    )
 
 
 def _reindex(article: Article, old_lemmas: set[str]) -> None:
@@ -187,6 +193,7 @@ def _reindex(article: Article, old_lemmas: set[str]) -> None:
         [SearchTerm(form=form, lemma=lemma) for form, lemma in pairs], ignore_conflicts=True
     )
     search.index_article(article)
+    semantic.index_changed()
 
 
 def _snapshot(article: Article, *, by: Any, comment: str) -> ArticleVersion:
@@ -285,7 +292,14 @@ def article_reindex(*, article: Article) -> None:
     old_lemmas = _lemma_set(article)
     _apply(article, article_data_of(article))
     article.save(
-        update_fields=["body_html", "legal_acts", "search_title", "search_tags", "search_body"]
+        update_fields=[
+            "body_html",
+            "legal_acts",
+            "search_title",
+            "search_tags",
+            "search_body",
+            "embedding",
+        ]
     )
     _reindex(article, old_lemmas)
 
@@ -303,6 +317,7 @@ def article_delete(*, article: Article) -> None:
         SearchLemma.objects.filter(lemma__in=old_lemmas).update(doc_count=F("doc_count") - 1)
     search.unindex_article(article.pk)
     article.delete()
+    semantic.index_changed()
 
 
 def article_feedback_record(
@@ -339,3 +354,130 @@ def search_miss_record(*, query: str) -> None:
                 SearchMiss.objects.create(query=normalised, first_at=now, last_at=now)
         except IntegrityError:
             SearchMiss.objects.filter(query=normalised).update(count=F("count") + 1, last_at=now)
+
+
+# --- the search dictionary ------------------------------------------------------------------
+
+DICTIONARY_FILE = Path(__file__).parent / "data" / "dictionary.json"
+MAX_TERM_WORDS = 6
+
+
+@dataclass
+class DictionarySeedReport:
+    version: int = 0
+    created: int = 0
+    updated: int = 0
+    kept_edits: int = 0
+
+
+def _entry_lemmas(*, term: str, meaning: str) -> tuple[str, str]:
+    """(term lemmas, meaning lemmas), or ValidationError by field.
+
+    The term keeps its little words («без разрешения» is not «разрешение»); the meaning only
+    its content words, as articles are indexed.
+    """
+    errors: dict[str, list[str]] = {}
+    term_lemmas = [text.analyse_word(w)[0] for w in text.words(term)]
+    meaning_lemmas = text.lemmas(meaning)
+    if not term_lemmas:
+        errors["term"] = [_("Write the word or phrase people use.")]
+    elif len(term_lemmas) > MAX_TERM_WORDS:
+        errors["term"] = [_("A term has at most six words.")]
+    if not meaning_lemmas:
+        errors["meaning"] = [_("Write what the term means in the articles' words.")]
+    if errors:
+        raise ValidationError(errors)
+    return " ".join(term_lemmas)[:200], " ".join(meaning_lemmas)[:600]
+
+
+def dictionary_entry_validate(
+    *, term: str, meaning: str, entry: DictionaryEntry | None = None
+) -> tuple[str, str]:
+    """(term lemmas, meaning lemmas) of a new or changed entry, or ValidationError by field."""
+    term_lemmas, meaning_lemmas = _entry_lemmas(term=term, meaning=meaning)
+    clash = DictionaryEntry.objects.filter(term_lemmas=term_lemmas)
+    if entry is not None and entry.pk:
+        clash = clash.exclude(pk=entry.pk)
+    if clash.exists():
+        raise ValidationError({"term": [_("The dictionary already has this term.")]})
+    return term_lemmas, meaning_lemmas
+
+
+@transaction.atomic
+def dictionary_entry_save(
+    *,
+    term: str,
+    meaning: str,
+    kind: str = DictionaryEntry.Kind.ABBREVIATION,
+    active: bool = True,
+    entry: DictionaryEntry | None = None,
+) -> DictionaryEntry:
+    """Add an entry to the search dictionary, or change one; search uses it from the next query.
+
+    An entry changed here is the editors' from now on: the dictionary file no longer updates it.
+    """
+    term, meaning = term.strip(), meaning.strip()
+    term_lemmas, meaning_lemmas = dictionary_entry_validate(term=term, meaning=meaning, entry=entry)
+    if kind not in DictionaryEntry.Kind.values:
+        raise ValidationError({"kind": [_("Unknown kind.")]})
+    entry = entry or DictionaryEntry()
+    entry.term, entry.meaning, entry.kind, entry.active = term[:120], meaning[:400], kind, active
+    entry.term_lemmas, entry.meaning_lemmas = term_lemmas, meaning_lemmas
+    entry.file_version = None
+    entry.updated_at = timezone.now()
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError as exc:  # the same term saved at the same moment elsewhere
+        raise ValidationError({"term": [_("The dictionary already has this term.")]}) from exc
+    semantic.index_changed("dictionary_token")
+    return entry
+
+
+@transaction.atomic
+def dictionary_entry_delete(*, entry: DictionaryEntry) -> None:
+    entry.delete()
+    semantic.index_changed("dictionary_token")
+
+
+@transaction.atomic
+def dictionary_seed(*, path: Path = DICTIONARY_FILE) -> DictionarySeedReport:
+    """Load the versioned dictionary file: new terms are added, terms of an older version of the
+    file are updated, terms the editors changed are left as they are. Idempotent."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    version = int(data["version"])
+    report = DictionarySeedReport(version=version)
+    existing = {e.term_lemmas: e for e in DictionaryEntry.objects.all()}
+    now = timezone.now()
+    for item in data["entries"]:
+        term_lemmas, meaning_lemmas = _entry_lemmas(term=item["term"], meaning=item["meaning"])
+        entry = existing.get(term_lemmas)
+        if entry is None:
+            entry = DictionaryEntry.objects.create(
+                term=item["term"],
+                meaning=item["meaning"],
+                kind=item.get("kind", DictionaryEntry.Kind.ABBREVIATION),
+                term_lemmas=term_lemmas,
+                meaning_lemmas=meaning_lemmas,
+                file_version=version,
+                updated_at=now,
+            )
+            existing[term_lemmas] = entry
+            report.created += 1
+        elif entry.file_version is None:
+            report.kept_edits += 1
+        elif entry.file_version < version and (entry.meaning, entry.kind) != (
+            item["meaning"],
+            item.get("kind", entry.kind),
+        ):
+            DictionaryEntry.objects.filter(pk=entry.pk, file_version=entry.file_version).update(
+                meaning=item["meaning"],
+                kind=item.get("kind", entry.kind),
+                meaning_lemmas=meaning_lemmas,
+                file_version=version,
+                updated_at=now,
+            )
+            report.updated += 1
+    if report.created or report.updated:
+        semantic.index_changed("dictionary_token")
+    return report

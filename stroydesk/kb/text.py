@@ -274,3 +274,102 @@ def snippet(text: str, wanted: frozenset[str], *, words_around: int = 30) -> str
     start, end = tokens[best][0], tokens[last][1]
     body = _mark(text, tokens, start, end)
     return ("…" if start > 0 else "") + body + ("…" if end < len(text.rstrip()) else "")
+
+
+# --- Transliteration --------------------------------------------------------------------------
+
+# Latin spellings of Russian letters as people type them without a Cyrillic keyboard
+# («gpzu srok vydachi», «razreshenie na stroitelstvo»), longest first. Where a spelling stands
+# for two letters (sch: щ or сч; ts: ц or тс) every reading is tried and the caller keeps the one
+# the articles know; y and e are read by their neighbours (see _reading).
+_TRANSLIT_RULES: list[tuple[str, tuple[str, ...]]] = [
+    ("shch", ("щ",)),
+    ("sch", ("щ", "сч")),
+    ("iya", ("ия",)),
+    ("iye", ("ие",)),
+    ("iyu", ("ию",)),
+    ("zh", ("ж",)),
+    ("kh", ("х",)),
+    ("ts", ("ц", "тс")),
+    ("tz", ("ц",)),
+    ("ch", ("ч",)),
+    ("sh", ("ш",)),
+    ("yu", ("ю",)),
+    ("ya", ("я",)),
+    ("yo", ("е",)),
+    ("ye", ("е",)),
+    ("ju", ("ю",)),
+    ("ja", ("я",)),
+    ("a", ("а",)),
+    ("b", ("б",)),
+    ("c", ("ц", "к")),
+    ("d", ("д",)),
+    ("e", ("е",)),
+    ("f", ("ф",)),
+    ("g", ("г",)),
+    ("h", ("х",)),
+    ("i", ("и",)),
+    ("j", ("й",)),
+    ("k", ("к",)),
+    ("l", ("л",)),
+    ("m", ("м",)),
+    ("n", ("н",)),
+    ("o", ("о",)),
+    ("p", ("п",)),
+    ("q", ("к",)),
+    ("r", ("р",)),
+    ("s", ("с",)),
+    ("t", ("т",)),
+    ("u", ("у",)),
+    ("v", ("в",)),
+    ("w", ("в",)),
+    ("x", ("кс",)),
+    ("y", ("ы",)),
+    ("z", ("з",)),
+]
+MAX_TRANSLIT_READINGS = 8
+LATIN_WORD_RE = re.compile(r"^[a-z]+$")
+_LATIN_VOWELS = "aeiouy"
+
+
+def is_latin_word(word: str) -> bool:
+    return LATIN_WORD_RE.match(word) is not None
+
+
+def _reading(word: str, i: int, latin: str, options: tuple[str, ...]) -> tuple[str, ...]:
+    """The readings of one spelling at position i, by its neighbours."""
+    before = word[i - 1] if i > 0 else ""
+    after_vowel = before != "" and before in _LATIN_VOWELS
+    if latin == "e" and i == 0:
+        return ("э", "е")  # eskrou → эскроу, ekspertiza → экспертиза
+    if latin == "y":
+        # After a vowel it is «й» (stroyka, dolgostroy), after a consonant «ы» (vydachi).
+        return ("й",) if after_vowel else ("ы",)
+    if latin == "ye" and before and not after_vowel:
+        return ("ые", "ье", "е")  # obmanutye, zhilye
+    return options
+
+
+@lru_cache(maxsize=20_000)
+def transliterations(word: str) -> tuple[str, ...]:
+    """Cyrillic readings of a Latin word, the most usual first; () for anything else.
+
+    Transliteration drops the soft sign (dolshchik, noch): typo correction brings long words
+    back, and short words also get a reading with «ь» at the end.
+    """
+    if not is_latin_word(word) or len(word) > MAX_TOKEN_LEN:
+        return ()
+    readings = [""]
+    i = 0
+    while i < len(word):
+        for latin, options in _TRANSLIT_RULES:
+            if word.startswith(latin, i):
+                options = _reading(word, i, latin, options)
+                readings = [r + o for r in readings for o in options][:MAX_TRANSLIT_READINGS]
+                i += len(latin)
+                break
+        else:  # pragma: no cover - the rules cover every Latin letter
+            i += 1
+    if len(word) < 6 and word[-1] not in _LATIN_VOWELS:
+        readings += [r + "ь" for r in readings]
+    return tuple(readings[:MAX_TRANSLIT_READINGS])

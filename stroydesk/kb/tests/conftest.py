@@ -11,6 +11,8 @@ from stroydesk.kb import services
 from stroydesk.kb.models import (
     Article,
     ArticleVersion,
+    DictionaryEntry,
+    SearchIndexState,
     SearchLemma,
     SearchMiss,
     SearchTerm,
@@ -32,7 +34,7 @@ def make_article(directory):
 
 @pytest.fixture
 def seeded(directory):
-    """The whole seed content of the knowledge base (43 articles)."""
+    """The whole seed content of the knowledge base (47 articles) and the search dictionary."""
     return kb_seed()
 
 
@@ -50,7 +52,15 @@ def seeded_once(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         for article in Article.objects.all():
             services.article_delete(article=article)
-        for model in (ArticleVersion, SearchTerm, SearchLemma, SearchMiss, SuggestionImpression):
+        for model in (
+            ArticleVersion,
+            SearchTerm,
+            SearchLemma,
+            SearchMiss,
+            SuggestionImpression,
+            DictionaryEntry,
+            SearchIndexState,
+        ):
             model.objects.all().delete()
         Topic.authorities.through.objects.all().delete()
         Topic.objects.filter(parent__isnull=False).delete()

@@ -23,6 +23,7 @@ from stroydesk.cases.attachments import CheckedFile
 from stroydesk.cases.lifecycle import ASSIGNEES, applicant_may_add_information
 from stroydesk.cases.models import Answer, Attachment, Escalation, History, Rating, Request
 from stroydesk.cases.numbering import next_number
+from stroydesk.cases.search import search_text_for
 from stroydesk.cases.steps import (  # the refusals are caught as services.* by callers
     ConcurrentChange,
     TransitionNotAllowed,
@@ -84,6 +85,7 @@ def request_register(
         year=workdays.moscow_date(registered_at).year,
         number="-",
         sequence=0,
+        search_text=search_text_for(subject=subject, text=text),
     )
     # Related rows were loaded by the caller and the number comes below: validate the fields only.
     request.full_clean(

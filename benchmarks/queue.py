@@ -350,18 +350,32 @@ def explain() -> None:
         execution = next((line for line in plan if "Execution Time" in line), "")
         label = f"{view} ({sort})"
         print(f"  {label:<16} {execution.strip():<28} {' | '.join(scans)[:140]}")
-    for label, view, query in search_cases():
-        qs = selectors.queue_order(
-            selectors.queue_queryset(user=operator, view=view, query=query, now=now), sort="new"
-        )[: selectors.PAGE_SIZE + 1]
-        sql, params = qs.query.sql_with_params()
+    from django.core.exceptions import EmptyResultSet
+    from django.test.utils import CaptureQueriesContext
+
+    def show(label: str, sql: str, params) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) {sql}", params)
             plan = [row[0] for row in cursor.fetchall()]
         scans = [line.strip() for line in plan if "Scan" in line]
         execution = next((line for line in plan if "Execution Time" in line), "")
         print(f"  {label:<28} {execution.strip():<28} {' | '.join(scans)[:160]}")
-    from django.test.utils import CaptureQueriesContext
+
+    for label, view, query in search_cases():
+        # The search may first ask which requests hold a rare word, or which applicants match.
+        with CaptureQueriesContext(connection) as probes:
+            qs = selectors.queue_order(
+                selectors.queue_queryset(user=operator, view=view, query=query, now=now),
+                sort="new",
+            )[: selectors.PAGE_SIZE + 1]
+        for probe in probes.captured_queries:
+            show("    (probe)", probe["sql"], None)
+        try:
+            sql, params = qs.query.sql_with_params()
+        except EmptyResultSet:
+            print(f"  {label:<28} no query: the probes found nothing")
+            continue
+        show(label, sql, params)
 
     with CaptureQueriesContext(connection) as captured:
         selectors.queue_counts(user=operator, now=now)

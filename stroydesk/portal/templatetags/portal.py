@@ -53,6 +53,11 @@ def portal_nav(context: template.Context) -> dict[str, Any]:
                 continue
             current = request.path == url or (url != "/" and request.path.startswith(url))
             items.append({"url": url, "label": label, "current": current})
+    elif request is not None:
+        # Everyone may read the public articles: the first place to look before asking.
+        url = reverse("kb:index")
+        current = request.path.startswith(url)
+        items.append({"url": url, "label": _("Knowledge base"), "current": current})
     return {"items": items, "user": user, "request": request}
 
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
+    "stroydesk.web",  # shared plumbing: installed for its translations
     "stroydesk.workcalendar",
     "stroydesk.accounts",
     "stroydesk.directory",
@@ -244,11 +245,13 @@ UNCONFIRMED_ACCOUNT_DAYS = env_int("UNCONFIRMED_ACCOUNT_DAYS", 7, minimum=3)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The token check first: DRF answers an anonymous call with the first class's challenge,
+    # so it gets 401 with "WWW-Authenticate: Token" (sessions have none and gave 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         # DRF's token check, also refusing an account whose e-mail is not (or no longer)
         # confirmed: a token never passes through AUTHENTICATION_BACKENDS.
         "stroydesk.accounts.authentication.ConfirmedTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

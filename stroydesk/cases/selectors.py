@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.lookups import In
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import User
 from stroydesk.accounts.selectors import (
@@ -143,7 +144,7 @@ def request_get_for(*, user: User, pk: int | str) -> Request:
             .get(pk=pk)
         )
     except (Request.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such request.") from None
+        raise Http404(_("No such request.")) from None
 
 
 # The history rows of an authority's questions to the center and the center's replies; their

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -33,6 +34,12 @@ class PayloadTooLarge(exceptions.APIException):
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Refused):
         exc = Conflict(str(exc) or None)
+    if isinstance(exc, exceptions.ParseError):
+        # DRF words a broken body in English whatever the client's language.
+        exc = exceptions.ParseError(
+            _("The request body could not be read: %(reason)s")
+            % {"reason": _("it is not valid JSON.") if "JSON" in str(exc.detail) else exc.detail}
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

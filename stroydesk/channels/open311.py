@@ -371,7 +371,8 @@ def _request_dict(submission: Open311Submission) -> dict[str, Any]:
         "status_notes": str(Request.Status(request.status).label),
         "service_name": request.topic.name if request.topic else "",
         "service_code": request.topic.code if request.topic else submission.service_code,
-        "description": request.text,
+        # The schema allows 4000 characters; a question that came by another way may be longer.
+        "description": _shorten(request.text, MAX_DESCRIPTION),
         "agency_responsible": request.authority.name if request.authority else "",
         "service_notice": "",
         "requested_datetime": _when(request.registered_at),
@@ -380,10 +381,15 @@ def _request_dict(submission: Open311Submission) -> dict[str, Any]:
         "address": request.address,
         "address_id": submission.address_id,
         "zipcode": "",
-        "lat": str(submission.lat) if submission.lat is not None else None,
-        "long": str(submission.long) if submission.long is not None else None,
+        # Numbers, as the GeoReport v2 schema wants them (not the decimal's string).
+        "lat": float(submission.lat) if submission.lat is not None else None,
+        "long": float(submission.long) if submission.long is not None else None,
         "media_url": submission.media_url,
     }
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _submissions():

@@ -57,3 +57,11 @@ def test_a_call_without_credentials_gets_401_with_a_challenge(client, operator):
     assert response["WWW-Authenticate"].startswith("Token")
     client.force_login(operator)  # the browser's session still works
     assert client.get(URL).status_code == 200
+
+
+@pytest.mark.django_db
+def test_favicon_is_served_and_linked(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert finders.find(response.url.removeprefix("/static/"))
+    assert 'rel="icon"' in client.get("/").content.decode()

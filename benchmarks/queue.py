@@ -359,7 +359,7 @@ def explain() -> None:
             plan = [row[0] for row in cursor.fetchall()]
         scans = [line.strip() for line in plan if "Scan" in line]
         execution = next((line for line in plan if "Execution Time" in line), "")
-        print(f"  {label:<28} {execution.strip():<28} {' | '.join(scans)[:160]}")
+        print(f"  {label:<28} {execution.strip():<28} {' | '.join(scans)[:200]}")
 
     for label, view, query in search_cases():
         # The search may first ask which requests hold a rare word, or which applicants match.
@@ -369,7 +369,8 @@ def explain() -> None:
                 sort="new",
             )[: selectors.PAGE_SIZE + 1]
         for probe in probes.captured_queries:
-            show("    (probe)", probe["sql"], None)
+            if not probe["sql"].startswith("EXPLAIN"):
+                show("    (probe)", probe["sql"], None)
         try:
             sql, params = qs.query.sql_with_params()
         except EmptyResultSet:

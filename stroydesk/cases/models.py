@@ -21,6 +21,11 @@ CADASTRAL_NUMBER = RegexValidator(
 OPEN = Q(status__in=["registered", "in_progress", "waiting_applicant", "escalated", "under_review"])
 
 
+# The longest question a channel accepts (portal form and API alike), in characters: a
+# request is read by a person, and an authority answers it within four working days.
+QUESTION_MAX_LENGTH = 10000
+
+
 class Request(models.Model):
     """One question of an applicant, from registration to the closed answer.
 

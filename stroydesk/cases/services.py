@@ -164,10 +164,22 @@ def request_answer(*, request: Request, by: User, text: str, at: datetime | None
     authorize(request, "answer", by)
     text = required(text, "text", _("The answer is empty."))
     now = at or timezone.now()
+    # An answer sent after the authority's one (under review) names that escalation: the
+    # applicant is told which authority answered.
+    escalation = (
+        Escalation.objects.filter(request=request).order_by("-id").first()
+        if request.status == S.UNDER_REVIEW
+        else None
+    )
     with atomic_step():
         move(request, action="answer", by=by, at=now, fields={"answered_at": now})
         Answer.objects.create(
-            request=request, kind=Answer.Kind.FINAL, text=text, author=by, created_at=now
+            request=request,
+            kind=Answer.Kind.FINAL,
+            text=text,
+            author=by,
+            created_at=now,
+            escalation=escalation,
         )
     notify_on_commit("answered", request)
     return request

@@ -318,7 +318,7 @@ def applicant_card(*, user: User, request: Request, now: datetime) -> dict[str, 
     history = list(request_history_for(user=user, request=request))
     answers = list(
         Answer.objects.filter(request=request, kind=Answer.Kind.FINAL)
-        .select_related("rating")
+        .select_related("rating", "escalation__authority")
         .order_by("created_at", "id")
     )
     last_answer = answers[-1] if answers else None

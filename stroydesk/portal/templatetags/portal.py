@@ -201,6 +201,15 @@ def due_badge(due_at: datetime | None, fmt: str = "d.m.Y") -> str:
     return format_html('<span class="due {}">{}</span>', css, text)
 
 
+@register.filter
+def phone(value: str) -> str:
+    """+74951112233 as people read it: +7 495 111-22-33 (other spellings as they are)."""
+    digits = value[2:] if value.startswith("+7") else ""
+    if len(digits) != 10 or not digits.isdigit():
+        return value
+    return f"+7 {digits[:3]} {digits[3:6]}-{digits[6:8]}-{digits[8:]}"
+
+
 @register.simple_tag
 def url_prefix(name: str) -> str:
     """The path of a "<name>/<pk>/" URL without its pk: long lists build links without reversing

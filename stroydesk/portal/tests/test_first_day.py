@@ -219,7 +219,7 @@ def test_first_day(
         walk.check(desk, "queue-search")
 
         # Takes it and passes it to the authority.
-        desk.get_by_role("link", name=number).click()
+        desk.goto(desk.get_by_role("link", name=number).get_attribute("href"))
         desk.get_by_role("button", name=t["take"]).click()
         desk.get_by_role("link", name=t["escalate"]).click()
         dialog = desk.get_by_role("dialog")
@@ -231,7 +231,7 @@ def test_first_day(
         # The authority's specialist answers.
         authority = walk.open_as("specialist")
         walk.check(authority, "authority-inbox")
-        authority.get_by_role("link", name=number).click()
+        authority.goto(authority.get_by_role("link", name=number).get_attribute("href"))
         authority.get_by_label(t["authority_answer"]).fill("Нужны ГПЗУ и проект.")
         authority.get_by_role("button", name=t["send_answer"]).click()
         walk.check(authority, "authority-answered")

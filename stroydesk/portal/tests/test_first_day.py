@@ -124,8 +124,8 @@ class Walk:
             "els => els.filter(e => e.offsetParent !== null).map(e => e.innerText)"
         )
         chrome = " | ".join(texts).replace("ЕКЦ", "")
-        for name in self.proper_names():
-            chrome = chrome.replace(name, "")
+        for proper in self.proper_names():
+            chrome = chrome.replace(proper, "")
         if self.lang == "ru":
             foreign = [w for w in LATIN_WORD.findall(chrome) if w not in LATIN_ALLOWED]
         else:

@@ -369,7 +369,8 @@ def explain() -> None:
                 sort="new",
             )[: selectors.PAGE_SIZE + 1]
         for probe in probes.captured_queries:
-            if not probe["sql"].startswith("EXPLAIN"):
+            # Only the lookups themselves: not the transaction's BEGIN/SAVEPOINT/set_config.
+            if probe["sql"].startswith("SELECT") and "set_config" not in probe["sql"]:
                 show("    (probe)", probe["sql"], None)
         try:
             sql, params = qs.query.sql_with_params()

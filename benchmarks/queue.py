@@ -26,6 +26,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 # This file's name shadows the standard library's ``queue`` (which psycopg imports): take the
 # benchmarks folder off the import path before psycopg or Django is imported.
@@ -45,6 +46,17 @@ OPEN_PER_MILLION = {
     "under_review": 1500,
 }
 OPERATORS = 60
+RARE_LEMMAS = ""
+# Texts of the requests: a common word («разрешение», in a fifth of them), and a rare one
+# («склад», in 1 %), so that the search cases show both ends.
+TEXTS = [
+    "Текст вопроса заявителя о разрешении на строительство.",
+    "Когда закончат реконструкцию дороги у нашего дома?",
+    "Прошу проверить шум от стройки по ночам.",
+    "Как узнать застройщика участка рядом со школой?",
+    "Будет ли снесён гараж во дворе по программе реновации?",
+]
+RARE_TEXT = "Нужно ли разрешение на строительство склада на своём участке?"
 NEXT_CURSOR = re.compile(r'rel="next" href="[^"]*cursor=([A-Za-z0-9_-]+)"')
 ROW_LINK = b'<a href="/desk/requests/'
 
@@ -84,6 +96,10 @@ def load(rows: int, seed: int) -> None:
     from stroydesk.accounts.models import Applicant
     from stroydesk.accounts.services import user_create
     from stroydesk.cases.models import Request
+    from stroydesk.cases.search import search_text_for
+
+    global RARE_LEMMAS
+    RARE_LEMMAS = search_text_for(subject="Вопрос о строительстве", text=RARE_TEXT)
     from stroydesk.directory.models import Authority, Topic
     from stroydesk.directory.services import directory_seed
 
@@ -107,7 +123,10 @@ def load(rows: int, seed: int) -> None:
         buffer = io.StringIO()
         for n in range(applicants):
             created = (now - timedelta(days=3650 * (applicants - n) / applicants)).isoformat()
-            buffer.write(f"resident\t\\N\tЗаявитель {n}\tbench{n}@example.ru\t\t\t\t\t{created}\n")
+            buffer.write(
+                f"resident\t\\N\tЗаявитель {n}\tbench{n}@example.ru\t+7495{n:07d}\t\t\t\t"
+                f"{created}\n"
+            )
         buffer.seek(0)
         columns = "kind, user_id, full_name, email, phone, organisation_name, inn, ogrn, created_at"
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
@@ -151,7 +170,10 @@ def load(rows: int, seed: int) -> None:
             "created_by_id",
             "version",
             "updated_at",
+            "search_text",
         ]
+        # The lemmas of each text, computed once: the words repeat, only the numbers differ.
+        lemmas_of = {t: search_text_for(subject="Вопрос о строительстве", text=t) for t in TEXTS}
         channels = ["portal"] * 5 + ["email"] * 3 + ["phone"] * 2 + ["api", "open311"]
         sequences: dict[int, int] = {}
         span = timedelta(days=3650)
@@ -179,6 +201,8 @@ def load(rows: int, seed: int) -> None:
                 closed = (
                     (registered + timedelta(days=8)).isoformat() if status == "closed" else "\\N"
                 )
+                text = TEXTS[n % len(TEXTS)] if n % 100 else RARE_TEXT
+                lemmas = lemmas_of[text] if n % 100 else RARE_LEMMAS
                 values = [
                     f"ЕКЦ-{year}-{sequences[year]:06d}",
                     str(year),
@@ -187,7 +211,7 @@ def load(rows: int, seed: int) -> None:
                     rng.choice(channels),
                     str(rng.choice(topics)),
                     f"Вопрос о строительстве №{n}",
-                    "Текст вопроса заявителя о разрешении на строительство.",
+                    text,
                     "",
                     "",
                     status,
@@ -201,6 +225,7 @@ def load(rows: int, seed: int) -> None:
                     "\\N",
                     "1",
                     registered.isoformat(),
+                    f"{lemmas}{n} ",
                 ]
                 copy.write("\t".join(values) + "\n")
         # As autovacuum would have by now: statistics and the visibility map (index-only scans).
@@ -254,23 +279,48 @@ def measure(repeat: int) -> None:
                 f"{label:<28}{statistics.median(timings):>10.1f}{p95:>10.1f}"
                 f"{len(captured.captured_queries):>9}{response.content.count(ROW_LINK):>6}"
             )
-    search = f"/desk/?view=open&q={Request.objects.filter(status='escalated').first().number}"
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        client.get(search)
-        timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    print(
-        f"{'open + search by number':<28}{statistics.median(timings):>10.1f}"
-        f"{timings[int(0.95 * len(timings)) - 1]:>10.1f}"
-    )
+    for label, view, query in search_cases():
+        url = f"/desk/?{urlencode({'view': view, 'q': query})}"
+        timings = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        timings.sort()
+        print(
+            f"{label:<28}{statistics.median(timings):>10.1f}"
+            f"{timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]:>10.1f}"
+            f"{'':>9}{response.content.count(ROW_LINK):>6}"
+        )
     baseline = []
     for _ in range(repeat):
         started = time.perf_counter()
         client.get("/healthz")
         baseline.append((time.perf_counter() - started) * 1000)
     print(f"{'/healthz (bare Django)':<28}{statistics.median(baseline):>10.1f}")
+
+
+def search_cases() -> list[tuple[str, str, str]]:
+    """(label, view, query) of the searches an operator types: numbers, words, applicants."""
+    from stroydesk.cases.models import Request
+
+    escalated = Request.objects.filter(status="escalated").order_by("id").first()
+    closed = Request.objects.filter(status="closed").order_by("id").first()
+    return [
+        ("search: full number", "open", escalated.number),
+        ("search: number lower case", "all", closed.number.lower()),
+        ("search: «000301»-style", "all", f"{closed.sequence:06d}"),
+        ("search: «301»-style", "open", str(escalated.sequence)),
+        ("search: common word, open", "open", "РАЗРЕШЕНИЯ"),
+        ("search: common word, all", "all", "разрешением"),
+        ("search: rare word, all", "all", "склады"),
+        ("search: two words, open", "open", "шум стройки"),
+        ("search: word part, all", "all", "реконструк"),
+        ("search: no such word, all", "all", "эскроу"),
+        ("search: applicant name", "all", "Заявитель 123"),
+        ("search: applicant e-mail", "all", "bench4242@example.ru"),
+        ("search: applicant phone", "all", "8 (495) 000-42-42"),
+    ]
 
 
 def explain() -> None:
@@ -300,7 +350,34 @@ def explain() -> None:
         execution = next((line for line in plan if "Execution Time" in line), "")
         label = f"{view} ({sort})"
         print(f"  {label:<16} {execution.strip():<28} {' | '.join(scans)[:140]}")
+    from django.core.exceptions import EmptyResultSet
     from django.test.utils import CaptureQueriesContext
+
+    def show(label: str, sql: str, params) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) {sql}", params)
+            plan = [row[0] for row in cursor.fetchall()]
+        scans = [line.strip() for line in plan if "Scan" in line]
+        execution = next((line for line in plan if "Execution Time" in line), "")
+        print(f"  {label:<28} {execution.strip():<28} {' | '.join(scans)[:200]}")
+
+    for label, view, query in search_cases():
+        # The search may first ask which requests hold a rare word, or which applicants match.
+        with CaptureQueriesContext(connection) as probes:
+            qs = selectors.queue_order(
+                selectors.queue_queryset(user=operator, view=view, query=query, now=now),
+                sort="new",
+            )[: selectors.PAGE_SIZE + 1]
+        for probe in probes.captured_queries:
+            # Only the lookups themselves: not the transaction's BEGIN/SAVEPOINT/set_config.
+            if probe["sql"].startswith("SELECT") and "set_config" not in probe["sql"]:
+                show("    (probe)", probe["sql"], None)
+        try:
+            sql, params = qs.query.sql_with_params()
+        except EmptyResultSet:
+            print(f"  {label:<28} no query: the probes found nothing")
+            continue
+        show(label, sql, params)
 
     with CaptureQueriesContext(connection) as captured:
         selectors.queue_counts(user=operator, now=now)

@@ -81,8 +81,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
     "axes",
+    "stroydesk.web",  # shared plumbing: installed for its translations
     "stroydesk.workcalendar",
     "stroydesk.accounts",
     "stroydesk.directory",
@@ -302,11 +304,13 @@ CONSULTATIONS_NO_SHOW_WINDOW_DAYS = env_int("CONSULTATIONS_NO_SHOW_WINDOW_DAYS",
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The token check first: DRF answers an anonymous call with the first class's challenge,
+    # so it gets 401 with "WWW-Authenticate: Token" (sessions have none and gave 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         # DRF's token check, also refusing an account whose e-mail is not (or no longer)
         # confirmed: a token never passes through AUTHENTICATION_BACKENDS.
         "stroydesk.accounts.authentication.ConfirmedTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -327,6 +331,10 @@ SPECTACULAR_SETTINGS = {
         "MoveWindowEnum": "stroydesk.relocation.models.Window",
         "ConsultationFormatEnum": "stroydesk.consultations.models.Format",
     },
+    # Swagger UI's scripts and styles from the installed sidecar package, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # LOG_FORMAT=json: one JSON object per line with the web request's id (for a log collector).

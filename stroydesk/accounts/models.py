@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -14,8 +14,19 @@ from django.utils.translation import gettext_lazy as _
 from stroydesk.accounts.validators import validate_inn, validate_ogrn
 
 
+class StroydeskUserManager(UserManager):
+    """Django's manager, whose superuser (``manage.py createsuperuser``) is an administrator of
+    the center: with the default role, applicant, the admin opened but the staff pages did not."""
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", "admin")
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A person who signs in: an applicant, or a member of staff with one role."""
+
+    objects = StroydeskUserManager()
 
     class Role(models.TextChoices):
         APPLICANT = "applicant", _("Applicant")

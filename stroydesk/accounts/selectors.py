@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 from django.contrib.auth.hashers import check_password
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Q, QuerySet
 
-from stroydesk.accounts.models import User
+from stroydesk.accounts.models import Applicant, User
+from stroydesk.accounts.validators import normalize_phone
 
 
 def user_awaiting_confirmation(*, username: str, password: str) -> User | None:
@@ -51,3 +55,38 @@ def user_get_active(*, roles: Iterable[str], key: str | int) -> User | None:
 def user_for_letter(*, user_id: int) -> User | None:
     """The active account a letter is about; None when it was blocked or deleted meanwhile."""
     return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def applicant_ids_matching(*, query: str) -> QuerySet:
+    """Ids of applicants whose name, e-mail or phone matches a search of the center's staff.
+
+    Every word of the query must be in the name ("сидоров пётр" finds «Сидоров Пётр Ильич»).
+    A phone in any spelling is compared whole (its one stored spelling, +7XXXXXXXXXX); an e-mail
+    whole (stored in lower case, indexed); a name by a part of it, in any case.
+    """
+    query = query.strip()
+    condition = Q()
+    with contextlib.suppress(ValidationError):
+        condition |= Q(phone=normalize_phone(query))
+    if "@" in query:
+        condition |= Q(email=query.lower())
+    elif len(query) >= 3:
+        condition |= _name_contains(query)
+    if not condition:
+        return Applicant.objects.none().values_list("pk", flat=True)
+    return Applicant.objects.filter(condition).values_list("pk", flat=True)
+
+
+def _name_contains(query: str) -> Q:
+    condition = Q()
+    for word in query.split():
+        if connection.vendor == "postgresql":
+            condition &= Q(full_name__icontains=word)
+        else:
+            # SQLite's LIKE folds the case of ASCII letters only: names are Cyrillic.
+            spellings = {word, word.lower(), word.upper(), word.lower().capitalize()}
+            one = Q()
+            for spelling in spellings:
+                one |= Q(full_name__contains=spelling)
+            condition &= one
+    return condition

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, status, viewsets
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request as HttpRequest
@@ -178,7 +178,8 @@ class RequestViewSet(viewsets.ViewSet):
             "status": created.status,
             "channel": created.channel,
             "topic": created.topic.code if created.topic else None,
-            "registered_at": created.registered_at,
+            # As every other answer gives it: Moscow time with its offset, not UTC.
+            "registered_at": serializers.DateTimeField().to_representation(created.registered_at),
             "url": url,
         }
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": url})

@@ -11,7 +11,14 @@ from rest_framework import serializers
 
 from stroydesk.accounts.models import Applicant, User
 from stroydesk.cases import selectors
-from stroydesk.cases.models import Answer, Attachment, Escalation, History, Request
+from stroydesk.cases.models import (
+    QUESTION_MAX_LENGTH,
+    Answer,
+    Attachment,
+    Escalation,
+    History,
+    Request,
+)
 from stroydesk.directory.models import Authority, Topic
 
 
@@ -53,7 +60,7 @@ class RequestCreateSerializer(StrictSerializer):
     """A new request. Operators also say who the caller is and through which channel."""
 
     subject = serializers.CharField(max_length=300)
-    text = serializers.CharField(max_length=20000)
+    text = serializers.CharField(max_length=QUESTION_MAX_LENGTH)
     topic = TopicField(required=False)
     address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     cadastral_number = serializers.CharField(

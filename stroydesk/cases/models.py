@@ -23,6 +23,11 @@ OPEN_STATUSES = ["registered", "in_progress", "waiting_applicant", "escalated", 
 OPEN = Q(status__in=OPEN_STATUSES)
 
 
+# The longest question a channel accepts (portal form and API alike), in characters: a
+# request is read by a person, and an authority answers it within four working days.
+QUESTION_MAX_LENGTH = 10000
+
+
 class Request(models.Model):
     """One question of an applicant, from registration to the closed answer.
 
@@ -144,6 +149,13 @@ class Request(models.Model):
         _("version"), default=1, help_text=_("Grows with every change; two edits cannot both win.")
     )
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    search_text = models.TextField(
+        _("search lemmas"),
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("Lemmas of the subject and text, written at registration, for the search."),
+    )
 
     class Meta:
         verbose_name = _("request")
@@ -162,6 +174,8 @@ class Request(models.Model):
             models.Index(fields=["topic", "-id"], name="request_topic_id"),
             models.Index(fields=["channel", "-id"], name="request_channel_id"),
             models.Index(fields=["due_at"], name="request_due_at"),
+            # A number typed without its year («301», «000301») is looked for in every year.
+            models.Index(fields=["sequence"], name="request_sequence"),
             # The operator's queue works on the open requests, a few thousand of a million:
             # its orders and its counts per saved view read only these small indexes.
             models.Index(fields=["id"], condition=OPEN, name="request_open_id"),

@@ -23,9 +23,15 @@ from django.db.models import (
 from django.db.models.lookups import In
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import User
-from stroydesk.accounts.selectors import user_get_active, user_list_active
+from stroydesk.accounts.selectors import (
+    applicant_ids_matching,
+    user_get_active,
+    user_list_active,
+)
+from stroydesk.cases import search
 from stroydesk.cases.lifecycle import ASSIGNEES
 from stroydesk.cases.models import Answer, Attachment, Escalation, History, Request
 from stroydesk.directory.selectors import authority_id_of
@@ -91,7 +97,7 @@ def request_list_for(*, user: User, filters: RequestFilters | None = None) -> Qu
     if f.registered_to is not None:
         qs = qs.filter(registered_at__lte=workdays.end_of_day(f.registered_to))
     if f.query:
-        qs = qs.filter(Q(subject__icontains=f.query) | Q(number__iexact=f.query.strip()))
+        qs = qs.filter(request_search_condition(user=user, query=f.query))
     if f.operator_id is not None:
         qs = qs.filter(operator_id=f.operator_id)
     if f.due_from is not None:
@@ -110,6 +116,28 @@ def request_list_for(*, user: User, filters: RequestFilters | None = None) -> Qu
     return qs.order_by("-id")
 
 
+def request_search_condition(*, user: User, query: str) -> Q:
+    """What a search box means: a registration number (whole, in part, any case), else the
+    words of subject and text in any form, or — for the center's staff only, who may read
+    applicants' contacts — the applicant's name, e-mail or phone."""
+    number = search.parse_number(query)
+    if number is not None:
+        return search.number_condition(number)
+    groups = search.word_groups(query)
+    condition = search.words_condition(groups) if groups else Q(pk__in=[])
+    if user.is_center_staff:
+        # Fetched first, as a short list: inlined as a subquery, its OR with the word match
+        # would keep PostgreSQL from combining the two indexes (it read every row instead).
+        applicants = list(applicant_ids_matching(query=query)[:APPLICANTS_MATCHED])
+        if applicants:
+            condition |= Q(applicant_id__in=applicants)
+    return condition
+
+
+# A name matching more applicants than this is too vague to be a search by applicant.
+APPLICANTS_MATCHED = 200
+
+
 # Statuses in which the authority's clock runs (waiting for the applicant stops it).
 OPEN_FOR_AUTHORITY = (Request.Status.ESCALATED,)
 
@@ -123,7 +151,7 @@ def request_get_for(*, user: User, pk: int | str) -> Request:
             .get(pk=pk)
         )
     except (Request.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such request.") from None
+        raise Http404(_("No such request.")) from None
 
 
 A = History.Action

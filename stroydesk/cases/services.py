@@ -28,6 +28,7 @@ from stroydesk.cases.lifecycle import (
 )
 from stroydesk.cases.models import Answer, Attachment, Escalation, History, Rating, Request
 from stroydesk.cases.numbering import next_number
+from stroydesk.cases.search import search_text_for
 from stroydesk.cases.steps import (  # the refusals are caught as services.* by callers
     ConcurrentChange,
     TransitionNotAllowed,
@@ -95,6 +96,7 @@ def request_register(
         year=workdays.moscow_date(registered_at).year,
         number="-",
         sequence=0,
+        search_text=search_text_for(subject=subject, text=text),
     )
     # Related rows were loaded by the caller and the number comes below: validate the fields only.
     request.full_clean(
@@ -170,10 +172,22 @@ def request_answer(*, request: Request, by: User, text: str, at: datetime | None
     authorize(request, A.ANSWER, by)
     text = required(text, "text", _("The answer is empty."))
     now = at or timezone.now()
+    # An answer sent after the authority's one (under review) names that escalation: the
+    # applicant is told which authority answered.
+    escalation = (
+        Escalation.objects.filter(request=request).order_by("-id").first()
+        if request.status == S.UNDER_REVIEW
+        else None
+    )
     with atomic_step():
         move(request, action=A.ANSWER, by=by, at=now, fields={"answered_at": now})
         Answer.objects.create(
-            request=request, kind=Answer.Kind.FINAL, text=text, author=by, created_at=now
+            request=request,
+            kind=Answer.Kind.FINAL,
+            text=text,
+            author=by,
+            created_at=now,
+            escalation=escalation,
         )
     return request
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Mailbox(models.Model):
@@ -26,7 +27,10 @@ class Mailbox(models.Model):
         PLAIN = "plain", _("No encryption (loopback and tests only)")
 
     name = models.CharField(
-        _("name"), max_length=100, unique=True, help_text=_("E.g. the address people write to.")
+        pgettext_lazy("mailbox", "name"),
+        max_length=100,
+        unique=True,
+        help_text=_("E.g. the address people write to."),
     )
     host = models.CharField(_("IMAP host"), max_length=255)
     port = models.PositiveIntegerField(
@@ -117,8 +121,8 @@ class ProcessedMessage(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    sender = models.CharField(_("from"), max_length=320, blank=True)
-    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    sender = models.CharField(pgettext_lazy("letter", "from"), max_length=320, blank=True)
+    subject = models.CharField(pgettext_lazy("letter", "subject"), max_length=300, blank=True)
     processed_at = models.DateTimeField(_("processed at"), default=timezone.now)
 
     class Meta:
@@ -152,8 +156,8 @@ class QuarantinedMessage(models.Model):
     )
     raw = models.BinaryField(_("raw message"), help_text=_("The message exactly as received."))
     reason = models.TextField(_("reason"))
-    sender = models.CharField(_("from"), max_length=320, blank=True)
-    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    sender = models.CharField(pgettext_lazy("letter", "from"), max_length=320, blank=True)
+    subject = models.CharField(pgettext_lazy("letter", "subject"), max_length=300, blank=True)
     received_at = models.DateTimeField(_("quarantined at"), default=timezone.now)
 
     class Meta:

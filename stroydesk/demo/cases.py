@@ -113,12 +113,20 @@ def demo_requests(*, count: int, seed: int = 2021, days: int = 45) -> int:
     topics = {t.code: t for t in Topic.objects.all()}
     now = timezone.now()
     created = 0
-    for i in range(count):
-        at = now - timedelta(days=days) + timedelta(seconds=rng.uniform(0, days * 86400 - 7200))
+    # Registered in the order of their moments, so that numbers follow registration dates.
+    moments = sorted(
+        now - timedelta(days=days) + timedelta(seconds=rng.uniform(0, days * 86400 - 7200))
+        for _ in range(count)
+    )
+    for i, at in enumerate(moments):
         with transaction.atomic():
-            _one_request(rng, cast, topics, at=at, now=now, own=i % 25 == 0)
+            _one_request(rng, cast, topics, at=at, now=now, own=i % OWN_EVERY == 0)
         created += 1
     return created
+
+
+# Every n-th demo request is the demo applicant's own: their list, ratings and reopens.
+OWN_EVERY = 6
 
 
 def _one_request(
@@ -181,6 +189,8 @@ def _advance(
         if (t := step(rng.uniform(0.2, 20))) is None:
             return
         services.request_answer(request=request, by=operator, at=t, text=_answer_text(request))
+        if (t := step(rng.uniform(1, 72))) is not None:
+            at = _applicant_reacts(rng, cast, request, operator=operator, at=t, now=now) or at
         if rng.random() < 0.7 and (t := step(rng.uniform(1, 72))) is not None:
             services.request_close(request=request, by=operator, at=t)
         return
@@ -212,8 +222,49 @@ def _advance(
     if (t := step(rng.uniform(0.5, 20))) is None:
         return
     services.request_answer(request=request, by=operator, at=t, text=_answer_text(request))
+    if (t := step(rng.uniform(1, 72))) is not None:
+        at = _applicant_reacts(rng, cast, request, operator=operator, at=t, now=now) or at
     if rng.random() < 0.6 and (t := step(rng.uniform(2, 96))) is not None:
         services.request_close(request=request, by=operator, at=t)
+
+
+def _applicant_reacts(
+    rng: random.Random,
+    cast: DemoCast,
+    request: Request,
+    *,
+    operator: User,
+    at: datetime,
+    now: datetime,
+) -> datetime | None:
+    """The demo applicant, on their own answered request, sometimes reopens it (and gets a
+    second answer) and mostly rates the answer: every widget of the statistics has data.
+    Returns the moment of the last step taken, or None."""
+    if request.applicant.user_id != cast.applicant_user.pk:
+        return None
+    last = None
+    if rng.random() < 0.25:
+        services.request_reopen(
+            request=request,
+            by=cast.applicant_user,
+            at=at,
+            reason="В ответе нет сроков. Уточните, пожалуйста.",
+        )
+        last = at
+        at = at + timedelta(hours=rng.uniform(1, 24))
+        if at >= now:
+            return last  # reopened, being worked on again
+        services.request_answer(request=request, by=operator, at=at, text=_answer_text(request))
+        last = at
+        at = at + timedelta(hours=rng.uniform(1, 24))
+    if rng.random() < 0.8 and at < now:
+        score = rng.choices([1, 2, 3, 4, 5], [1, 1, 2, 4, 6])[0]
+        comment = "" if score >= 4 else "Ответ общий, без сроков."
+        services.request_rate(
+            request=request, by=cast.applicant_user, score=score, comment=comment, at=at
+        )
+        last = at
+    return last
 
 
 def _answer_text(request: Request) -> str:

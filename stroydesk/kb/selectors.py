@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from stroydesk.directory.models import Topic
@@ -57,10 +59,48 @@ def article_related_for(*, user: Any, article: Article) -> QuerySet[Article]:
 
 
 def article_list_for(*, user: Any, topic: Topic | None = None) -> QuerySet[Article]:
-    qs = article_visible_to(user=user).prefetch_related("topics")
+    """The articles of the index: the reader's language first, then by title."""
+    qs = article_visible_to(user=user).prefetch_related("topics__parent")
     if topic is not None:
         qs = qs.filter(topics__in=_topic_ids(topic)).distinct()
-    return qs.order_by("title")
+    reader = interface_language()
+    return qs.annotate(
+        other_language=Case(When(language=reader, then=Value(0)), default=Value(1))
+    ).order_by("other_language", "title")
+
+
+@dataclass(frozen=True)
+class IndexSection:
+    """A section of the index: a section of topics and its articles (None: no topic)."""
+
+    section: Topic | None
+    articles: list[Article]
+
+
+def article_index_sections(articles: Iterable[Article]) -> list[IndexSection]:
+    """Articles grouped by the section of their first topic, sections in their own order, the
+    articles without a topic last."""
+    groups: dict[int | None, list[Article]] = {}
+    sections: dict[int | None, Topic | None] = {None: None}
+    for article in articles:
+        topics = sorted(article.topics.all(), key=lambda t: (t.position, t.pk))
+        section = (topics[0].parent or topics[0]) if topics else None
+        key = section.pk if section else None
+        sections[key] = section
+        groups.setdefault(key, []).append(article)
+
+    def place(key: int | None) -> tuple:
+        section = sections[key]
+        return (1, 0, "") if section is None else (0, section.position, section.name)
+
+    return [
+        IndexSection(section=sections[k], articles=groups[k]) for k in sorted(groups, key=place)
+    ]
+
+
+def interface_language() -> str:
+    """The language of the interface now, as an article's language code (ru or en)."""
+    return (translation.get_language() or "ru").split("-")[0]
 
 
 def article_versions(*, article: Article) -> QuerySet[ArticleVersion]:
@@ -159,6 +199,13 @@ def article_search(
     )
     if not ranked:
         return results
+    # Articles in the reader's language first (each part still best first): the other
+    # language's articles are for those who read it, and are marked as such.
+    languages = dict(
+        Article.objects.filter(pk__in=[s.article_id for s in ranked]).values_list("pk", "language")
+    )
+    reader = interface_language()
+    ranked.sort(key=lambda s: languages.get(s.article_id) != reader)
     results.matched = len(ranked)
     results.facets = _facets([s.article_id for s in ranked])
     top = ranked[:limit]

@@ -54,7 +54,8 @@ def index(request: HttpRequest) -> HttpResponse:
         context["results"] = results
     else:
         articles = selectors.article_list_for(user=request.user, topic=topic)
-        context["page"] = Paginator(articles, 30).get_page(request.GET.get("page"))
+        context["page"] = page = Paginator(articles, 100).get_page(request.GET.get("page"))
+        context["sections"] = selectors.article_index_sections(page)
     return render(request, "kb/index.html", context)
 
 

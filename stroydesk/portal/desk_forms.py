@@ -33,7 +33,9 @@ class QueueForm(forms.Form):
         required=False,
         choices=[("new", _("Newest first")), ("old", _("Oldest first")), ("due", _("Due first"))],
     )
-    q = forms.CharField(label=_("Search by number or subject"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Search by number, words or applicant"), required=False, max_length=100
+    )
     cursor = forms.CharField(required=False, max_length=200)
 
     def params(self) -> dict[str, str]:

@@ -18,7 +18,7 @@ from stroydesk.accounts.selectors import user_awaiting_confirmation
 from stroydesk.accounts.services import user_password_reset_request
 from stroydesk.accounts.validators import normalize_phone, validate_inn, validate_ogrn
 from stroydesk.cases.attachments import ALLOWED_TYPES, CheckedFile, check_attachments
-from stroydesk.cases.models import CADASTRAL_NUMBER
+from stroydesk.cases.models import CADASTRAL_NUMBER, QUESTION_MAX_LENGTH
 from stroydesk.directory.models import Topic
 from stroydesk.directory.selectors import topic_list, topic_tree
 from stroydesk.portal import labels
@@ -276,6 +276,18 @@ def topic_choices() -> list[tuple[Any, Any]]:
     return choices
 
 
+def counted(field: forms.Field) -> None:
+    """A text box with a live count of characters against its limit (portal.js) and no
+    ``maxlength``: the browser cut a long paste to the limit without a word; the form's own
+    check now says how long the text is."""
+    attrs = field.widget.attrs
+    limit = attrs.pop("maxlength", None)
+    if limit is not None:
+        attrs["data-max-length"] = limit
+        attrs["data-counter"] = _("%(count)s of %(max)s characters")
+        attrs["data-counter-over"] = _("%(count)s of %(max)s characters: shorten the text.")
+
+
 class AskForm(forms.Form):
     """The applicant's question: topic, subject, text, where, and files."""
 
@@ -293,7 +305,7 @@ class AskForm(forms.Form):
     )
     text = forms.CharField(
         label=_("Your question"),
-        max_length=10000,
+        max_length=QUESTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("Describe the situation: what you want to do or what happened."),
     )
@@ -317,6 +329,7 @@ class AskForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["topic"].choices = topic_choices()  # type: ignore[attr-defined]
+        counted(self.fields["text"])
 
     def clean_cadastral_number(self) -> str:
         value = self.cleaned_data["cadastral_number"].strip()

@@ -309,7 +309,11 @@ def access_log_page(*, cursor: str = "", actor: str = "", applicant_id: int | No
 def applicant_card(*, user: User, request: Request, now: datetime) -> dict[str, Any]:
     """What the applicant's card shows: the public timeline, the answer and the open steps."""
     history = request_timeline_for(user=user, request=request)
-    answers = list(request_answers_for(user=user, request=request).select_related("rating"))
+    answers = list(
+        request_answers_for(user=user, request=request).select_related(
+            "rating", "escalation__authority"
+        )
+    )
     last_answer = answers[-1] if answers else None
     rating = getattr(last_answer, "rating", None) if last_answer else None
     question = next((h.comment for h in reversed(history) if h.action == A.ASK_CLARIFICATION), "")

@@ -93,7 +93,6 @@ urlpatterns = [
     path("authority/requests/<int:pk>/query/", authority.query, name="authority_query"),
     # The supervisor
     path("supervisor/", supervisor.board, name="board"),
-    path("supervisor/requests/<int:pk>/assign/", supervisor.board_assign, name="board_assign"),
     path("supervisor/workload/", supervisor.workload, name="workload"),
     path("supervisor/audit/", supervisor.audit, name="audit"),
 ]

@@ -295,6 +295,11 @@ def derive_facts(request_ids: Sequence[int]) -> tuple[dict[int, tuple], ...]:
         )
     )
     escalated = {row[1] for row in escalation_rows}
+    # A request the authority returned has no authority any more, but it was escalated: it
+    # counts with the last authority it went to, never under "not escalated".
+    last_authority = {
+        row[1]: row[2] for row in sorted(escalation_rows, key=lambda row: (row[4], row[0]))
+    }
     requests: dict[int, tuple] = {}
     dims: dict[int, tuple] = {}
     for pk, channel, topic_id, authority_id, kind, registered_at in rows:
@@ -304,7 +309,7 @@ def derive_facts(request_ids: Sequence[int]) -> tuple[dict[int, tuple], ...]:
         requests[pk] = (
             channel,
             topic_id or NONE,
-            authority_id or NONE,
+            authority_id or last_authority.get(pk) or NONE,
             kind,
             workdays.moscow_date(registered_at),
             pk in escalated,

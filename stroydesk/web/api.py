@@ -11,7 +11,8 @@ from typing import Any
 from axes.exceptions import AxesBackendPermissionDenied
 from axes.helpers import get_cool_off
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -30,7 +31,7 @@ class Conflict(exceptions.APIException):
 class SignInLocked(exceptions.Throttled):
     """Too many failed sign-ins for this name: wait (HTTP 429 with Retry-After)."""
 
-    default_detail = _("Too many failed sign-ins. Try again later.")
+    default_detail = gettext_lazy("Too many failed sign-ins. Try again later.")
 
     def __init__(self) -> None:
         cool_off = get_cool_off()
@@ -48,6 +49,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = SignInLocked()
     if isinstance(exc, Refused):
         exc = Conflict(str(exc) or None)
+    if isinstance(exc, exceptions.ParseError):
+        # DRF words a broken body in English whatever the client's language.
+        exc = exceptions.ParseError(
+            _("The request body could not be read: %(reason)s")
+            % {"reason": _("it is not valid JSON.") if "JSON" in str(exc.detail) else exc.detail}
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

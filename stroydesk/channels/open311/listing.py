@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from stroydesk.cases.models import OPEN_STATUSES, Request
 from stroydesk.channels.models import Open311Submission
 from stroydesk.channels.open311.errors import Open311Error
+from stroydesk.channels.open311.posting import MAX_DESCRIPTION
 
 MAX_RANGE_DAYS = 90
 DEFAULT_PAGE_SIZE = 100
@@ -33,7 +34,8 @@ def _request_dict(submission: Open311Submission) -> dict[str, Any]:
         "status_notes": str(Request.Status(request.status).label),
         "service_name": request.topic.name if request.topic else "",
         "service_code": request.topic.code if request.topic else submission.service_code,
-        "description": request.text,
+        # The schema allows 4000 characters; a question that came by another way may be longer.
+        "description": _shorten(request.text, MAX_DESCRIPTION),
         "agency_responsible": request.authority.name if request.authority else "",
         "service_notice": "",
         "requested_datetime": _when(request.registered_at),
@@ -42,8 +44,9 @@ def _request_dict(submission: Open311Submission) -> dict[str, Any]:
         "address": request.address,
         "address_id": submission.address_id,
         "zipcode": "",
-        "lat": str(submission.lat) if submission.lat is not None else None,
-        "long": str(submission.long) if submission.long is not None else None,
+        # Numbers, as the GeoReport v2 schema wants them (not the decimal's string).
+        "lat": float(submission.lat) if submission.lat is not None else None,
+        "long": float(submission.long) if submission.long is not None else None,
         "media_url": submission.media_url,
     }
 
@@ -133,3 +136,7 @@ def request_list(params: Mapping[str, str]) -> list[dict[str, Any]]:
             qs = qs.exclude(request__status__in=OPEN_STATUSES)
     offset = (page - 1) * page_size
     return [_request_dict(s) for s in qs[offset : offset + page_size]]
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

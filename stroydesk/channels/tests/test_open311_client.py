@@ -48,7 +48,7 @@ def test_georeport_lists_services_posts_and_reads_back(live_server, directory):
     assert read_back["service_request_id"] == number
     assert read_back["status"] == "open"
     assert read_back["description"] == "Кран работает над детской площадкой"
-    assert (read_back["lat"], read_back["long"]) == ("55.751200", "37.618400")
+    assert (read_back["lat"], read_back["long"]) == (55.7512, 37.6184)
     listed = client.get_service_requests(service_code="construction-permit", status="open")
     assert [r["service_request_id"] for r in listed] == [number]
 

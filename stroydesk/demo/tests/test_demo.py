@@ -29,3 +29,14 @@ def test_demo_data_creates_every_role_and_varied_requests():
         assert moments == sorted(moments)
     call_command("demo_data", requests=60, seed=7, stdout=StringIO())
     assert Request.objects.count() == created
+
+
+@pytest.mark.django_db
+def test_demo_numbers_follow_dates_and_it_has_ratings_and_reopens():
+    from stroydesk.cases.models import Rating
+
+    call_command("demo_data", requests=120, seed=3, stdout=StringIO())
+    rows = list(Request.objects.order_by("sequence").values_list("registered_at", flat=True))
+    assert rows == sorted(rows)
+    assert Rating.objects.count() >= 3
+    assert History.objects.filter(action="reopen").exists()

@@ -66,6 +66,11 @@ def portal_nav(context: template.Context) -> dict[str, Any]:
                 continue
             current = request.path == url or (url != "/" and request.path.startswith(url))
             items.append({"url": url, "label": label, "current": current})
+    elif request is not None:
+        # Everyone may read the public articles: the first place to look before asking.
+        url = reverse("kb:index")
+        current = request.path.startswith(url)
+        items.append({"url": url, "label": _("Knowledge base"), "current": current})
     return {"items": items, "user": user, "request": request}
 
 
@@ -185,6 +190,15 @@ def due_badge(due_at: datetime | None, fmt: str = "d.m.Y") -> str:
     css = due_class_of(left)
     text = f"{date_format(timezone.localtime(due_at), fmt)} · {due_words(left)}"
     return format_html('<span class="due {}">{}</span>', css, text)
+
+
+@register.filter
+def phone(value: str) -> str:
+    """+74951112233 as people read it: +7 495 111-22-33 (other spellings as they are)."""
+    digits = value[2:] if value.startswith("+7") else ""
+    if len(digits) != 10 or not digits.isdigit():
+        return value
+    return f"+7 {digits[:3]} {digits[3:6]}-{digits[6:8]}-{digits[8:]}"
 
 
 @register.simple_tag

@@ -187,16 +187,21 @@ def _late(operator, authority) -> Request:
 
 
 @pytest.mark.django_db
-def test_board_hands_a_late_request_to_another_operator(
+def test_board_hands_ticked_late_requests_to_another_operator(
     as_supervisor, supervisor, operator, operator2, authority
 ):
     late = _late(operator, authority)
-    page = as_supervisor.get(reverse("portal:board"))
-    assert (operator2.pk, "operator2") in page.context["assignees"]
-    url = reverse("portal:board_assign", args=[late.pk])
-    assert f'action="{url}"' in page.content.decode()
-    response = as_supervisor.post(url, {"operator": operator2.pk})
-    assert response.status_code == 302 and response.url == reverse("portal:board")
+    board = reverse("portal:board")
+    body = as_supervisor.get(board).content.decode()
+    # One choice of operator for the page, a tick per row; no per-row select and button.
+    assert body.count('name="operator"') == 1
+    assert f'name="ids" value="{late.pk}"' in body
+    assert f'action="{reverse("portal:queue_assign")}"' in body
+    assert f"{reverse('portal:desk_card', args=[late.pk])}#reassign" in body
+    response = as_supervisor.post(
+        reverse("portal:queue_assign"), {"ids": [late.pk], "operator": operator2.pk, "next": board}
+    )
+    assert response.status_code == 302 and response.url == board
     late.refresh_from_db()
     assert (late.status, late.operator) == (S.ESCALATED, operator2)
     row = History.objects.get(request=late, action="assign")
@@ -204,32 +209,18 @@ def test_board_hands_a_late_request_to_another_operator(
 
 
 @pytest.mark.django_db
-def test_board_refusal_is_shown_next_to_its_row_with_the_choice_kept(
+def test_board_refusal_comes_back_to_the_board_with_the_reason(
     as_supervisor, operator, operator2, authority
 ):
-    other = _late(operator2, authority)
     late = _late(operator, authority)
+    board = reverse("portal:board")
     response = as_supervisor.post(
-        reverse("portal:board_assign", args=[late.pk]), {"operator": operator.pk}
+        reverse("portal:queue_assign"),
+        {"ids": [late.pk], "operator": operator.pk, "next": board},
+        follow=True,
     )
-    assert response.status_code == 422
-    body = response.content.decode()
-    assert f'id="assign-{late.pk}_errors"' in body
-    assert f'id="assign-{other.pk}_errors"' not in body
-    row = body[body.index(f'id="assign-{late.pk}"') : body.index(f'id="assign-{late.pk}_errors"')]
-    assert f'<option value="{operator.pk}" selected>' in row
-    late.refresh_from_db()
-    assert late.operator == operator
-
-
-@pytest.mark.django_db
-def test_board_reassignment_is_closed_to_operators(client, operator, operator2, authority):
-    late = _late(operator, authority)
-    client.force_login(operator)
-    response = client.post(
-        reverse("portal:board_assign", args=[late.pk]), {"operator": operator2.pk}
-    )
-    assert response.status_code == 403
+    assert response.redirect_chain[-1][0] == board
+    assert late.number in response.content.decode()
     late.refresh_from_db()
     assert late.operator == operator
 

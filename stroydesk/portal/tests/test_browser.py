@@ -236,10 +236,10 @@ def test_requests_are_assigned_from_the_queue_and_from_the_board(
     # The supervisor gives the overdue one to another operator, from the board.
     board = sign_in("supervisor")
     board.goto("/supervisor/")
-    row = board.get_by_role("row").filter(has_text=late.number)
-    row.get_by_label(f"Оператор для {late.number}").select_option(label="Смирнова Ольга (operator)")
-    row.get_by_role("button", name="Назначить оператора").click()
-    expect(board.locator("#messages")).to_contain_text(f"{late.number} назначено оператору")
+    board.get_by_label(f"Отметить {late.number}").check()
+    board.get_by_label("Назначить оператору").select_option(label="Смирнова Ольга (operator)")
+    board.get_by_role("button", name="Назначить отмеченные").click()
+    expect(board.locator("#messages")).to_contain_text(f"Смирнова Ольга (operator): {late.number}")
     shots(board, "board-assigned")
     late.refresh_from_db()
     assert late.operator == operator

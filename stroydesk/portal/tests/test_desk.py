@@ -588,5 +588,5 @@ def test_card_answer_section_loads_the_knowledge_base_panel(desk, operator):
     services.request_take(request=case, by=operator)
     page = desk.get(reverse("portal:desk_card", args=[case.pk])).content.decode()
     panel_url = reverse("portal:desk_kb_panel", args=[case.pk])
-    assert f'hx-get="{panel_url}?target=%23id_text"' in page
+    assert f'hx-get="{panel_url}?target=%23answer_text"' in page
     assert desk.get(panel_url).status_code == 200

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from stroydesk.accounts.models import User
-from stroydesk.cases import selectors as cases
 from stroydesk.portal import desk_forms as f
 from stroydesk.portal import selectors
-from stroydesk.portal.views.desk import assign_and_tell
-from stroydesk.web.views import AuthedRequest, form_step, role_required
+from stroydesk.web.views import AuthedRequest, role_required
 
 supervisor_only = role_required(User.Role.SUPERVISOR, User.Role.ADMIN)
 
@@ -30,38 +24,15 @@ def board(request: AuthedRequest) -> HttpResponse:
     return _board_page(request)
 
 
-@supervisor_only
-@require_POST
-def board_assign(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Hand a late or risky request to another operator without leaving the board."""
-    case = cases.request_get_for(user=request.user, pk=pk)
-    return form_step(
-        request,
-        form=f.AssignForm(request.POST),
-        call=lambda d: assign_and_tell(request, case, d["operator"]),
-        success="",
-        back_to=reverse("portal:board"),
-        rerender=lambda form: _board_page(request, failed=(case.pk, form)),
-    )
-
-
-def _board_page(request: AuthedRequest, failed: tuple[int, Form] | None = None) -> HttpResponse:
-    """The board; a refused reassignment shows its error and the choice next to its row."""
+def _board_page(request: AuthedRequest) -> HttpResponse:
+    """The board; the ticked rows go to another operator through the queue's bulk assignment,
+    which comes back here with what was done and what was refused."""
     now = timezone.now()
     context: dict[str, Any] = {
         **selectors.board(user=request.user, now=now),
         "now": now,
-        "assignees": f.assignee_choices(),
-        "failed": None,
+        "assign_form": f.BulkAssignForm(),
     }
-    if failed is not None:
-        pk, form = failed
-        messages.error(request, _("Please correct the marked fields."))
-        context["failed"] = {
-            "pk": pk,
-            "chosen": form.data.get("operator", ""),
-            "errors": form.errors.get("operator") or form.non_field_errors(),
-        }
     return render(request, "portal/supervisor/board.html", context)
 
 

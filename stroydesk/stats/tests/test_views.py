@@ -145,3 +145,31 @@ def test_the_dashboard_reads_a_fixed_number_of_queries(
         client.get("/stats/", {"period": "year"})
     with django_assert_max_num_queries(40):
         client.get("/stats/", {"from": "2017-01-01", "to": "2021-12-31", "channel": "phone"})
+
+
+def test_xlsx_by_authority_counts_a_returned_request_with_its_authority(march, supervisor):
+    """«Не передавалось в органы» once showed «Передано в органы: 15» — the returned ones."""
+    from stroydesk.cases import services
+    from stroydesk.stats.services import rollups_refresh
+
+    from .conftest import register
+
+    returned = register(march.requests["r1"].applicant, "portal", msk(3, 3, 10), march.topic)
+    services.request_take(request=returned, by=march.operator, at=msk(3, 3, 10, 5))
+    services.request_escalate(
+        request=returned, by=march.operator, authority=march.authority, at=msk(3, 3, 11)
+    )
+    services.request_decline(
+        request=returned, by=march.specialist, reason="Не наша компетенция.", at=msk(3, 4, 11)
+    )
+    rollups_refresh()
+    response = client_for(supervisor).get("/stats/export.xlsx", {**MARCH, "group_by": "authority"})
+    cells = [
+        list(row)
+        for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+    ]
+    header = next(row for row in cells if row and row[0] == "По органу власти")
+    escalated = header.index("Передано в органы")
+    rows = {row[0]: row for row in cells[cells.index(header) + 1 :]}
+    assert rows["Не передавалось в органы"][escalated] == 0
+    assert rows[march.authority.short_name][escalated] == 3

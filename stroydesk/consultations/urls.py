@@ -13,7 +13,6 @@ R = User.Role
 NAV_ITEMS = [
     ("consultations:book", _("Consultations"), frozenset({R.APPLICANT})),
     ("consultations:agenda", _("Consultations"), frozenset({R.OPERATOR, R.SUPERVISOR, R.ADMIN})),
-    ("consultations:rates", _("Consultation rates"), frozenset({R.SUPERVISOR, R.ADMIN})),
 ]
 
 urlpatterns = [

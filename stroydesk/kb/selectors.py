@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -205,7 +206,10 @@ def article_search(
         Article.objects.filter(pk__in=[s.article_id for s in ranked]).values_list("pk", "language")
     )
     reader = interface_language()
-    ranked.sort(key=lambda s: languages.get(s.article_id) != reader)
+    # A question in Latin letters may be English (or Russian typed in Latin): its own ranking
+    # knows best; a question in Cyrillic is Russian, and so are the articles it wants first.
+    if re.search(r"[а-яё]", query, re.IGNORECASE):
+        ranked.sort(key=lambda s: languages.get(s.article_id) != reader)
     results.matched = len(ranked)
     results.facets = _facets([s.article_id for s in ranked])
     top = ranked[:limit]

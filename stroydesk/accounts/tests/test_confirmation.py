@@ -153,7 +153,7 @@ def test_an_unconfirmed_account_cannot_sign_in_by_any_way(client):
     token = Token.objects.create(user=user)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    assert api.get("/api/v1/topics/").status_code == 403
+    assert api.get("/api/v1/topics/").status_code == 401
     # Nor sign in to the admin, staff or not.
     User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
     response = client.post(
@@ -195,16 +195,17 @@ def test_an_api_token_stops_working_when_the_confirmation_is_cleared():
     User.objects.filter(pk=user.pk).update(email_confirmed_at=None)
     with translation.override("en"):
         response = api.get("/api/v1/topics/", HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 403
+    # A refused credential is 401 (with WWW-Authenticate), as every API sign-in failure.
+    assert response.status_code == 401
     assert "e-mail is not confirmed" in response.json()["detail"]
     response = api.get("/api/v1/topics/", HTTP_ACCEPT_LANGUAGE="ru")
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert "не подтверждена" in response.json()["detail"]
     # A wrong token is still refused as before, and a blocked account too.
     User.objects.filter(pk=user.pk).update(email_confirmed_at=timezone.now(), is_active=False)
-    assert api.get("/api/v1/topics/").status_code == 403
+    assert api.get("/api/v1/topics/").status_code == 401
     api.credentials(HTTP_AUTHORIZATION="Token not-a-token")
-    assert api.get("/api/v1/topics/").status_code == 403
+    assert api.get("/api/v1/topics/").status_code == 401
 
 
 @pytest.mark.django_db

@@ -6,42 +6,12 @@ of the counter and the compare-and-set decide; on SQLite the IMMEDIATE transacti
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import close_old_connections, connection
 
 from stroydesk.cases import services
 from stroydesk.cases.models import Escalation, History, Request
 from stroydesk.cases.tests.factories import ApplicantFactory, make_request
-
-
-def _in_threads(n: int, work: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
-    barrier = threading.Barrier(n)
-    results: list[object] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcome = work(i)
-            with lock:
-                results.append(outcome)
-        except BaseException as exc:  # collected and asserted by the test
-            with lock:
-                errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results, errors
+from stroydesk.core.testing import in_threads
 
 
 @pytest.mark.django_db(transaction=True)
@@ -58,7 +28,7 @@ def test_parallel_registration_keeps_numbers_unique_and_gap_free():
             )
         return created
 
-    results, errors = _in_threads(8, register)
+    results, errors = in_threads(8, register)
     assert errors == []
     numbers = sorted(n for batch in results for n in batch)
     sequences = sorted(Request.objects.values_list("sequence", flat=True))
@@ -102,7 +72,7 @@ def test_parallel_escalation_of_one_request_produces_one_escalation(
             return "conflict"
         return "won"
 
-    results, errors = _in_threads(6, escalate)
+    results, errors = in_threads(6, escalate)
     assert errors == []
     assert sorted(results) == ["conflict"] * 5 + ["won"]
     assert Escalation.objects.filter(request=request).count() == 1
@@ -128,7 +98,7 @@ def test_two_operators_through_the_api_one_gets_409(operator, operator2, authori
             url, body = f"/api/v1/requests/{request.pk}/answer/", {"text": "Ответ"}
         return client.post(url, body, format="json").status_code
 
-    results, errors = _in_threads(2, act)
+    results, errors = in_threads(2, act)
     assert errors == []
     assert sorted(results) in ([200, 409],)
     request.refresh_from_db()

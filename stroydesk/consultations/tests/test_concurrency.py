@@ -3,48 +3,20 @@ unique constraint on the held steps lets exactly one win; the others get a 409-t
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from stroydesk.accounts.models import User
 from stroydesk.accounts.services import applicant_for_user, user_create
 from stroydesk.consultations import services
 from stroydesk.consultations.models import Booking, SlotUnit
 from stroydesk.consultations.tests.conftest import at, details, make_expert
+from stroydesk.core.testing import in_threads
 
 DAY = date(2026, 12, 15)
 NOW = at(DAY - timedelta(days=3), 9)
-
-
-def _in_threads(n: int, work: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
-    barrier = threading.Barrier(n)
-    results: list[object] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcome = work(i)
-            with lock:
-                results.append(outcome)
-        except BaseException as exc:  # collected and asserted by the test
-            with lock:
-                errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results, errors
 
 
 def _postgres_only() -> None:
@@ -93,7 +65,7 @@ def _race_for_one_slot(subject, room, threads: int = 12) -> None:
             return f"taken:{exc.stage}:{len(exc.alternatives)}"
         return "won"
 
-    results, errors = _in_threads(threads, race)
+    results, errors = in_threads(threads, race)
     assert errors == []
     assert results.count("won") == 1
     assert sorted(set(results) - {"won"}) == ["taken:expert:5"]
@@ -132,7 +104,7 @@ def test_two_experts_racing_for_one_room_one_wins(subject, room):
             return exc.stage
         return "won"
 
-    results, errors = _in_threads(8, race)
+    results, errors = in_threads(8, race)
     assert errors == []
     assert results.count("won") == 1
     assert Booking.objects.filter(format="in_person").count() == 1

@@ -40,8 +40,6 @@ NAV_ITEMS: list[tuple[str, Any, frozenset[str]]] = [
     ("stats:dashboard", _("Statistics"), frozenset({R.SUPERVISOR, R.ADMIN})),
     ("relocation:home", _("Moving help"), frozenset({R.APPLICANT})),
     ("relocation:plan", _("Moves"), frozenset({R.OPERATOR, R.SUPERVISOR, R.ADMIN})),
-    ("relocation:stats", _("Moves: statistics"), frozenset({R.SUPERVISOR, R.ADMIN})),
-    ("routing:stats", _("Routing"), frozenset({R.SUPERVISOR, R.ADMIN})),
     *CONSULTATION_NAV,
 ]
 # Links shown only when the user also passes the app's own check (a profile, not a role).

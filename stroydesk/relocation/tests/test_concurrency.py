@@ -7,13 +7,11 @@ Real threads with their own connections on PostgreSQL: the conditional update
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from stroydesk.core.errors import Refused
+from stroydesk.core.testing import in_threads
 from stroydesk.relocation.models import Capacity, Order
 
 from .conftest import bind, make_household, order, resident, service_days
@@ -27,33 +25,6 @@ pytestmark = [
 ]
 
 RACERS = 12
-
-
-def _in_threads(n: int, work: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
-    barrier = threading.Barrier(n)
-    results: list[object] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcome = work(i)
-            with lock:
-                results.append(outcome)
-        except BaseException as exc:  # collected and asserted by the test
-            with lock:
-                errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results, errors
 
 
 def _families(buildings, n: int) -> list:
@@ -71,7 +42,7 @@ def test_many_families_race_for_the_last_place_of_a_day(buildings, crews):
     first, *racers = _families(buildings, RACERS + 1)
     order(first, day)  # one of the two places is gone already
 
-    results, errors = _in_threads(RACERS, lambda i: order(racers[i], day).pk)
+    results, errors = in_threads(RACERS, lambda i: order(racers[i], day).pk)
 
     assert len(results) == 1
     assert len(errors) == RACERS - 1
@@ -86,7 +57,7 @@ def test_the_first_orders_of_a_fresh_day_create_one_capacity_row(buildings, crew
     day = service_days(2)[1]
     racers = _families(buildings, RACERS)
 
-    results, errors = _in_threads(RACERS, lambda i: order(racers[i], day, "14:00-18:00").pk)
+    results, errors = in_threads(RACERS, lambda i: order(racers[i], day, "14:00-18:00").pk)
 
     assert len(results) == len(crews)
     assert all(isinstance(e, Refused) for e in errors)

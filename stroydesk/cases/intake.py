@@ -21,6 +21,7 @@ from stroydesk.accounts import services as accounts
 from stroydesk.accounts.models import User
 from stroydesk.accounts.services import Contact
 from stroydesk.cases import services as cases
+from stroydesk.cases import steps
 from stroydesk.cases.attachments import check_attachments
 from stroydesk.cases.models import Request
 from stroydesk.directory.models import Topic
@@ -66,7 +67,9 @@ def register_request(
         raise ValidationError({"applicant": [_("An applicant registers requests for themselves.")]})
     if (by is None or on_behalf) and contact is None:
         raise ValidationError({"applicant": [_("Say who the applicant is.")]})
-    with transaction.atomic():
+    # One transaction, no savepoint inside it: on any error the whole registration rolls back,
+    # so the inner steps need no partial rollback (two round trips fewer per request).
+    with transaction.atomic(), steps.bulk():
         if contact is not None:
             applicant = accounts.applicant_for_contact(contact=contact)
         else:

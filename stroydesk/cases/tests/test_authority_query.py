@@ -11,7 +11,7 @@ from stroydesk.cases import services
 from stroydesk.cases.models import Escalation, History, Request
 from stroydesk.cases.selectors import request_history_for
 from stroydesk.cases.tests.factories import make_request
-from stroydesk.cases.tests.test_concurrency import _in_threads
+from stroydesk.core.testing import in_threads as _in_threads
 from stroydesk.notifications import tasks
 from stroydesk.notifications.models import OutgoingMessage
 

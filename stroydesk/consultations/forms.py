@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stroydesk.consultations.models import Format
 
@@ -11,7 +12,7 @@ from stroydesk.consultations.models import Format
 class PickForm(forms.Form):
     """Subject and format whose free days and times are shown."""
 
-    subject = forms.ChoiceField(label=_("Subject"))
+    subject = forms.ChoiceField(label=pgettext_lazy("consultations", "Subject"))
     format = forms.ChoiceField(label=_("Format"), choices=Format.choices)
     tz = forms.CharField(required=False, widget=forms.HiddenInput)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stroydesk.accounts.models import User
 from stroydesk.consultations.models import Booking
@@ -57,8 +58,8 @@ TRANSITIONS: dict[str, Transition] = {
 
 ACTION_LABELS = {
     "book": _("book"),
-    "cancel": _("cancel"),
-    "reschedule": _("reschedule"),
+    "cancel": pgettext_lazy("consultations", "cancel"),
+    "reschedule": pgettext_lazy("consultations", "reschedule"),
     "details": _("add details"),
     "complete": _("record the outcome"),
     "no_show": _("mark a no-show"),

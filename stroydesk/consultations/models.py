@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stroydesk.accounts.models import Applicant
 from stroydesk.cases.models import Request
@@ -31,7 +32,11 @@ class Format(models.TextChoices):
 class Office(models.Model):
     """A place where in-person consultations are held."""
 
-    name = models.CharField(_("name"), max_length=200, help_text=_("As shown to applicants."))
+    name = models.CharField(
+        pgettext_lazy("consultations", "name"),
+        max_length=200,
+        help_text=_("As shown to applicants."),
+    )
     address = models.CharField(_("address"), max_length=300, help_text=_("Street address."))
     what_to_bring = models.TextField(
         _("what to bring"),
@@ -62,7 +67,7 @@ class Room(models.Model):
 
     class Meta:
         verbose_name = _("room")
-        verbose_name_plural = _("rooms")
+        verbose_name_plural = pgettext_lazy("consultations", "rooms")
         ordering = ["office__name", "name"]
         constraints = [
             models.UniqueConstraint(fields=["office", "name"], name="consultations_room_unique")
@@ -79,7 +84,7 @@ class Subject(models.Model):
     title = models.CharField(_("title"), max_length=200, help_text=_("As shown to applicants."))
     topic = models.ForeignKey(
         Topic,
-        verbose_name=_("topic"),
+        verbose_name=pgettext_lazy("consultations", "topic"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -123,7 +128,9 @@ class Subject(models.Model):
         help_text=_("At most this many upcoming bookings of the subject per ИНН."),
     )
     is_active = models.BooleanField(_("in use"), default=True, help_text=_("Offered for booking."))
-    position = models.PositiveSmallIntegerField(_("sort order"), default=0, help_text=_("Order."))
+    position = models.PositiveSmallIntegerField(
+        pgettext_lazy("consultations", "sort order"), default=0, help_text=_("Order.")
+    )
 
     class Meta:
         verbose_name = _("consultation subject")
@@ -189,7 +196,9 @@ class Expert(models.Model):
         related_name="experts",
         help_text=_("Where the expert receives in person; empty: online only."),
     )
-    is_active = models.BooleanField(_("active"), default=True, help_text=_("Takes bookings."))
+    is_active = models.BooleanField(
+        pgettext_lazy("consultations", "active"), default=True, help_text=_("Takes bookings.")
+    )
 
     class Meta:
         verbose_name = _("expert")
@@ -232,8 +241,8 @@ class WorkingHours(models.Model):
     weekday = models.PositiveSmallIntegerField(
         _("weekday"), choices=Weekday.choices, help_text=_("Day of the week.")
     )
-    start = models.TimeField(_("from"), help_text=_("Moscow time."))
-    end = models.TimeField(_("to"), help_text=_("Moscow time."))
+    start = models.TimeField(pgettext_lazy("consultations", "from"), help_text=_("Moscow time."))
+    end = models.TimeField(pgettext_lazy("consultations", "to"), help_text=_("Moscow time."))
 
     class Meta:
         verbose_name = _("working hours")
@@ -266,8 +275,12 @@ class Absence(models.Model):
         related_name="absences",
         help_text=_("Who is away."),
     )
-    start = models.DateTimeField(_("from"), help_text=_("Start of the absence."))
-    end = models.DateTimeField(_("to"), help_text=_("End of the absence."))
+    start = models.DateTimeField(
+        pgettext_lazy("consultations", "from"), help_text=_("Start of the absence.")
+    )
+    end = models.DateTimeField(
+        pgettext_lazy("consultations", "to"), help_text=_("End of the absence.")
+    )
     reason = models.CharField(_("reason"), max_length=200, blank=True, help_text=_("Optional."))
 
     class Meta:
@@ -289,13 +302,13 @@ class Booking(models.Model):
 
     class Status(models.TextChoices):
         BOOKED = "booked", _("booked")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("consultations", "cancelled")
         DONE = "done", _("held")
         NO_SHOW = "no_show", _("no-show")
 
     subject = models.ForeignKey(
         Subject,
-        verbose_name=_("subject"),
+        verbose_name=pgettext_lazy("consultations", "subject"),
         on_delete=models.PROTECT,
         related_name="bookings",
         help_text=_("What the consultation is about."),
@@ -368,7 +381,9 @@ class Booking(models.Model):
         related_name="+",
         help_text=_("One of the applicant's requests, to discuss."),
     )
-    outcome = models.TextField(_("outcome"), blank=True, help_text=_("The expert's notes."))
+    outcome = models.TextField(
+        pgettext_lazy("consultations", "outcome"), blank=True, help_text=_("The expert's notes.")
+    )
     outcome_request = models.ForeignKey(
         Request,
         verbose_name=_("outcome request"),
@@ -384,7 +399,9 @@ class Booking(models.Model):
     reminded_hour_before = models.BooleanField(
         _("reminded an hour before"), default=False, help_text=_("Set by the reminder job.")
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(
+        pgettext_lazy("consultations", "created at"), auto_now_add=True
+    )
 
     class Meta:
         verbose_name = _("booking")
@@ -431,8 +448,12 @@ class BookingHistory(models.Model):
         help_text=_("Empty for a job or a personal link."),
     )
     at = models.DateTimeField(_("when"), help_text=_("When the step was taken."))
-    from_status = models.CharField(_("from"), max_length=20, blank=True, help_text=_("Before."))
-    to_status = models.CharField(_("to"), max_length=20, blank=True, help_text=_("After."))
+    from_status = models.CharField(
+        pgettext_lazy("consultations", "from"), max_length=20, blank=True, help_text=_("Before.")
+    )
+    to_status = models.CharField(
+        pgettext_lazy("consultations", "to"), max_length=20, blank=True, help_text=_("After.")
+    )
     data = models.JSONField(_("details"), default=dict, blank=True, help_text=_("E.g. times."))
 
     class Meta:

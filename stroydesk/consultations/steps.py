@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from stroydesk.accounts.models import User
 from stroydesk.consultations.lifecycle import ACTION_LABELS, LINK, TRANSITIONS
@@ -82,7 +82,7 @@ def check_actor(booking: Booking, action: str, by: User | None) -> None:
     ``by`` None is the holder of the booking's personal link."""
     transition = TRANSITIONS[action]
     if actor_of(by) not in transition.actors:
-        raise PermissionDenied(_("Your role does not allow this action."))
+        raise PermissionDenied(pgettext("consultations", "Your role does not allow this action."))
     if by is None:
         return
     if by.role == User.Role.APPLICANT and booking.booked_by_id != by.pk:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # An article not reviewed for this long is flagged for its editors.
 REVIEW_INTERVAL = timedelta(days=365)
@@ -319,10 +320,12 @@ class DictionaryEntry(models.Model):
         help_text=_("The words of the articles it stands for, e.g. «разрешение на ввод»."),
     )
     kind = models.CharField(
-        _("kind"), max_length=16, choices=Kind.choices, default=Kind.ABBREVIATION
+        pgettext_lazy("kb", "kind"), max_length=16, choices=Kind.choices, default=Kind.ABBREVIATION
     )
     active = models.BooleanField(
-        _("active"), default=True, help_text=_("Switched-off entries are ignored by search.")
+        pgettext_lazy("kb", "active"),
+        default=True,
+        help_text=_("Switched-off entries are ignored by search."),
     )
     term_lemmas = models.CharField(
         _("term lemmas"),

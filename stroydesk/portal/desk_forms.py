@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stroydesk.accounts.models import User
 from stroydesk.accounts.validators import normalize_phone
@@ -29,7 +30,7 @@ class QueueForm(forms.Form):
 
     view = forms.ChoiceField(choices=[(v, v) for v in QUEUE_VIEWS], required=False)
     sort = forms.ChoiceField(
-        label=_("Order"),
+        label=pgettext_lazy("portal", "Order"),
         required=False,
         choices=[("new", _("Newest first")), ("old", _("Oldest first")), ("due", _("Due first"))],
     )

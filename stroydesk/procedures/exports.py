@@ -13,6 +13,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from reportlab.lib import colors
@@ -29,7 +30,7 @@ FONT = Path(__file__).resolve().parent / "fonts" / "DejaVuSans.ttf"
 
 
 def unit_label(unit: str) -> str:
-    return _("working days") if unit == "working_days" else _("calendar days")
+    return _("working days") if unit == "working_days" else pgettext("procedures", "calendar days")
 
 
 def _rows(plan: Plan) -> list[list[object]]:
@@ -53,7 +54,7 @@ def _headers() -> list[str]:
     return [
         _("Code"),
         _("Procedure"),
-        _("Authority"),
+        pgettext("procedures", "Authority"),
         _("Start"),
         _("End"),
         _("Term"),
@@ -115,7 +116,14 @@ def plan_pdf(plan: Plan, title: str = "") -> bytes:
         "calendar": plan.total_calendar_days,
         "fees": f"{plan.fees_total:,}".replace(",", " "),
     }
-    head = [_("Procedure"), _("Authority"), _("Start"), _("End"), _("Term"), _("After")]
+    head = [
+        _("Procedure"),
+        pgettext("procedures", "Authority"),
+        _("Start"),
+        _("End"),
+        _("Term"),
+        _("After"),
+    ]
     rows = [
         [
             selectors.title_of(step.spec),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .catalogue import ProcedureSpec
 
@@ -15,7 +16,7 @@ class Procedure(models.Model):
 
     class Unit(models.TextChoices):
         WORKING_DAYS = "working_days", _("working days")
-        CALENDAR_DAYS = "calendar_days", _("calendar days")
+        CALENDAR_DAYS = "calendar_days", pgettext_lazy("procedures", "calendar days")
 
     code = models.SlugField(
         _("code"), max_length=60, unique=True, help_text=_("Stable identifier used by the API.")
@@ -29,7 +30,9 @@ class Procedure(models.Model):
         help_text=_("Code of the authority in the directory; empty for utilities and contractors."),
     )
     authority_name = models.CharField(
-        _("authority"), max_length=300, help_text=_("Shown when the directory has no such code.")
+        pgettext_lazy("procedures", "authority"),
+        max_length=300,
+        help_text=_("Shown when the directory has no such code."),
     )
     legal_basis = models.TextField(_("legal basis"), help_text=_("Act, article and part."))
     term = models.PositiveIntegerField(
@@ -88,7 +91,7 @@ class Procedure(models.Model):
     source = models.TextField(
         _("source"), help_text=_("Where every figure of this entry comes from.")
     )
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("procedures", "position"), default=0)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -179,7 +182,9 @@ class PlanRequestLink(models.Model):
     plan = models.ForeignKey(
         SavedPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="requests"
     )
-    request_id = models.PositiveBigIntegerField(_("request id"), db_index=True)
+    request_id = models.PositiveBigIntegerField(
+        pgettext_lazy("procedures", "request id"), db_index=True
+    )
     created_at = models.DateTimeField(_("linked at"), auto_now_add=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from stroydesk.accounts.models import User
 from stroydesk.cases.intake import IncomingFile, Intake, register_request
@@ -131,7 +132,7 @@ def plan_ask(*, plan: SavedPlan, by: User, question: str, pdf: bytes) -> Request
         raise PermissionDenied(_("Only the owner asks about a plan."))
     question = (question or "").strip()
     if not question:
-        raise ValidationError({"question": [_("Write your question.")]})
+        raise ValidationError({"question": [pgettext("procedures", "Write your question.")]})
     computed = selectors.saved_plan_compute(plan)
     summary = _(
         "Plan «%(title)s»: start %(start)s, finish %(finish)s, %(working)s working days, "

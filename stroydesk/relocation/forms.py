@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stroydesk.relocation.models import Building, Crew, Order, SpecialItem
 from stroydesk.relocation.services import OrderDetails
@@ -63,7 +64,9 @@ class OrderForm(forms.Form):
     )
     contact_name = forms.CharField(label=_("Contact person"), max_length=200, required=False)
     contact_phone = forms.CharField(
-        label=_("Contact phone"), max_length=16, help_text=_("As +7XXXXXXXXXX.")
+        label=_("Contact phone"),
+        max_length=16,
+        help_text=pgettext_lazy("relocation", "As +7XXXXXXXXXX."),
     )
 
     def __init__(self, *args: Any, slots: list[Any], **kwargs: Any) -> None:
@@ -95,7 +98,9 @@ class RescheduleForm(forms.Form):
 
 
 class AskForm(forms.Form):
-    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
+    subject = forms.CharField(
+        label=pgettext_lazy("relocation", "Subject"), max_length=200, required=False
+    )
     text = forms.CharField(label=_("Your question"), widget=forms.Textarea(attrs={"rows": 4}))
 
 

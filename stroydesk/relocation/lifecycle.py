@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stroydesk.relocation.models import Order
 
@@ -84,7 +85,7 @@ ACTION_LABELS = {
     "confirm": _("confirm"),
     "deliver": _("materials delivered"),
     "move": _("moved"),
-    "close": _("close"),
+    "close": pgettext_lazy("relocation", "close"),
     "cancel": _("cancel"),
     "reschedule": _("reschedule"),
 }

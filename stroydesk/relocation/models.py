@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Window(models.TextChoices):
@@ -35,7 +36,10 @@ class Building(models.Model):
         NEW = "new", _("new building")
 
     kind = models.CharField(
-        _("kind"), max_length=8, choices=Kind.choices, help_text=_("Old block or new block.")
+        pgettext_lazy("relocation", "kind"),
+        max_length=8,
+        choices=Kind.choices,
+        help_text=_("Old block or new block."),
     )
     address = models.CharField(
         _("address"), max_length=300, help_text=_("Street address as in the resettlement list.")
@@ -85,7 +89,9 @@ class Household(models.Model):
     phone = models.CharField(
         _("phone"), max_length=16, blank=True, help_text=_("As +7XXXXXXXXXX; for text messages.")
     )
-    email = models.EmailField(_("e-mail"), blank=True, help_text=_("For letters about orders."))
+    email = models.EmailField(
+        pgettext_lazy("relocation", "e-mail"), blank=True, help_text=_("For letters about orders.")
+    )
     contract_signed_on = models.DateField(
         _("contract signed on"), help_text=_("The service opens to the family from this day.")
     )
@@ -157,7 +163,9 @@ class Dispatcher(models.Model):
         help_text=_("A staff account that may plan moves."),
     )
     is_active = models.BooleanField(
-        _("active"), default=True, help_text=_("Switch off instead of deleting.")
+        pgettext_lazy("relocation", "active"),
+        default=True,
+        help_text=_("Switch off instead of deleting."),
     )
 
     class Meta:
@@ -172,7 +180,10 @@ class Crew(models.Model):
     """A crew of movers with its truck, working in one district, one job per time window."""
 
     name = models.CharField(
-        _("name"), max_length=100, unique=True, help_text=_("E.g. «Бригада 3».")
+        pgettext_lazy("relocation", "name"),
+        max_length=100,
+        unique=True,
+        help_text=_("E.g. «Бригада 3»."),
     )
     district = models.CharField(
         _("district"), max_length=100, db_index=True, help_text=_("Where the crew works.")
@@ -184,7 +195,9 @@ class Crew(models.Model):
         _("foreman's phone"), max_length=16, blank=True, help_text=_("For the route sheet.")
     )
     is_active = models.BooleanField(
-        _("active"), default=True, help_text=_("Only active crews give capacity.")
+        pgettext_lazy("relocation", "active"),
+        default=True,
+        help_text=_("Only active crews give capacity."),
     )
 
     class Meta:
@@ -251,7 +264,7 @@ class Order(models.Model):
         CONFIRMED = "confirmed", _("confirmed")
         MATERIALS_DELIVERED = "materials_delivered", _("materials delivered")
         MOVED = "moved", _("moved")
-        CLOSED = "closed", _("closed")
+        CLOSED = "closed", pgettext_lazy("relocation", "closed")
         CANCELLED = "cancelled", _("cancelled")
 
     ACTIVE = (Status.ORDERED, Status.CONFIRMED)
@@ -264,7 +277,10 @@ class Order(models.Model):
         help_text=_("The family the order is for."),
     )
     kind = models.CharField(
-        _("kind"), max_length=10, choices=Kind.choices, help_text=_("Move or materials.")
+        pgettext_lazy("relocation", "kind"),
+        max_length=10,
+        choices=Kind.choices,
+        help_text=_("Move or materials."),
     )
     status = models.CharField(
         _("status"),
@@ -326,7 +342,9 @@ class Order(models.Model):
         help_text=_("The resident who ordered."),
     )
     created_at = models.DateTimeField(_("ordered at"), help_text=_("When it was ordered."))
-    updated_at = models.DateTimeField(_("changed at"), help_text=_("Last step."))
+    updated_at = models.DateTimeField(
+        pgettext_lazy("relocation", "changed at"), help_text=_("Last step.")
+    )
 
     class Meta:
         verbose_name = _("order")
@@ -387,8 +405,12 @@ class OrderHistory(models.Model):
         help_text=_("Who took the step."),
     )
     at = models.DateTimeField(_("at"), help_text=_("When."))
-    from_status = models.CharField(_("from"), max_length=20, blank=True, help_text=_("Before."))
-    to_status = models.CharField(_("to"), max_length=20, help_text=_("After."))
+    from_status = models.CharField(
+        pgettext_lazy("relocation", "from"), max_length=20, blank=True, help_text=_("Before.")
+    )
+    to_status = models.CharField(
+        pgettext_lazy("relocation", "to"), max_length=20, help_text=_("After.")
+    )
     data = models.JSONField(_("details"), default=dict, blank=True, help_text=_("E.g. old date."))
 
     class Meta:

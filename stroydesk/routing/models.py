@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RoutingModel(models.Model):
@@ -40,7 +41,9 @@ class RoutingModel(models.Model):
     )
     seconds = models.FloatField(_("training time, s"), default=0)
     is_active = models.BooleanField(
-        _("active"), default=False, help_text=_("The model that answers suggestions now.")
+        pgettext_lazy("routing", "active"),
+        default=False,
+        help_text=_("The model that answers suggestions now."),
     )
 
     class Meta:
@@ -69,7 +72,7 @@ class RoutingRule(models.Model):
         KEYWORDS = "keywords", _("Keywords")
         CADASTRAL = "cadastral", _("Cadastral district")
 
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(pgettext_lazy("routing", "kind"), max_length=16, choices=Kind.choices)
     pattern = models.CharField(
         _("pattern"),
         max_length=200,
@@ -86,7 +89,7 @@ class RoutingRule(models.Model):
     )
     authority = models.ForeignKey(
         "directory.Authority",
-        verbose_name=_("authority"),
+        verbose_name=pgettext_lazy("routing", "authority"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -178,17 +181,17 @@ class Confirmation(models.Model):
     )
     authority = models.ForeignKey(
         "directory.Authority",
-        verbose_name=_("authority"),
+        verbose_name=pgettext_lazy("routing", "authority"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("Empty: the center answers without an authority."),
     )
-    subject = models.CharField(_("subject"), max_length=300)
+    subject = models.CharField(pgettext_lazy("routing", "subject"), max_length=300)
     text = models.TextField(_("text"))
     applicant_type = models.CharField(_("applicant type"), max_length=16)
-    channel = models.CharField(_("channel"), max_length=16)
+    channel = models.CharField(pgettext_lazy("routing", "channel"), max_length=16)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("operator"),
@@ -218,19 +221,21 @@ class AutoRoute(models.Model):
     """The auto-router's decision on one new request; one per request, whoever runs the job."""
 
     class Outcome(models.TextChoices):
-        ROUTED = "routed", _("Escalated")
+        ROUTED = "routed", pgettext_lazy("routing", "Escalated")
         SKIPPED = "skipped", _("Left to the operators")
 
     request = models.OneToOneField(
         "cases.Request", verbose_name=_("request"), on_delete=models.CASCADE, related_name="+"
     )
-    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    outcome = models.CharField(
+        pgettext_lazy("routing", "outcome"), max_length=16, choices=Outcome.choices
+    )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     model_version = models.PositiveIntegerField(_("model version"), null=True, blank=True)
     topic_code = models.CharField(_("topic"), max_length=60, blank=True)
     authority = models.ForeignKey(
         "directory.Authority",
-        verbose_name=_("authority"),
+        verbose_name=pgettext_lazy("routing", "authority"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

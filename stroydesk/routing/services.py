@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from stroydesk.accounts.models import User
 from stroydesk.accounts.selectors import user_get_active
@@ -138,7 +139,7 @@ def confirmation_record(
     """The operator confirms or corrects the suggestion; the request takes the topic (and, if
     asked, goes to the authority). A correction is training data for the next model."""
     if not by.is_center_staff:
-        raise PermissionDenied(_("Only the center's staff classify requests."))
+        raise PermissionDenied(pgettext("routing", "Only the center's staff classify requests."))
     if escalate and authority is None:
         raise ValidationError({"authority": [_("Choose the authority to pass the request to.")]})
     confirmation = Confirmation.objects.create(

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stroydesk.accounts.models import Applicant
 from stroydesk.cases.models import Escalation, Rating, Request
@@ -262,7 +263,7 @@ class SlaCounts(Dimensions):
     """
 
     day = models.DateField(_("due day"), help_text=_("The day, or the first day of the month."))
-    due = models.PositiveIntegerField(_("due"), default=0)
+    due = models.PositiveIntegerField(pgettext_lazy("stats", "due"), default=0)
     met = models.PositiveIntegerField(_("answered in time"), default=0)
 
     class Meta:

@@ -292,5 +292,7 @@ def test_intake_refuses_a_specialist_registering_on_behalf(specialist, directory
 
     intake = Intake(channel=Request.Channel.PHONE, subject="s", text="t")
     with pytest.raises(PermissionDenied):
-        register_request(intake=intake, by=specialist, contact=Contact(full_name="Иванов", email="i@example.org"))
+        register_request(
+            intake=intake, by=specialist, contact=Contact(full_name="Иванов", email="i@example.org")
+        )
     assert not Request.objects.exists()

@@ -296,3 +296,21 @@ def test_intake_refuses_a_specialist_registering_on_behalf(specialist, directory
             intake=intake, by=specialist, contact=Contact(full_name="Иванов", email="i@example.org")
         )
     assert not Request.objects.exists()
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+03:00", "1999-12-31T10:00:00+03:00"])
+def test_operator_may_not_back_date_before_the_production_calendar(api, operator, directory, when):
+    response = api(operator).post(
+        URL,
+        {
+            "subject": "Задним числом",
+            "text": "Год первый",
+            "channel": "phone",
+            "registered_at": when,
+            "applicant": {"full_name": "Иванов И. И.", "email": "i@example.org"},
+        },
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "registered_at" in response.json()["errors"]
+    assert not Request.objects.exists()

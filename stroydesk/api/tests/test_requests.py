@@ -314,3 +314,10 @@ def test_operator_may_not_back_date_before_the_production_calendar(api, operator
     assert response.status_code == 400, response.content
     assert "registered_at" in response.json()["errors"]
     assert not Request.objects.exists()
+
+
+def test_assign_to_a_unicode_digit_operator_is_a_400(api, supervisor, directory):
+    case = make_request()
+    response = api(supervisor).post(f"{URL}{case.pk}/assign/", {"operator": "²"}, format="json")
+    assert response.status_code == 400, response.content
+    assert "operator" in response.json()["errors"]

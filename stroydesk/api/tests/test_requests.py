@@ -321,3 +321,11 @@ def test_assign_to_a_unicode_digit_operator_is_a_400(api, supervisor, directory)
     response = api(supervisor).post(f"{URL}{case.pk}/assign/", {"operator": "²"}, format="json")
     assert response.status_code == 400, response.content
     assert "operator" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("param", ["registered_from", "registered_to"])
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31"])
+def test_request_list_date_out_of_range_is_a_400(api, operator, param, day):
+    response = api(operator).get(URL, {param: day})
+    assert response.status_code == 400, response.content
+    assert param in response.json()["errors"]

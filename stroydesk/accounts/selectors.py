@@ -47,7 +47,7 @@ def user_get_active(*, roles: Iterable[str], key: str | int) -> User | None:
     if not key:
         return None
     found = users.filter(username=key).first()
-    if found is None and key.isdigit():
+    if found is None and key.isascii() and key.isdigit():
         found = users.filter(pk=int(key)).first()
     return found
 

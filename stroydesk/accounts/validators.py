@@ -21,9 +21,15 @@ def _check_digit(digits: str, weights: tuple[int, ...]) -> int:
     return sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11 % 10
 
 
+def _ascii_digits(value: str) -> bool:
+    """Only 0-9: ``str.isdigit()`` also accepts «²» and other scripts' digits, which ``int()``
+    refuses or reads into a number no one typed."""
+    return value.isascii() and value.isdigit()
+
+
 def is_valid_inn(value: str) -> bool:
     """True for a 10-digit (organisation) or 12-digit (person) ИНН with correct check digits."""
-    if not value.isdigit():
+    if not _ascii_digits(value):
         return False
     if len(value) == 10:
         return _check_digit(value, _INN10_WEIGHTS) == int(value[9])
@@ -36,7 +42,7 @@ def is_valid_inn(value: str) -> bool:
 
 def is_valid_ogrn(value: str) -> bool:
     """True for a 13-digit ОГРН or a 15-digit ОГРНИП whose last digit checks."""
-    if not value.isdigit():
+    if not _ascii_digits(value):
         return False
     if len(value) == 13:
         return int(value[:12]) % 11 % 10 == int(value[12])
@@ -73,7 +79,7 @@ def normalize_phone(value: str) -> str:
     international = digits.startswith("+")
     if international:
         digits = digits[1:]
-    if not digits.isdigit():
+    if not _ascii_digits(digits):
         raise ValidationError(_("A phone number may contain only digits, spaces, ( ) - and +."))
     if international and not (len(digits) == 11 and digits[0] == "7"):
         raise ValidationError(_("A Russian phone number is +7 and 10 digits."))

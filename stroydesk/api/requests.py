@@ -21,7 +21,13 @@ from stroydesk.accounts.services import personal_data_access_record
 from stroydesk.api import serializers as s
 from stroydesk.cases import selectors, services
 from stroydesk.cases.attachments import AttachmentTooLarge
-from stroydesk.cases.intake import Contact, IncomingFile, Intake, register_request
+from stroydesk.cases.intake import (
+    ON_BEHALF_ROLES,
+    Contact,
+    IncomingFile,
+    Intake,
+    register_request,
+)
 from stroydesk.cases.lifecycle import CENTER_STAFF, TRANSITIONS, actions_for
 from stroydesk.cases.models import History, Request
 from stroydesk.web.api import Conflict, PayloadTooLarge
@@ -149,6 +155,8 @@ class RequestViewSet(viewsets.ViewSet):
 
     @extend_schema(request=s.RequestCreateSerializer, responses={201: s.RequestCreatedSerializer})
     def create(self, request: HttpRequest) -> Response:
+        if _user(request).role not in ON_BEHALF_ROLES | {R.APPLICANT}:
+            raise exceptions.PermissionDenied(_("Your role does not allow this action."))
         data = request.data
         if hasattr(data, "getlist"):  # multipart: files arrive as a list under one name
             data = {k: v for k, v in data.items() if k != "attachments"}

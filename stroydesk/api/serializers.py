@@ -19,6 +19,7 @@ from stroydesk.cases.models import (
     History,
     Request,
 )
+from stroydesk.cases.services import EARLIEST_YEAR
 from stroydesk.directory.models import Authority, Topic
 
 
@@ -316,6 +317,12 @@ class RequestFilterSerializer(serializers.Serializer):
     q = serializers.CharField(required=False, max_length=200)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        for name in ("registered_from", "registered_to"):
+            day = attrs.get(name)
+            if day is not None and day.year < EARLIEST_YEAR:
+                # No request is older; 0001-01-01 would overflow on the shift to UTC.
+                message = _("The registration time is before %(year)s.") % {"year": EARLIEST_YEAR}
+                raise serializers.ValidationError({name: [message]})
         start, end = attrs.get("registered_from"), attrs.get("registered_to")
         if start and end and start > end:
             raise serializers.ValidationError(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -48,6 +48,10 @@ class Intake:
     files: Sequence[IncomingFile] = field(default_factory=tuple)
 
 
+# Who may register a request on someone else's behalf.
+ON_BEHALF_ROLES = frozenset({User.Role.OPERATOR, User.Role.SUPERVISOR, User.Role.ADMIN})
+
+
 def register_request(
     *, intake: Intake, by: User | None = None, contact: Contact | None = None
 ) -> Request:
@@ -63,6 +67,10 @@ def register_request(
         )
     checked = check_attachments([(f.name, f.size, f.file) for f in intake.files])
     on_behalf = by is not None and by.role != User.Role.APPLICANT
+    if on_behalf and by is not None and by.role not in ON_BEHALF_ROLES:
+        # An authority's specialist answers what the center escalated; typing in a caller's
+        # request (any channel, back-dated) is the contact center's job.
+        raise PermissionDenied(_("Your role does not allow this action."))
     if by is not None and not on_behalf and contact is not None:
         raise ValidationError({"applicant": [_("An applicant registers requests for themselves.")]})
     if (by is None or on_behalf) and contact is None:

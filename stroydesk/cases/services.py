@@ -59,6 +59,15 @@ def topic_check_active(topic: Topic) -> None:
 # --- Registration ---------------------------------------------------------------------------
 
 
+# No request of the center is older than this, whatever the calendar covers.
+EARLIEST_YEAR = 2000
+
+
+def _earliest_registration_year() -> int:
+    years = workdays.covered_years()
+    return max(EARLIEST_YEAR, years[0].year) if years else EARLIEST_YEAR
+
+
 def request_register(
     *,
     applicant: Applicant,
@@ -81,6 +90,13 @@ def request_register(
     registered_at = registered_at or now
     if registered_at > now + timedelta(minutes=5):
         raise ValidationError({"registered_at": [_("The registration time is in the future.")]})
+    earliest = _earliest_registration_year()
+    if workdays.moscow_date(registered_at).year < earliest:
+        # Numbers are per year and deadlines come from the production calendar: a request dated
+        # before the calendar's first year (``ЕКЦ-1-000001``) is a typo or a forgery.
+        raise ValidationError(
+            {"registered_at": [_("The registration time is before %(year)s.") % {"year": earliest}]}
+        )
     if topic is not None:
         topic_check_active(topic)
     request = Request(

@@ -54,8 +54,18 @@ class CountQuerySerializer(serializers.Serializer):
         return attrs
 
 
+class _BoundedDateTimeField(serializers.DateTimeField):
+    """A moment whose shift to or from Moscow time may fall outside year 1..9999: 400, not 500."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:
+            raise serializers.ValidationError(_("the date is out of range")) from None
+
+
 class DueQuerySerializer(serializers.Serializer):
-    escalated_at = serializers.DateTimeField(
+    escalated_at = _BoundedDateTimeField(
         default_timezone=MOSCOW,
         help_text="ISO 8601 moment of escalation; without an offset it is read as Moscow time. "
         "Encode '+' as %2B.",
@@ -108,6 +118,8 @@ def _calendar_errors(field: str) -> Iterator[None]:
             "covered": format_years(exc.covered),
         }
         raise ValidationError({field: [message]}) from None
+    except OverflowError:  # 0001-01-01 shifted to Moscow, or 9999-12-31 plus working days
+        raise ValidationError({field: [_("the date is out of range")]}) from None
 
 
 class _PublicView(APIView):

@@ -52,3 +52,19 @@ def test_phone_spellings_normalise_to_one(raw):
 def test_not_a_russian_phone_is_refused(raw):
     with pytest.raises(ValidationError):
         normalize_phone(raw)
+
+
+@pytest.mark.parametrize("value", ["²" * 10, "²" * 12, "٣" * 12])
+def test_unicode_digits_are_not_an_inn(value):
+    assert not is_valid_inn(value)
+
+
+@pytest.mark.parametrize("value", ["²" * 13, "²" * 15])
+def test_unicode_digits_are_not_an_ogrn(value):
+    assert not is_valid_ogrn(value)
+
+
+@pytest.mark.parametrize("value", ["+7²²²²²²²²²²", "8٤٩٥١٢٣٤٥٦٧"])
+def test_unicode_digits_are_not_a_phone(value):
+    with pytest.raises(ValidationError):
+        normalize_phone(value)

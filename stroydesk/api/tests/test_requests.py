@@ -266,3 +266,66 @@ def test_openapi_schema_and_docs_are_served(api, client):
     assert schema.status_code == 200
     assert b"/api/v1/requests/{id}/escalate/" in schema.content
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_specialist_may_not_register_a_request_on_someones_behalf(api, specialist, directory):
+    before = Request.objects.count()
+    response = api(specialist).post(
+        URL,
+        {
+            "subject": "Чужое обращение",
+            "text": "Задним числом",
+            "channel": "phone",
+            "registered_at": "2026-01-01T10:00:00+03:00",
+            "applicant": {"full_name": "Иванов И. И.", "email": "victim@example.org"},
+        },
+        format="json",
+    )
+    assert response.status_code == 403, response.content
+    assert Request.objects.count() == before
+
+
+def test_intake_refuses_a_specialist_registering_on_behalf(specialist, directory):
+    from django.core.exceptions import PermissionDenied
+
+    from stroydesk.cases.intake import Contact, Intake, register_request
+
+    intake = Intake(channel=Request.Channel.PHONE, subject="s", text="t")
+    with pytest.raises(PermissionDenied):
+        register_request(
+            intake=intake, by=specialist, contact=Contact(full_name="Иванов", email="i@example.org")
+        )
+    assert not Request.objects.exists()
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+03:00", "1999-12-31T10:00:00+03:00"])
+def test_operator_may_not_back_date_before_the_production_calendar(api, operator, directory, when):
+    response = api(operator).post(
+        URL,
+        {
+            "subject": "Задним числом",
+            "text": "Год первый",
+            "channel": "phone",
+            "registered_at": when,
+            "applicant": {"full_name": "Иванов И. И.", "email": "i@example.org"},
+        },
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "registered_at" in response.json()["errors"]
+    assert not Request.objects.exists()
+
+
+def test_assign_to_a_unicode_digit_operator_is_a_400(api, supervisor, directory):
+    case = make_request()
+    response = api(supervisor).post(f"{URL}{case.pk}/assign/", {"operator": "²"}, format="json")
+    assert response.status_code == 400, response.content
+    assert "operator" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("param", ["registered_from", "registered_to"])
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31"])
+def test_request_list_date_out_of_range_is_a_400(api, operator, param, day):
+    response = api(operator).get(URL, {param: day})
+    assert response.status_code == 400, response.content
+    assert param in response.json()["errors"]

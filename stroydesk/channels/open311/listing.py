@@ -88,7 +88,8 @@ def _int(params: Mapping[str, str], name: str, default: int, maximum: int) -> in
     raw = (params.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    # str.isdigit() also says yes to «²» and other Unicode digits that int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
         raise Open311Error(
             400, _("%(name)s must be a number from 1 to %(max)d.") % {"name": name, "max": maximum}
         )
@@ -110,11 +111,18 @@ def request_list(params: Mapping[str, str]) -> list[dict[str, Any]]:
         span = timedelta(days=MAX_RANGE_DAYS)
         if start is None and end is None:
             end = timezone.now()
-        if start is None:
-            assert end is not None
-            start = end - span
-        if end is None:
-            end = start + span
+        try:
+            if start is None:
+                assert end is not None
+                start = end - span
+            if end is None:
+                end = start + span
+        except OverflowError as exc:  # 0001-01-01 minus or 9999-12-31 plus 90 days
+            name = "end_date" if params.get("end_date") else "start_date"
+            raise Open311Error(
+                400,
+                _("%(name)s must be a date and time like 2025-01-31T00:00:00Z.") % {"name": name},
+            ) from exc
         if end < start:
             raise Open311Error(400, _("end_date is before start_date."))
         if end - start > span:

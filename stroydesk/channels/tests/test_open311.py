@@ -241,6 +241,10 @@ def test_list_filters(client, api_key, operator):
             {"start_date": "yesterday"},
             {"status": "pending"},
             {"page_size": "0"},
+            {"page_size": "²"},
+            {"page": "٣"},
+            {"start_date": "9999-12-31"},
+            {"end_date": "0001-01-01"},
         ):
             assert _error(client.get(f"{URL}/requests.json", bad))[0] == 400
 

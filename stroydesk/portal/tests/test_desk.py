@@ -590,3 +590,14 @@ def test_card_answer_section_loads_the_knowledge_base_panel(desk, operator):
     panel_url = reverse("portal:desk_kb_panel", args=[case.pk])
     assert f'hx-get="{panel_url}?target=%23answer_text"' in page
     assert desk.get(panel_url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_unicode_digit_template_is_no_template(desk, operator):
+    case = make_request(status=S.IN_PROGRESS, operator=operator)
+    card = desk.get(reverse("portal:desk_card", args=[case.pk]), {"template": "²"})
+    assert card.status_code == 200
+    fill = desk.get(
+        reverse("portal:desk_template", args=[case.pk]), {"template": "²"}, HTTP_HX_REQUEST="true"
+    )
+    assert fill.status_code == 404

@@ -164,7 +164,7 @@ def _card_context(request: AuthedRequest, case: Request, **forms: Any) -> dict[s
     data = selectors.desk_card(user=request.user, request=case)
     answer_initial = ""
     template_id = request.GET.get("template", "")
-    if template_id.isdigit():
+    if template_id.isascii() and template_id.isdigit():
         template = AnswerTemplate.objects.filter(pk=int(template_id), is_active=True).first()
         if template is not None:
             answer_initial = f.render_template_text(template, case, now=timezone.now())
@@ -358,7 +358,9 @@ def answer_template(request: AuthedRequest, pk: int) -> HttpResponse:
     if not is_htmx(request):
         return redirect(f"{_card_url(case)}?template={template_id}#answer")
     template = get_object_or_404(
-        AnswerTemplate, pk=int(template_id) if template_id.isdigit() else 0, is_active=True
+        AnswerTemplate,
+        pk=int(template_id) if template_id.isascii() and template_id.isdigit() else 0,
+        is_active=True,
     )
     form = f.AnswerForm(
         initial={"text": f.render_template_text(template, case, now=timezone.now())}

@@ -79,3 +79,10 @@ def test_the_schema_documents_the_query_parameters(api, admin_user):
     due = schema["paths"]["/api/v1/workdays/due/"]["get"]
     assert {p["name"] for p in due["parameters"]} == {"escalated_at", "days"}
     assert "400" in due["responses"]
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00", "9999-12-31T23:59:59Z"])
+def test_due_date_out_of_range_is_a_400(api, when):
+    response = api.get("/api/v1/workdays/due/", {"escalated_at": when})
+    assert response.status_code == 400, response.content
+    assert "escalated_at" in response.json()["errors"]

@@ -278,6 +278,12 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ekc@stroydesk.local")
+# Backoff base of letter retries; the sweep of lost letter jobs and unsent events (seconds
+# between sweeps: 60 is the periodic task, less starts a loop in the consumer); the lease after
+# which a letter stuck "sending" (its worker died) is sent again with the same Message-ID.
+EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30, minimum=1)
+EMAIL_SWEEP_SECONDS = env_int("EMAIL_SWEEP_SECONDS", 60, minimum=1)
+EMAIL_SENDING_LEASE_SECONDS = env_int("EMAIL_SENDING_LEASE_SECONDS", 300, minimum=1)
 
 # --- Domain rules ---------------------------------------------------------------------------
 # The promise of the center: a full answer within this many working days of escalation.

@@ -6,6 +6,7 @@ center's staff everything. What a user may not see does not exist for them (404,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -438,6 +439,18 @@ def request_id_for_tracking(*, number: str, email: str) -> int | None:
 def history_row_get(*, pk: int) -> History | None:
     """One history row with its actor (the event a notice is about); None if it is gone."""
     return History.objects.select_related("actor").filter(pk=pk).first()
+
+
+def history_ids_since(
+    *, since: datetime, actions: Iterable[str], after_id: int = 0, limit: int = 500
+) -> list[int]:
+    """Ids of history rows written since ``since`` with one of ``actions``, above ``after_id``,
+    in id order (the notices' sweep pages through them)."""
+    return list(
+        History.objects.filter(pk__gt=after_id, at__gte=since, action__in=list(actions))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def request_for_notice(*, pk: int) -> Request:

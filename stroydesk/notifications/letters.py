@@ -17,6 +17,7 @@ from stroydesk.accounts.selectors import user_list_active
 from stroydesk.cases import selectors as cases
 from stroydesk.cases.models import History, Request
 from stroydesk.directory.selectors import specialist_emails
+from stroydesk.notifications.models import DispatchedEvent
 from stroydesk.notifications.outbound import send_email
 from stroydesk.notifications.rendering import render_bilingual
 from stroydesk.notifications.rules import DUE_SOON, LINKS, OVERDUE, REQUEST_RULES, Rule, To
@@ -52,6 +53,8 @@ def request_letters_send(*, history_id: int) -> int:
                 thread=rule.thread,
             )
             sent += outgoing is not None
+    # Handled: the sweep of unsent events passes this row by from now on.
+    DispatchedEvent.objects.get_or_create(history_id=row.pk)
     return sent
 
 

@@ -93,6 +93,13 @@ class OutgoingMessage(models.Model):
     created_at = models.DateTimeField(_("queued at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
+    claimed_at = models.DateTimeField(
+        _("last claimed at"),
+        null=True,
+        blank=True,
+        help_text=_("When a worker last took the letter, or the sweep queued it again."),
+    )
+
     withhold_body = models.BooleanField(
         _("withhold the text"),
         default=False,
@@ -143,3 +150,24 @@ class MailThread(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.message_id}"
+
+
+class DispatchedEvent(models.Model):
+    """A history row of a request whose letters were worked out already.
+
+    Written when the letters of a row were logged (or found logged); the sweep looks for recent
+    history rows without one, so an event whose job was lost (queue down, worker killed) still
+    gets its letters. The letters' keys make a second dispatch harmless.
+    """
+
+    history_id = models.BigIntegerField(
+        _("history row"), unique=True, help_text=_("The id of the request's history row.")
+    )
+    at = models.DateTimeField(_("handled at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("handled event")
+        verbose_name_plural = _("handled events")
+
+    def __str__(self) -> str:
+        return f"h{self.history_id}"

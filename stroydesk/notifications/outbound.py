@@ -127,7 +127,12 @@ def send_email(
 
 
 def _enqueue(outgoing_id: int) -> None:
-    deliver_email(outgoing_id)
+    # Runs after the caller's commit: a queue outage must not turn a done step into an error.
+    # The letter stays pending in the log and the sweep (``sweeps``) queues it again.
+    try:
+        deliver_email(outgoing_id)
+    except Exception:
+        log.exception("e-mail %s logged but not queued; the sweep will queue it", outgoing_id)
 
 
 def outgoing_deliver(*, outgoing_id: int) -> int | None:
@@ -137,7 +142,7 @@ def outgoing_deliver(*, outgoing_id: int) -> int | None:
     None when there is nothing more to do (sent, given up, or handled by someone else).
     """
     claimed = OutgoingMessage.objects.filter(pk=outgoing_id, status=Status.PENDING).update(
-        status=Status.SENDING, attempts=F("attempts") + 1
+        status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
     )
     if not claimed:
         return None

@@ -236,6 +236,8 @@ class Cluster:
             "EMAIL_PORT": str(self.smtp_port),
             "EMAIL_RETRY_BASE_SECONDS": "1",
             "EMAIL_SWEEP_SECONDS": "3",
+            # A letter a killed consumer held mid-send is sent again this soon (same Message-ID).
+            "EMAIL_SENDING_LEASE_SECONDS": "15",
             "STROYDESK_VAR_DIR": str(self.folder / "var"),
             "MEDIA_ROOT": str(self.folder / "media"),
             "DB_CONN_MAX_AGE": "0",

@@ -42,17 +42,22 @@ def burst(cluster: Cluster, count: int, *, start: int, during=None) -> list[tupl
     runs in its own thread once a third of them are done."""
     done = Counter()
     fault = threading.Event()
+    faults: list[threading.Thread] = []
 
     def one(n: int) -> tuple[int, dict]:
         result = cluster.register(cluster.web_ports[n % 2], n)
         done["n"] += 1
         if during is not None and done["n"] >= count // 3 and not fault.is_set():
             fault.set()
-            threading.Thread(target=during, daemon=True).start()
+            faults.append(threading.Thread(target=during, daemon=True))
+            faults[0].start()
         return result
 
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(one, range(start, start + count)))
+    # The fault (a restart, an outage) is over before anything is checked.
+    for thread in faults:
+        thread.join(timeout=120)
     return results
 
 

@@ -12,7 +12,7 @@ R = User.Role
 # Menu entries for the portal's navigation: (url name, label, roles).
 NAV_ITEMS = [
     ("consultations:book", _("Consultations"), frozenset({R.APPLICANT})),
-    ("consultations:agenda", _("Consultations"), frozenset({R.OPERATOR, R.SUPERVISOR, R.ADMIN})),
+    ("consultations:agenda", _("Consultations"), frozenset({R.OPERATOR})),
 ]
 
 urlpatterns = [

@@ -22,6 +22,7 @@ from .conftest import (
 )
 
 
+@pytest.mark.django_db
 def test_the_service_runs_on_working_days_and_ordinary_saturdays_only():
     assert rules.service_runs_on(date(2026, 12, 4))  # Friday
     assert rules.service_runs_on(date(2026, 12, 5))  # an ordinary Saturday

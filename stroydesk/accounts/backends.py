@@ -29,7 +29,7 @@ class LockoutBackend(AxesStandaloneBackend):
     A sign-in without a request (code's own ``authenticate()``, the test client's ``login()``)
     cannot come from a guesser, so it is not counted rather than refused."""
 
-    def authenticate(self, request, username=None, password=None, **kwargs):  # type: ignore[no-untyped-def, override]
+    def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)

@@ -38,8 +38,9 @@ def _username(request: HttpRequest | None) -> str:
         getattr(request, "data", None),
         getattr(request, "POST", None),
     ):
-        if hasattr(source, "get"):
-            value = source.get("username")
+        get = getattr(source, "get", None)
+        if callable(get):
+            value = get("username")
             if isinstance(value, str) and value:
                 return value
     return ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -26,7 +26,7 @@ class StroydeskUserManager(UserManager):
 class User(AbstractUser):
     """A person who signs in: an applicant, or a member of staff with one role."""
 
-    objects = StroydeskUserManager()
+    objects: ClassVar[StroydeskUserManager] = StroydeskUserManager()
 
     class Role(models.TextChoices):
         APPLICANT = "applicant", _("Applicant")

@@ -37,7 +37,7 @@ PAGE = 500
 def events_sweep(*, limit: int = 200) -> int:
     """Dispatch the letters of recent history rows that were never handled; rows dispatched."""
     since = timezone.now() - EVENT_WINDOW
-    after_id, todo = 0, []
+    after_id, todo = 0, list[int]()
     # An anti-join in two indexed queries per page: the candidate ids, then those handled.
     while len(todo) < limit:
         ids = cases.history_ids_since(

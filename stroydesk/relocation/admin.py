@@ -54,7 +54,7 @@ class CrewAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Crew, form: Any, change: bool) -> None:
         before = Crew.objects.filter(pk=obj.pk).values_list("district", flat=True).first()
         super().save_model(request, obj, form, change)
-        for district in {obj.district, before} - {None}:
+        for district in {d for d in (obj.district, before) if d}:
             services.capacity_follow_crews(district=district)
 
 

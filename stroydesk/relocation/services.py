@@ -213,7 +213,9 @@ def check_day(*, household: Household, day: date, window: str, today: date) -> N
 
 def _check_sequence(household: Household, kind: str, day: date, exclude: int | None = None) -> None:
     """Packing materials come before the move (on the same day at the latest)."""
-    live = Order.objects.filter(household=household, status__in=Order.ACTIVE).exclude(pk=exclude)
+    live = Order.objects.filter(household=household, status__in=Order.ACTIVE)
+    if exclude is not None:
+        live = live.exclude(pk=exclude)
     if kind == Order.Kind.MATERIALS and live.filter(kind=Order.Kind.MOVE, date__lt=day).exists():
         raise ValidationError({"date": [_("Packing materials come before the move day.")]})
     if kind == Order.Kind.MOVE and live.filter(kind=Order.Kind.MATERIALS, date__gt=day).exists():

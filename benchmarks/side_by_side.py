@@ -295,6 +295,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     version = install_helpdesk()
@@ -369,30 +370,47 @@ def main() -> int:
 
         print(
             f"side by side — django-helpdesk {version} vs stroydesk, PostgreSQL, gunicorn 2 "
-            f"sync workers each, {args.clients} clients, {args.seconds:.0f} s each, "
+            f"sync workers each, {args.clients} clients, {args.seconds:.0f} s of each load per "
+            "server, "
             f"{os.cpu_count()} CPUs"
         )
-        rates = {}
-        for name, port, create, bare_path in (
+        # Rounds alternate the two servers, so a change in the machine's load (it is shared)
+        # falls on both; each round's ratio compares the two at nearly the same moment.
+        servers = (
             ("django-helpdesk", hd_port, hd_create, "/bare/"),
             ("stroydesk", sd_port, sd_create, "/healthz"),
-        ):
+        )
+        for _name, port, create, _bare_path in servers:
             intake.hammer(port, args.clients, 2, create)  # warm-up
-            created = intake.report(
-                f"{name} create",
-                *intake.hammer(port, args.clients, args.seconds, create),
-                args.seconds,
+        share = args.seconds / args.rounds
+        rates: dict[str, list[float]] = {name: [] for name, *_ in servers}
+        plains: dict[str, list[float]] = {name: [] for name, *_ in servers}
+        latencies: dict[str, list[float]] = {name: [] for name, *_ in servers}
+        failed = dict.fromkeys(rates, 0)
+        for _round in range(args.rounds):
+            for name, port, create, bare_path in servers:
+                done, lat, errors = intake.hammer(port, args.clients, share, create)
+                rates[name].append(done / share)
+                latencies[name] += lat
+                failed[name] += errors
+                done, _lat, errors = intake.hammer(port, args.clients, share, bare(bare_path))
+                plains[name].append(done / share)
+                failed[name] += errors
+        for name, *_ in servers:
+            created, plain = statistics.median(rates[name]), statistics.median(plains[name])
+            p95 = statistics.quantiles(latencies[name], n=20)[-1] * 1000
+            print(
+                f"  {name:<16} create {created:7.1f} req/s (p95 {p95:5.1f} ms)   bare view "
+                f"{plain:7.1f} req/s   creation is {created / plain * 100:.1f} % of its bare "
+                f"view   errors {failed[name]}"
             )
-            plain = intake.report(
-                f"{name} bare view",
-                *intake.hammer(port, args.clients, args.seconds, bare(bare_path)),
-                args.seconds,
-            )
-            rates[name] = created
-            print(f"  {name}: creation is {created / plain * 100:.1f} % of its bare view")
+        ratios = [
+            sd / hd for sd, hd in zip(rates["stroydesk"], rates["django-helpdesk"], strict=True)
+        ]
         print(
-            f"  creation: stroydesk / django-helpdesk = "
-            f"{rates['stroydesk'] / rates['django-helpdesk']:.1f}×"
+            f"  creation: stroydesk / django-helpdesk = {statistics.median(ratios):.1f}× "
+            f"(median of {args.rounds} alternating rounds; "
+            f"rounds {', '.join(f'{r:.1f}×' for r in ratios)})"
         )
 
         print(f"filling both to {args.rows:,} tickets/requests …", flush=True)
@@ -433,8 +451,13 @@ def main() -> int:
         hd_paths = ["/helpdesk/tickets/", data_url.group(0) + "?draw=1&start=0&length=25"]
         timed_gets(hd_port, hd_paths, hd_cookie, 3)  # warm-up: caches, connections
         timed_gets(sd_port, ["/desk/"], sd_cookie, 3)
-        hd_lat = summary(timed_gets(hd_port, hd_paths, hd_cookie, args.repeat))
-        sd_lat = summary(timed_gets(sd_port, ["/desk/"], sd_cookie, args.repeat))
+        # One screen of each in turn, so both see the same moments of the shared machine.
+        hd_samples: list[float] = []
+        sd_samples: list[float] = []
+        for _ in range(args.repeat):
+            hd_samples += timed_gets(hd_port, hd_paths, hd_cookie, 1)
+            sd_samples += timed_gets(sd_port, ["/desk/"], sd_cookie, 1)
+        hd_lat, sd_lat = summary(hd_samples), summary(sd_samples)
         print(
             f"  django-helpdesk staff list (page + its table data): median {hd_lat[0]:.1f} ms,"
             f" p95 {hd_lat[1]:.1f} ms"

@@ -41,7 +41,9 @@ class ApiTokenAuthentication(BaseAuthentication):
         try:
             key = parts[1].decode()
         except UnicodeError:
-            raise exceptions.AuthenticationFailed(_("Invalid token."), code="invalid") from None
+            raise exceptions.AuthenticationFailed(
+                _("The key is unknown, expired or revoked. Get a new one."), code="invalid"
+            ) from None
         token = api_token_find(key=key)
         if token is None:
             raise exceptions.AuthenticationFailed(

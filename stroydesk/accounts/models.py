@@ -227,7 +227,7 @@ class ApiToken(models.Model):
         related_name="api_tokens",
     )
     name = models.CharField(
-        _("name"), max_length=100, blank=True, help_text=_("What program the key is for.")
+        _("program"), max_length=100, blank=True, help_text=_("What program the key is for.")
     )
     prefix = models.CharField(
         _("beginning of the key"),

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
             name='ApiToken',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, help_text='What program the key is for.', max_length=100, verbose_name='name')),
+                ('name', models.CharField(blank=True, help_text='What program the key is for.', max_length=100, verbose_name='program')),
                 ('prefix', models.CharField(help_text="The key's first characters, to tell keys apart; the rest is not kept.", max_length=12, verbose_name='beginning of the key')),
                 ('key_hash', models.CharField(editable=False, max_length=64, unique=True, verbose_name='hash of the key')),
                 ('scope', models.CharField(choices=[('read', 'Read only'), ('write', 'Read and write')], default='write', max_length=8, verbose_name='scope')),

@@ -139,6 +139,10 @@ def enrolled_at(*, user: User) -> datetime | None:
     return device.confirmed_at if device is not None else None
 
 
+def second_factor_failures_forget(*, user: User) -> None:
+    cache.delete(_failures_key(user))
+
+
 def _recovery_hash(user: User, code: str) -> str:
     return hashlib.sha256(f"{user.pk}:{code}".encode()).hexdigest()
 

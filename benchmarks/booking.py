@@ -42,8 +42,8 @@ SETUP = """
 import json
 from datetime import date, time, timedelta
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from stroydesk.accounts.services import applicant_for_user, user_create
+from stroydesk.accounts.tokens import api_token_issue
 from stroydesk.consultations.models import Expert, Subject, WorkingHours
 from stroydesk.workcalendar import selectors as workdays
 
@@ -68,7 +68,7 @@ for i in range(clients):
     u = user_create(username=f"bench-applicant-{{i}}", password=None, role="applicant",
                     email=f"bench{{i}}@example.ru")
     applicant_for_user(user=u)
-    tokens.append(Token.objects.create(user=u).key)
+    tokens.append(api_token_issue(user=u)[1])
 print(json.dumps({{"days": days, "tokens": tokens}}))
 """
 

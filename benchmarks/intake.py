@@ -49,9 +49,9 @@ def prepare(env: dict[str, str]) -> str:
     )
     script = (
         "from stroydesk.accounts.services import user_create\n"
-        "from rest_framework.authtoken.models import Token\n"
+        "from stroydesk.accounts.tokens import api_token_issue\n"
         "u = user_create(username='bench-operator', password='bench-pass-1', role='operator')\n"
-        "print(Token.objects.create(user=u).key)\n"
+        "print(api_token_issue(user=u)[1])\n"
     )
     out = subprocess.run(
         [PY, "manage.py", "shell", "-c", script],

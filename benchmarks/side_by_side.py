@@ -314,9 +314,9 @@ def main() -> int:
             "shell",
             "-c",
             "from stroydesk.accounts.services import user_create\n"
-            "from rest_framework.authtoken.models import Token\n"
+            "from stroydesk.accounts.tokens import api_token_issue\n"
             f"u = user_create(username='bench-operator', password='{PASSWORD}', "
-            "role='operator')\nprint(Token.objects.create(user=u).key)",
+            "role='operator')\nprint(api_token_issue(user=u)[1])",
         ],
         cwd=ROOT,
         env=sd_env(),

@@ -80,7 +80,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
@@ -115,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff: signed out when idle; held at the authenticator-app step until it is passed.
+    "stroydesk.web.staff_session.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "stroydesk.ops.middleware.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -200,15 +201,25 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Auth -----------------------------------------------------------------------------------
+# Length and a list of common passwords rather than composition rules; staff, who open
+# everyone's personal data, need longer ones (accounts/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "stroydesk.accounts.passwords.StaffPasswordValidator",
+        "OPTIONS": {"staff_min_length": 12},
+    },
 ]
 # The one backend, so that the rule "no sign-in before the e-mail is confirmed" holds for every
 # way in that checks a password or loads a session user: the portal's form, the admin, the API's
 # token endpoint and every request of an open session. (API tokens already issued skip backends:
-# REST_FRAMEWORK below uses accounts' ConfirmedTokenAuthentication for them.)
+# REST_FRAMEWORK below uses accounts' ApiTokenAuthentication for them.)
 # django-axes first: it refuses a locked-out name before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "stroydesk.accounts.backends.LockoutBackend",
@@ -226,6 +237,21 @@ if TESTING:
     # Each test run gets its own database, so that parallel runs on one server don't collide.
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db["TEST"] = {"NAME": f"test_{_db['NAME']}_{os.getpid()}"}
+# Two-factor sign-in (an authenticator app's code after the password) for every role but the
+# applicant's: on by default in production, off in the demo, development and tests, whose
+# accounts have no app set up (a test switches it on). Anyone who set up an app is asked anyway.
+STAFF_2FA = env_bool(
+    "STROYDESK_STAFF_2FA", not (DEBUG or TESTING or env_bool("STROYDESK_DEMO", False))
+)
+# Sessions: an applicant stays signed in for SESSION_DAYS; a member of staff is signed out after
+# STAFF_SESSION_IDLE_MINUTES without a request and STAFF_SESSION_MAX_HOURS after signing in
+# (a desk left open in a shared office).
+SESSION_COOKIE_AGE = env_int("SESSION_DAYS", 14, minimum=1) * 24 * 3600
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30, minimum=1)
+STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 12, minimum=1)
+# API keys: how long a new one works unless asked otherwise, and the longest allowed.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90, minimum=1)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365, minimum=1)
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:home"
@@ -314,9 +340,9 @@ REST_FRAMEWORK = {
     # The token check first: DRF answers an anonymous call with the first class's challenge,
     # so it gets 401 with "WWW-Authenticate: Token" (sessions have none and gave 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # DRF's token check, also refusing an account whose e-mail is not (or no longer)
-        # confirmed: a token never passes through AUTHENTICATION_BACKENDS.
-        "stroydesk.accounts.authentication.ConfirmedTokenAuthentication",
+        # Hashed, expiring, scoped keys; also refusing an account whose e-mail is not (or no
+        # longer) confirmed: a key never passes through AUTHENTICATION_BACKENDS.
+        "stroydesk.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -4,7 +4,7 @@ The rule sits in the backend rather than in the sign-in form so that every way i
 portal's form, the admin, the API's token endpoint (which checks the password through the
 backend), and a session that is already open (each request loads its user through the
 backend). An API token issued earlier is the one way in that skips the backend: the API's
-``ConfirmedTokenAuthentication`` (``accounts/authentication.py``) refuses it instead.
+``ApiTokenAuthentication`` (``accounts/authentication.py``) refuses it instead.
 """
 
 from __future__ import annotations

@@ -67,6 +67,17 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # ``set_password`` leaves the new password in ``_password`` until the save; Django's
+        # re-hashing of an unchanged password at sign-in clears it first, so only a real change
+        # (the admin's form, a reset link, a command) revokes the API keys made with the old one.
+        password_changed = getattr(self, "_password", None) is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            ApiToken.objects.filter(user=self, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
+
     @property
     def email_confirmed(self) -> bool:
         return self.email_confirmed_at is not None
@@ -195,3 +206,102 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} → {self.context} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A key to the REST API that its holder made for one program: kept only as a hash, with
+    an expiry, a scope and a revocation mark.
+
+    The key itself is shown once, when it is issued (``accounts.tokens.api_token_issue``); a
+    leaked database or admin page gives nobody a working key.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(
+        _("program"), max_length=100, blank=True, help_text=_("What program the key is for.")
+    )
+    prefix = models.CharField(
+        _("beginning of the key"),
+        max_length=12,
+        help_text=_("The key's first characters, to tell keys apart; the rest is not kept."),
+    )
+    key_hash = models.CharField(_("hash of the key"), max_length=64, unique=True, editable=False)
+    scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices, default=Scope.WRITE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name or self.scope})"
+
+    def is_live(self, now: Any = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now
+
+
+class TotpDevice(models.Model):
+    """A member of staff's authenticator app (RFC 6238): the shared secret it was set up with.
+
+    The secret has to be kept readable to check codes; it is useless without the password."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="totp_device",
+    )
+    secret = models.CharField(_("secret"), max_length=64, editable=False)
+    confirmed_at = models.DateTimeField(
+        _("confirmed at"),
+        null=True,
+        blank=True,
+        help_text=_("Empty until the first code from the app was entered."),
+    )
+    # The 30-second step of the last code taken: a code seen once is not taken again.
+    last_step = models.BigIntegerField(_("last step used"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for signing in without the authenticator app; kept as a hash."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="recovery_codes",
+    )
+    code_hash = models.CharField(_("hash of the code"), max_length=64, editable=False)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {'used' if self.used_at else 'unused'}"

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from stroydesk.api.auth import TokenSignIn
+from stroydesk.api.auth import TokenList, TokenRevoke, TokenSignIn
 from stroydesk.api.requests import RequestViewSet
 from stroydesk.directory.api import AuthorityViewSet, TopicViewSet
 
@@ -15,6 +15,8 @@ router.register("topics", TopicViewSet, basename="topic")
 urlpatterns = [
     path("", include(router.urls)),
     path("auth/token/", TokenSignIn.as_view(), name="api-token"),
+    path("auth/tokens/", TokenList.as_view(), name="api-tokens"),
+    path("auth/tokens/<int:pk>/", TokenRevoke.as_view(), name="api-token-revoke"),
     path("workdays/", include("stroydesk.workcalendar.api")),
     path("stats/", include("stroydesk.stats.api")),
     path("kb/", include("stroydesk.kb.api")),

@@ -4,7 +4,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from stroydesk.portal.forms import LoginForm, PasswordResetRequestForm
-from stroydesk.portal.views import applicant, authority, desk, kb_panel, public, supervisor
+from stroydesk.portal.views import (
+    applicant,
+    authority,
+    desk,
+    kb_panel,
+    public,
+    security,
+    supervisor,
+)
 
 app_name = "portal"
 
@@ -47,6 +55,12 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    path("accounts/two-factor/", security.two_factor, name="two_factor"),
+    path("accounts/two-factor/setup/", security.two_factor_setup, name="two_factor_setup"),
+    path("accounts/security/", security.security, name="security"),
+    path("accounts/security/keys/<int:pk>/revoke/", security.token_revoke, name="token_revoke"),
+    path("accounts/security/recovery-codes/", security.recovery_codes_renew, name="recovery_codes"),
+    path("accounts/password/", security.PasswordChange.as_view(), name="password_change"),
     path("", public.home, name="home"),
     path("accounts/signup/", public.signup, name="signup"),
     path("accounts/signup/sent/", public.signup_sent, name="signup_sent"),

@@ -14,12 +14,12 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import resolve, reverse
 from django.utils import timezone, translation
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from stroydesk.accounts import services
 from stroydesk.accounts.models import User
 from stroydesk.accounts.selectors import user_awaiting_confirmation
+from stroydesk.accounts.tokens import api_token_issue
 
 PASSWORD = "Stroy-2025-secret"
 
@@ -150,9 +150,9 @@ def test_an_unconfirmed_account_cannot_sign_in_by_any_way(client):
     assert response.status_code == 400
     assert "token" not in response.json()
     # Nor use a token it was given before.
-    token = Token.objects.create(user=user)
+    _, key = api_token_issue(user=user)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/topics/").status_code == 401
     # Nor sign in to the admin, staff or not.
     User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
@@ -186,9 +186,9 @@ def test_an_api_token_stops_working_when_the_confirmation_is_cleared():
     user = services.user_create(
         username="api-user", password=PASSWORD, role=User.Role.APPLICANT, email="api@example.ru"
     )
-    token = Token.objects.create(user=user)
+    _, key = api_token_issue(user=user)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/topics/").status_code == 200
 
     # An administrator clears the confirmation: the token issued before it is refused.

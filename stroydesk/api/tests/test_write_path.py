@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from stroydesk.accounts.tokens import api_token_issue
 
 BODY = {
     "subject": "Шум от стройки ночью",
@@ -19,7 +20,7 @@ BODY = {
 
 def test_an_api_registration_takes_six_statements(operator, directory):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=operator).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=operator)[1]}")
     assert client.post("/api/v1/requests/", BODY, format="json").status_code == 201
     with CaptureQueriesContext(connection) as queries:
         response = client.post("/api/v1/requests/", BODY, format="json")

@@ -119,6 +119,8 @@ def test_the_expert_agenda_and_outcome(client, applicant_user, subject, expert, 
     page = client.get(reverse("consultations:agenda"), {"date": soon.isoformat()})
     assert page.status_code == 200 and booking.question in page.content.decode()
     with time_machine.travel(at(soon, 11, 40)):
+        # Signed in again on the day: a staff session left idle since today has ended by then.
+        client.force_login(expert.user)
         client.post(
             reverse("consultations:act", args=[booking.pk, "complete"]),
             {"outcome": "Даны разъяснения."},
@@ -135,8 +137,8 @@ def test_rates_are_for_supervisors_only(
         services.booking_mark_no_show(booking=booking, by=expert.user)
     client.force_login(operator)
     assert client.get(reverse("consultations:rates")).status_code == 403
-    client.force_login(supervisor)
     with time_machine.travel(at(soon, 18)):
+        client.force_login(supervisor)
         page = client.get(reverse("consultations:rates"))
     assert page.status_code == 200
     text = page.content.decode()

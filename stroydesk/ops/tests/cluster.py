@@ -304,10 +304,10 @@ class Cluster:
                 "shell",
                 "-c",
                 "from stroydesk.accounts.services import user_create\n"
-                "from rest_framework.authtoken.models import Token\n"
+                "from stroydesk.accounts.tokens import api_token_issue\n"
                 "u = user_create(username='faults-operator', password='faults-pass-1',"
                 " role='operator')\n"
-                "print(Token.objects.create(user=u).key)",
+                "print(api_token_issue(user=u)[1])",
             )
             .strip()
             .splitlines()[-1]

@@ -166,10 +166,10 @@ def generate_history(
     created = 0
     with _notifications_dropped():
         for day, planned in plan:
-            with transaction.atomic(), steps.bulk():
-                for channel, at in walker.arrivals(day, planned):
-                    walker.request(channel, at)
-                    created += 1
+            # A day in one transaction: its requests registered together, their history rows
+            # written together at the end, and no letters about them (nobody to write to).
+            with transaction.atomic(), steps.bulk(batch_history=True, publish=False):
+                created += walker.day(walker.arrivals(day, planned))
             if progress and (day + timedelta(days=1)).day == 1:
                 progress(f"{day:%Y-%m}: {created} requests, {time.perf_counter() - started:.0f} s")
     rollups_refresh()
@@ -313,24 +313,38 @@ class _Walker:
             hours = self.rng.uniform(0, 24)
         return workdays.start_of_day(day) + timedelta(hours=hours)
 
-    def request(self, channel: str, at: datetime) -> None:
+    def day(self, arrivals: list[tuple[str, datetime]]) -> int:
+        """Register a day's requests in one batch, then walk each through its life."""
         rng, cast = self.rng, self.cast
-        topic, subject, text = rng.choices(cast.questions, cast.weights)[0]
-        pool = cast.developers if rng.random() < 0.12 else cast.residents
-        operator = rng.choice(cast.operators)
-        request = cases.request_register(
-            applicant=rng.choice(pool),
-            channel=channel,
-            subject=subject,
-            text=text,
-            topic=topic,
-            address=f"{rng.choice(STREETS)}, д. {rng.randint(1, 120)}"
-            if rng.random() < 0.6
-            else "",
-            registered_at=at,
-            created_by=operator if channel in ("phone", "in_person") else None,
-        )
-        self.calls += 1
+        drafts = []
+        for channel, at in arrivals:
+            topic, subject, text = rng.choices(cast.questions, cast.weights)[0]
+            pool = cast.developers if rng.random() < 0.12 else cast.residents
+            operator = rng.choice(cast.operators)
+            registration = cases.Registration(
+                applicant=rng.choice(pool),
+                channel=channel,
+                subject=subject,
+                text=text,
+                topic=topic,
+                address=f"{rng.choice(STREETS)}, д. {rng.randint(1, 120)}"
+                if rng.random() < 0.6
+                else "",
+                registered_at=at,
+                created_by=operator if channel in ("phone", "in_person") else None,
+            )
+            drafts.append((registration, operator))
+        requests = cases.request_register_many([registration for registration, _ in drafts])
+        self.calls += 1  # one call registers the day
+        for request, (registration, operator) in zip(requests, drafts, strict=True):
+            assert registration.registered_at is not None
+            self._walk(request, operator, registration.registered_at)
+        return len(requests)
+
+    def _walk(self, request: Request, operator: User, at: datetime) -> None:
+        rng, cast = self.rng, self.cast
+        topic = request.topic
+        assert topic is not None
         at = self._step(at, 0.1, 3)
         self._call(cases.request_take, request=request, by=operator, at=at)
         if rng.random() < 0.05:

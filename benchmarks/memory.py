@@ -1,6 +1,6 @@
 """How much memory a warm web worker and a warm job consumer hold, against a 300 MB budget.
 
-Prepares a fresh database (the directory, the knowledge base, a trained routing model), starts
+Prepares a fresh database (the directory, the knowledge base), starts
 the real server (gunicorn, one worker × 4 threads) and one Huey consumer (2 worker threads, one
 process), then warms both with every model loaded:
 
@@ -8,7 +8,8 @@ process), then warms both with every model loaded:
   suggestions (the routing model), knowledge-base searches through the API and the page (the
   lemmas, the synonyms and the semantic word vectors), the yearly statistics;
 - the consumer: a job of each kind — the letters of those registrations and their delivery,
-  the routing model's retraining and the auto-routing, the rollups, the SLA scan, the letters'
+  the routing model's training (the worker's second round of calls then loads that model)
+  and the auto-routing, the rollups, the SLA scan, the letters'
   sweep, the consultations' reminders, the purge of unconfirmed accounts, the mail fetch.
 
 Then it reads each process's resident memory from /proc (VmRSS now, VmHWM the peak) and prints
@@ -110,12 +111,18 @@ def manage(env: dict[str, str], *args: str, quiet: bool = True) -> str:
     return out.stdout
 
 
+def step(text: str) -> None:
+    print(f"  … {text}", file=sys.stderr, flush=True)
+
+
 def prepare(env: dict[str, str]) -> str:
     """A fresh database with what the models need; the operator's API token."""
+    step("preparing the database")
     manage(env, "migrate", "-v", "0")
     manage(env, "seed_directory")
     manage(env, "seed_kb")
-    manage(env, "routing_train")
+    # No routing model yet: the consumer's retraining job makes it, and the worker's second
+    # round of calls loads it.
     script = (
         "from stroydesk.accounts.services import user_create\n"
         "from rest_framework.authtoken.models import Token\n"
@@ -256,9 +263,12 @@ def main() -> int:
         worker = int(children[0])
         cold_web = memory(worker)
         cold_consumer = memory(consumer.pid)
+        step("warming the web worker")
         statuses = warm_web(port, token)
+        step("a job of each kind for the consumer")
         enqueue_jobs(env)
         drained = drain(env, consumer.pid)
+        step("the web worker again")
         warm_web(port, token)  # the worker again, after the jobs changed the data it reads
         web = memory(worker)
         jobs = memory(consumer.pid)

@@ -1,7 +1,7 @@
 """Demo history: a past year of requests created through the same services as real ones.
 
 ``generate_history(year=2021, count=34744, seed=1)`` registers exactly ``count`` requests with
-``cases.services.request_register`` and walks each one through its life with the lifecycle
+``cases.services.request_register_many`` and walks each one through its life with the lifecycle
 services (take, answer, escalate, the authority's answer, clarifications, declines,
 reassignments, closing, reopening), each step with its moment in the past (``at=``). Nothing is
 written around the services, so the statistics of the generated year are what real work would
@@ -17,8 +17,11 @@ What makes it look like a year of the center:
 - applicants come from a pool, so some ask more than once; about one in eight is a developer;
   two in three have a portal account, and some of those rate the answer (1–5).
 
-The same ``seed`` gives the same history. The notifications that the transitions queue (e-mails
-about 2020 to people who do not exist) go to a throwaway in-memory queue while it runs.
+The same ``seed`` gives the same history. Each day is one batch: its requests registered by
+one ``request_register_many``, their steps in ``steps.bulk`` with the history rows written
+together at the day's end, and no events published (letters about 2020 to people who do not
+exist); what the accounts' services queue for the applicant pool goes to a throwaway in-memory
+queue while it runs.
 """
 
 from __future__ import annotations

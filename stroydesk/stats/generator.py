@@ -222,8 +222,18 @@ def _cast(seed: int, count: int) -> _Cast:
     )
 
 
-def _user(username: str, role: str, first: str, last: str, email: str = "") -> User:
-    existing = User.objects.filter(username=username).first()
+def _user(
+    username: str,
+    role: str,
+    first: str,
+    last: str,
+    email: str = "",
+    known: dict[str, User] | None = None,
+) -> User:
+    """The generated person's login, made on first use; ``known`` the logins looked up already."""
+    existing = (
+        known.get(username) if known is not None else User.objects.filter(username=username).first()
+    )
     if existing is not None:
         return existing
     return user_create(
@@ -240,6 +250,10 @@ def _pool(kind: str, size: int, seed: int) -> list[Applicant]:
     rng = random.Random(f"pool-{kind}-{seed}")
     emails = [f"history-{kind}-{n}@example.ru" for n in range(size)]
     known = {a.email: a for a in Applicant.objects.filter(email__in=emails)}
+    logins = {
+        u.username: u
+        for u in User.objects.filter(username__in=[f"history-{kind}-{n}" for n in range(size)])
+    }
     pool = []
     for n, email in enumerate(emails):
         if email in known:
@@ -256,7 +270,7 @@ def _pool(kind: str, size: int, seed: int) -> list[Applicant]:
         phone = f"+7916{rng.randint(1000000, 9999999)}"
         # Two in three have a portal account (they can rate answers); the rest write or call.
         account = (
-            _user(f"history-{kind}-{n}", User.Role.APPLICANT, name, "", email=email)
+            _user(f"history-{kind}-{n}", User.Role.APPLICANT, name, "", email=email, known=logins)
             if n % 3
             else None
         )

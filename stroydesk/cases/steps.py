@@ -60,14 +60,16 @@ def bulk(*, batch_history: bool = False, publish: bool = True) -> Iterator[None]
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("bulk() must run inside the caller's transaction")
     token = _in_bulk.set(True)
-    batch = _HistoryBatch(publish) if batch_history or not publish else None
+    # A plain bulk() inside a batching one keeps to the outer batch: the rows stay in order.
+    own = _HistoryBatch(publish) if batch_history or not publish else None
+    batch = own or _batch.get()
     batch_token = _batch.set(batch)
     try:
         yield
-        if batch is not None and batch.rows:
-            History.objects.bulk_create(batch.rows)
-            if batch.publish:
-                for row in batch.rows:
+        if own is not None and own.rows:
+            History.objects.bulk_create(own.rows)
+            if own.publish:
+                for row in own.rows:
                     _publish(row)
     finally:
         _batch.reset(batch_token)

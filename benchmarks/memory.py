@@ -4,9 +4,10 @@ Prepares a fresh database (the directory, the knowledge base), starts
 the real server (gunicorn, one worker × 4 threads) and one Huey consumer (2 worker threads, one
 process), then warms both with every model loaded:
 
-- the web worker: registrations through the REST API (the Russian dictionaries), routing
-  suggestions (the routing model), knowledge-base searches through the API and the page (the
-  lemmas, the synonyms and the semantic word vectors), the yearly statistics;
+- the web worker (called by a supervisor): registrations through the REST API (the Russian
+  dictionaries), routing suggestions (the routing model), knowledge-base searches through the
+  API and the page (the lemmas, the synonyms and the semantic word vectors), the yearly
+  statistics;
 - the consumer: a job of each kind — the letters of those registrations and their delivery,
   the routing model's training (the worker's second round of calls then loads that model)
   and the auto-routing, the rollups, the SLA scan, the letters'
@@ -126,7 +127,7 @@ def prepare(env: dict[str, str]) -> str:
     script = (
         "from stroydesk.accounts.services import user_create\n"
         "from rest_framework.authtoken.models import Token\n"
-        "u = user_create(username='bench-operator', password='bench-pass-1', role='operator')\n"
+        "u = user_create(username='bench-supervisor', password='bench-pass-1', role='supervisor')\n"
         "print(Token.objects.create(user=u).key)\n"
     )
     return manage(env, "shell", "-c", script).strip().splitlines()[-1]
@@ -177,6 +178,16 @@ def enqueue_jobs(env: dict[str, str]) -> None:
         module, name = dotted.rsplit(".", 1)
         lines.append(f"getattr(importlib.import_module({module!r}), {name!r})()")
     manage(env, "shell", "-c", "\n".join(lines))
+
+
+def idle(pid: int, timeout: float = 300) -> None:
+    """Wait until the process has used no CPU for two seconds (done starting up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pid)
+        time.sleep(2)
+        if cpu_seconds(pid) - before < 0.05:
+            return
 
 
 def drain(env: dict[str, str], consumer: int, timeout: float = 300) -> bool:
@@ -253,12 +264,15 @@ def main() -> int:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(200):
+        for _ in range(600):  # until the worker itself answers (the app is loaded)
             try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-                break
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    break
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.2)
+        idle(consumer.pid)
         children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
         worker = int(children[0])
         cold_web = memory(worker)

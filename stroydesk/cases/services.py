@@ -1,4 +1,5 @@
-"""Commands that change requests: registration and every step of the lifecycle.
+"""Commands that change requests: every step of the lifecycle (registration is in
+``cases.registration``, re-exported here).
 
 Each command is one transaction: a compare-and-set on the request's status and version (two
 operators acting at once: exactly one wins, the other gets ``ConcurrentChange``), the side rows
@@ -8,7 +9,7 @@ operators acting at once: exactly one wins, the other gets ``ConcurrentChange``)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from stroydesk.accounts.models import Applicant, User
+from stroydesk.accounts.models import User
 from stroydesk.cases.attachments import CheckedFile
 from stroydesk.cases.lifecycle import (
     ASSIGNEES,
@@ -27,8 +28,21 @@ from stroydesk.cases.lifecycle import (
     reopen_window_open,
 )
 from stroydesk.cases.models import Answer, Attachment, Escalation, History, Rating, Request
-from stroydesk.cases.numbering import next_number
-from stroydesk.cases.search import search_text_for
+from stroydesk.cases.registration import (  # re-exported: callers find them here
+    EARLIEST_YEAR as EARLIEST_YEAR,
+)
+from stroydesk.cases.registration import (
+    Registration as Registration,
+)
+from stroydesk.cases.registration import (
+    request_register as request_register,
+)
+from stroydesk.cases.registration import (
+    request_register_many as request_register_many,
+)
+from stroydesk.cases.registration import (
+    topic_check_active,
+)
 from stroydesk.cases.steps import (  # the refusals are caught as services.* by callers
     ConcurrentChange,
     TransitionNotAllowed,
@@ -48,105 +62,6 @@ from stroydesk.workcalendar import selectors as workdays
 
 S = Request.Status
 A = History.Action
-
-
-def topic_check_active(topic: Topic) -> None:
-    """A request is filed only under a topic still in use (registration and classification)."""
-    if not topic.is_active:
-        raise ValidationError({"topic": [_("This topic is no longer in use.")]})
-
-
-# --- Registration ---------------------------------------------------------------------------
-
-
-# No request of the center is older than this, whatever the calendar covers.
-EARLIEST_YEAR = 2000
-
-
-def _earliest_registration_year() -> int:
-    years = workdays.covered_years()
-    return max(EARLIEST_YEAR, years[0].year) if years else EARLIEST_YEAR
-
-
-def request_register(
-    *,
-    applicant: Applicant,
-    channel: str,
-    subject: str,
-    text: str,
-    topic: Topic | None = None,
-    address: str = "",
-    cadastral_number: str = "",
-    registered_at: datetime | None = None,
-    created_by: User | None = None,
-    attachments: Iterable[CheckedFile] = (),
-) -> Request:
-    """Register a request with the next number of its year; the files were checked already.
-
-    Stored files are removed again if the transaction fails, so that a refused request leaves
-    nothing behind.
-    """
-    now = timezone.now()
-    registered_at = registered_at or now
-    if registered_at > now + timedelta(minutes=5):
-        raise ValidationError({"registered_at": [_("The registration time is in the future.")]})
-    earliest = _earliest_registration_year()
-    if workdays.moscow_date(registered_at).year < earliest:
-        # Numbers are per year and deadlines come from the production calendar: a request dated
-        # before the calendar's first year (``ЕКЦ-1-000001``) is a typo or a forgery.
-        raise ValidationError(
-            {"registered_at": [_("The registration time is before %(year)s.") % {"year": earliest}]}
-        )
-    if topic is not None:
-        topic_check_active(topic)
-    request = Request(
-        applicant=applicant,
-        channel=channel,
-        subject=subject.strip(),
-        text=text.strip(),
-        topic=topic,
-        address=address.strip(),
-        cadastral_number=cadastral_number.strip(),
-        registered_at=registered_at,
-        created_by=created_by,
-        year=workdays.moscow_date(registered_at).year,
-        number="-",
-        sequence=0,
-        search_text=search_text_for(subject=subject, text=text),
-    )
-    # Related rows were loaded by the caller and the number comes below: validate the fields only.
-    request.full_clean(
-        exclude=["number", "sequence", "year", "applicant", "topic", "created_by"],
-        validate_unique=False,
-        validate_constraints=False,
-    )
-    stored: list[Attachment] = []
-    try:
-        with atomic_step():
-            request.sequence = next_number(year=request.year)
-            request.number = (
-                f"{settings.REQUEST_NUMBER_PREFIX}-{request.year}-{request.sequence:06d}"
-            )
-            request.save(force_insert=True)
-            attach(request, attachments, stored)
-            data: dict[str, Any] = {"channel": channel, "attachments": len(stored)}
-            if now - registered_at > timedelta(minutes=1):
-                # A phone call typed in later, an imported letter: the history keeps the moment
-                # the request came in, and says when it was entered.
-                data["entered_at"] = now.isoformat()
-            record(
-                request,
-                action=A.REGISTER,
-                by=created_by,
-                to_status=S.REGISTERED,
-                at=registered_at,
-                data=data,
-            )
-    except BaseException:
-        for attachment in stored:
-            attachment.file.delete(save=False)
-        raise
-    return request
 
 
 # --- Lifecycle ------------------------------------------------------------------------------

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.sparse import hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics.pairwise import linear_kernel
 
 from stroydesk.routing.text import lemmas, normalise
+
+# scikit-learn and SciPy are imported where they are used, not with this module: every
+# process loads this module at start-up (the engine is behind the request card's URLs), and
+# the two are ~100 MB resident that a process which never routes (a command, the job consumer
+# between trainings) need not hold. Unpickling a stored model imports them as well.
 
 # Bumped when the pickled classes change shape: an older stored model is then retrained, not
 # loaded into code that no longer understands it.
@@ -60,6 +61,8 @@ class Features:
     """TF-IDF over lemmas (+ lemma pairs) and character n-grams, fitted once."""
 
     def __init__(self, *, chars: bool = True) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.words = TfidfVectorizer(
             tokenizer=str.split,
             token_pattern=None,
@@ -86,12 +89,16 @@ class Features:
         )
 
     def fit_transform(self, examples: Sequence[Example]) -> Any:
+        from scipy.sparse import hstack
+
         words = self.words.fit_transform([lemma_doc(e) for e in examples])
         if self.chars is None:
             return words
         return hstack([words, self.chars.fit_transform([char_doc(e) for e in examples])]).tocsr()
 
     def transform(self, examples: Sequence[Example]) -> Any:
+        from scipy.sparse import hstack
+
         words = self.words.transform([lemma_doc(e) for e in examples])
         if self.chars is None:
             return words
@@ -156,7 +163,9 @@ def _ranked(classes: Iterable[str], probabilities: Any) -> list[tuple[str, float
     return sorted(pairs, key=lambda pair: -pair[1])
 
 
-def _model(c: float) -> LogisticRegression:
+def _model(c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
     return LogisticRegression(C=c, max_iter=2000, solver="lbfgs")
 
 
@@ -241,6 +250,8 @@ class SimilarIndex:
         if self.matrix is None or not self.keys:
             return []
         query = self.features.words.transform([lemma_doc(ex)])
+        from sklearn.metrics.pairwise import linear_kernel
+
         sims = linear_kernel(query, self.matrix).ravel()
         order = np.argsort(-sims)[: limit + 1]
         out = []

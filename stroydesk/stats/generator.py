@@ -1,7 +1,7 @@
 """Demo history: a past year of requests created through the same services as real ones.
 
 ``generate_history(year=2021, count=34744, seed=1)`` registers exactly ``count`` requests with
-``cases.services.request_register`` and walks each one through its life with the lifecycle
+``cases.services.request_register_many`` and walks each one through its life with the lifecycle
 services (take, answer, escalate, the authority's answer, clarifications, declines,
 reassignments, closing, reopening), each step with its moment in the past (``at=``). Nothing is
 written around the services, so the statistics of the generated year are what real work would
@@ -17,8 +17,11 @@ What makes it look like a year of the center:
 - applicants come from a pool, so some ask more than once; about one in eight is a developer;
   two in three have a portal account, and some of those rate the answer (1–5).
 
-The same ``seed`` gives the same history. The notifications that the transitions queue (e-mails
-about 2020 to people who do not exist) go to a throwaway in-memory queue while it runs.
+The same ``seed`` gives the same history. Each day is one batch: its requests registered by
+one ``request_register_many``, their steps in ``steps.bulk`` with the history rows written
+together at the day's end, and no events published (letters about 2020 to people who do not
+exist); what the accounts' services queue for the applicant pool goes to a throwaway in-memory
+queue while it runs.
 """
 
 from __future__ import annotations
@@ -166,10 +169,10 @@ def generate_history(
     created = 0
     with _notifications_dropped():
         for day, planned in plan:
-            with transaction.atomic(), steps.bulk():
-                for channel, at in walker.arrivals(day, planned):
-                    walker.request(channel, at)
-                    created += 1
+            # A day in one transaction: its requests registered together, their history rows
+            # written together at the end, and no letters about them (nobody to write to).
+            with transaction.atomic(), steps.bulk(batch_history=True, publish=False):
+                created += walker.day(walker.arrivals(day, planned))
             if progress and (day + timedelta(days=1)).day == 1:
                 progress(f"{day:%Y-%m}: {created} requests, {time.perf_counter() - started:.0f} s")
     rollups_refresh()
@@ -219,8 +222,18 @@ def _cast(seed: int, count: int) -> _Cast:
     )
 
 
-def _user(username: str, role: str, first: str, last: str, email: str = "") -> User:
-    existing = User.objects.filter(username=username).first()
+def _user(
+    username: str,
+    role: str,
+    first: str,
+    last: str,
+    email: str = "",
+    known: dict[str, User] | None = None,
+) -> User:
+    """The generated person's login, made on first use; ``known`` the logins looked up already."""
+    existing = (
+        known.get(username) if known is not None else User.objects.filter(username=username).first()
+    )
     if existing is not None:
         return existing
     return user_create(
@@ -237,6 +250,10 @@ def _pool(kind: str, size: int, seed: int) -> list[Applicant]:
     rng = random.Random(f"pool-{kind}-{seed}")
     emails = [f"history-{kind}-{n}@example.ru" for n in range(size)]
     known = {a.email: a for a in Applicant.objects.filter(email__in=emails)}
+    logins = {
+        u.username: u
+        for u in User.objects.filter(username__in=[f"history-{kind}-{n}" for n in range(size)])
+    }
     pool = []
     for n, email in enumerate(emails):
         if email in known:
@@ -253,7 +270,7 @@ def _pool(kind: str, size: int, seed: int) -> list[Applicant]:
         phone = f"+7916{rng.randint(1000000, 9999999)}"
         # Two in three have a portal account (they can rate answers); the rest write or call.
         account = (
-            _user(f"history-{kind}-{n}", User.Role.APPLICANT, name, "", email=email)
+            _user(f"history-{kind}-{n}", User.Role.APPLICANT, name, "", email=email, known=logins)
             if n % 3
             else None
         )
@@ -313,24 +330,38 @@ class _Walker:
             hours = self.rng.uniform(0, 24)
         return workdays.start_of_day(day) + timedelta(hours=hours)
 
-    def request(self, channel: str, at: datetime) -> None:
+    def day(self, arrivals: list[tuple[str, datetime]]) -> int:
+        """Register a day's requests in one batch, then walk each through its life."""
         rng, cast = self.rng, self.cast
-        topic, subject, text = rng.choices(cast.questions, cast.weights)[0]
-        pool = cast.developers if rng.random() < 0.12 else cast.residents
-        operator = rng.choice(cast.operators)
-        request = cases.request_register(
-            applicant=rng.choice(pool),
-            channel=channel,
-            subject=subject,
-            text=text,
-            topic=topic,
-            address=f"{rng.choice(STREETS)}, д. {rng.randint(1, 120)}"
-            if rng.random() < 0.6
-            else "",
-            registered_at=at,
-            created_by=operator if channel in ("phone", "in_person") else None,
-        )
-        self.calls += 1
+        drafts = []
+        for channel, at in arrivals:
+            topic, subject, text = rng.choices(cast.questions, cast.weights)[0]
+            pool = cast.developers if rng.random() < 0.12 else cast.residents
+            operator = rng.choice(cast.operators)
+            registration = cases.Registration(
+                applicant=rng.choice(pool),
+                channel=channel,
+                subject=subject,
+                text=text,
+                topic=topic,
+                address=f"{rng.choice(STREETS)}, д. {rng.randint(1, 120)}"
+                if rng.random() < 0.6
+                else "",
+                registered_at=at,
+                created_by=operator if channel in ("phone", "in_person") else None,
+            )
+            drafts.append((registration, operator))
+        requests = cases.request_register_many([registration for registration, _ in drafts])
+        self.calls += 1  # one call registers the day
+        for request, (registration, operator) in zip(requests, drafts, strict=True):
+            assert registration.registered_at is not None
+            self._walk(request, operator, registration.registered_at)
+        return len(requests)
+
+    def _walk(self, request: Request, operator: User, at: datetime) -> None:
+        rng, cast = self.rng, self.cast
+        topic = request.topic
+        assert topic is not None
         at = self._step(at, 0.1, 3)
         self._call(cases.request_take, request=request, by=operator, at=at)
         if rng.random() < 0.05:

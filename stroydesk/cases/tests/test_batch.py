@@ -1,0 +1,130 @@
+"""Batches: registering many requests at once, and a bulk block's history written together."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from stroydesk.cases import numbering, services, steps
+from stroydesk.cases.events import RequestEvent, request_events
+from stroydesk.cases.models import History, Request
+from stroydesk.cases.tests.factories import ApplicantFactory, make_request
+
+pytestmark = pytest.mark.django_db
+
+S = Request.Status
+
+
+@pytest.fixture
+def heard():
+    events: list[RequestEvent] = []
+    request_events.subscribe(events.append)
+    yield events
+    request_events.unsubscribe(events.append)
+
+
+def registration(n: int, **extra) -> services.Registration:
+    return services.Registration(
+        applicant=ApplicantFactory(),
+        channel=Request.Channel.EMAIL,
+        subject=f"  Вопрос {n}  ",
+        text="Как получить разрешение на строительство?",
+        **extra,
+    )
+
+
+def test_numbers_are_reserved_in_a_block_without_gaps():
+    with transaction.atomic():
+        assert numbering.next_number(year=2024) == 1
+        assert numbering.next_numbers(year=2024, count=3) == range(2, 5)
+        assert numbering.next_number(year=2024) == 5
+        assert numbering.next_numbers(year=2025, count=2) == range(1, 3)
+
+
+def test_a_batch_is_registered_in_order_in_three_statements(
+    directory, django_capture_on_commit_callbacks, heard
+):
+    first = services.request_register(
+        applicant=ApplicantFactory(), channel="portal", subject="Первый", text="Текст"
+    )
+    batch = [registration(n) for n in range(5)]
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        registered = services.request_register_many(batch)
+    work = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(work) == 3, work  # the numbers, the requests, their history
+    assert [r.sequence for r in registered] == [first.sequence + n for n in range(1, 6)]
+    stored = Request.objects.filter(pk__in=[r.pk for r in registered]).order_by("sequence")
+    assert [(r.subject, r.status) for r in stored] == [
+        (f"Вопрос {n}", S.REGISTERED) for n in range(5)
+    ]
+    rows = History.objects.filter(request__in=registered).order_by("id")
+    assert [(row.request_id, row.action, row.to_status) for row in rows] == [
+        (r.pk, "register", S.REGISTERED) for r in registered
+    ]
+    assert [e.history_id for e in heard] == [row.pk for row in rows]
+
+
+def test_a_batch_with_one_bad_request_registers_none(directory):
+    future = timezone.now() + timedelta(days=1)
+    batch = [registration(0), registration(1, registered_at=future)]
+    with pytest.raises(ValidationError):
+        services.request_register_many(batch)
+    assert not Request.objects.exists()
+    with transaction.atomic():
+        assert numbering.next_number(year=timezone.now().year) == 1  # no number was spent
+
+
+def test_a_bulk_block_writes_its_history_together_at_the_end(
+    operator, django_capture_on_commit_callbacks, heard
+):
+    case = make_request()
+    before = History.objects.count()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        with steps.bulk(batch_history=True):
+            services.request_take(request=case, by=operator)
+            with steps.bulk():  # a plain block inside keeps to the batch
+                services.request_answer(request=case, by=operator, text="Ответ")
+            assert History.objects.count() == before  # not yet
+        assert History.objects.count() == before + 2
+    actions = list(
+        History.objects.filter(request=case).order_by("id").values_list("action", flat=True)
+    )
+    assert actions == ["register", "take", "answer"]
+    assert [e.action for e in heard] == ["take", "answer"]
+
+
+def test_a_quiet_bulk_block_records_the_history_and_tells_nobody(
+    operator, django_capture_on_commit_callbacks, heard
+):
+    case = make_request()
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+        steps.bulk(publish=False),
+    ):
+        services.request_take(request=case, by=operator)
+    assert History.objects.filter(request=case, action="take").exists()
+    assert heard == []
+
+
+def test_a_failed_bulk_block_writes_none_of_its_history(operator):
+    case = make_request()
+    with (
+        pytest.raises(services.TransitionNotAllowed),
+        transaction.atomic(),
+        steps.bulk(batch_history=True),
+    ):
+        services.request_take(request=case, by=operator)
+        services.request_close(request=case, by=operator)  # not answered: refused
+    assert list(History.objects.filter(request=case).values_list("action", flat=True)) == [
+        "register"
+    ]
+    assert Request.objects.get(pk=case.pk).status == S.REGISTERED

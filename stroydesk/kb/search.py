@@ -163,11 +163,23 @@ def _vocabulary_candidates(word: str) -> list[tuple[str, str]]:
     return [(f, lemma) for f, lemma in rows if trigram_similarity(word, f) >= TYPO_MIN_SIMILARITY]
 
 
-def correct_word(word: str) -> tuple[str, set[str]]:
-    """The closest vocabulary form within the allowed edits, and its lemma(s); ("", ∅) if none."""
-    limit = allowed_typos(word)
-    if limit == 0:
+def correct_word(word: str, token: str | None = None) -> tuple[str, set[str]]:
+    """The closest vocabulary form within the allowed edits, and its lemma(s); ("", ∅) if none.
+
+    ``token``: the articles' token of SearchIndexState, read when not given; the vocabulary
+    changes only with the articles, and the token with them, so corrections are kept per token.
+    """
+    if allowed_typos(word) == 0:
         return "", set()
+    if token is None:
+        token = semantic.index_state()[0]
+    form, lemmas = _corrections(word, token, connection.settings_dict["NAME"])
+    return form, set(lemmas)
+
+
+@lru_cache(maxsize=4096)
+def _corrections(word: str, _token: str, _database: str) -> tuple[str, frozenset[str]]:
+    limit = allowed_typos(word)
     best: dict[str, set[str]] = {}
     best_distance = limit + 1
     for form, lemma in _vocabulary_candidates(word):
@@ -177,10 +189,9 @@ def correct_word(word: str) -> tuple[str, set[str]]:
         elif d == best_distance and d <= limit:
             best.setdefault(form, set()).add(lemma)
     if not best or best_distance > limit:
-        return "", set()
+        return "", frozenset()
     form = min(best)  # ties: a stable choice, the same on both databases
-    lemmas = set().union(*best.values())
-    return form, lemmas
+    return form, frozenset(set().union(*best.values()))
 
 
 # --- query analysis -------------------------------------------------------------------------
@@ -195,14 +206,15 @@ def _doc_counts(lemmas: set[str]) -> dict[str, int]:
     return dict(rows)
 
 
-_total_cache: dict[str, tuple[float, int]] = {}
+_total_cache: dict[tuple[str, str], tuple[float, int]] = {}
 
 
-def total_documents() -> int:
-    """Number of articles, cached for a few seconds: it only scales word weights."""
+def total_documents(token: str = "") -> int:
+    """Number of articles as of the articles' token, cached for a few seconds: it only scales
+    word weights (and an analysis kept for that token keeps the count of that token)."""
     from stroydesk.kb.models import Article
 
-    key = connection.settings_dict["NAME"]
+    key = (connection.settings_dict["NAME"], token)
     hit = _total_cache.get(key)
     now = time.monotonic()
     if hit is None or now - hit[0] > 5:
@@ -313,12 +325,34 @@ def analyse_query(query: str) -> AnalysedQuery:
     """Split a query into groups of lemmas; words unknown to the articles are corrected.
 
     A word in Latin letters is also read as transliterated Russian; a dictionary entry found in
-    the query adds a group for each word of its meaning.
+    the query adds a group for each word of its meaning. The analysis depends on nothing but the
+    query, the articles and the dictionary, so it is kept per state of the index (the portal
+    asks the same question again with every key typed); the result is shared: read it only.
     """
-    tokens = _tokens(query)
-    if not tokens:
+    query = query[:MAX_QUERY_CHARS]
+    if not text.words(query):
         return AnalysedQuery()
     state = semantic.index_state()
+    return _analysed(query, state, connection.settings_dict["NAME"], tuple(FEATURES.items()))
+
+
+@lru_cache(maxsize=2048)
+def _analysed(
+    query: str, state: tuple[str, str], _database: str, _features: tuple
+) -> AnalysedQuery:
+    return _analyse(query, state)
+
+
+def clear_caches() -> None:
+    """Forget analysed queries and corrections (the benchmark times them cold)."""
+    _analysed.cache_clear()
+    _corrections.cache_clear()
+
+
+def _analyse(query: str, state: tuple[str, str]) -> AnalysedQuery:
+    tokens = _tokens(query)
+    if not tokens:
+        return AnalysedQuery(state=state)
     matches = _dictionary_matches(tokens, state[1])
     explained = {pos for _t, _m, positions in matches for pos in positions}
     seen: set[str] = set()
@@ -351,22 +385,22 @@ def analyse_query(query: str) -> AnalysedQuery:
     wanted |= {s for lemma in list(wanted) for s in synonyms.get(lemma, ())}
     df = _doc_counts(wanted)
     position = {id(t): i for i, t in enumerate(tokens)}
-    for g, token in zip(raw_groups, group_token, strict=True):
-        if token is not None:
+    for g, source in zip(raw_groups, group_token, strict=True):
+        if source is not None:
             for lemma in g.lemmas:
                 semantic_lemmas[lemma] = 1.0
-            choice = _translit_choice(token, df) if token.readings else None
+            choice = _translit_choice(source, df) if source.readings else None
             if choice is not None:
                 reading, lemma = choice
                 semantic_lemmas[lemma] = 1.0
                 if lemma in df:
                     g.lemmas[lemma] = 1.0
                 elif not any(lemma in df for lemma in g.lemmas):
-                    _correct(g, reading, df)
+                    _correct(g, reading, df, state[0])
             elif (
-                not any(lemma in df for lemma in g.lemmas) and position[id(token)] not in explained
+                not any(lemma in df for lemma in g.lemmas) and position[id(source)] not in explained
             ):
-                _correct(g, g.word, df)
+                _correct(g, g.word, df, state[0])
         for lemma in list(g.lemmas):
             for s in synonyms.get(lemma, ()):
                 g.lemmas.setdefault(s, SYNONYM_WEIGHT * g.lemmas[lemma])
@@ -374,7 +408,7 @@ def analyse_query(query: str) -> AnalysedQuery:
             semantic_lemmas[lemma] = max(semantic_lemmas.get(lemma, 0.0), weight)
         # Lemmas no article contains cannot match; dropping them keeps the index query short.
         g.lemmas = {lemma: w for lemma, w in g.lemmas.items() if lemma in df}
-    total = max(total_documents(), 1)
+    total = max(total_documents(state[0]), 1)
     groups = [g for g in raw_groups if g.lemmas]
     for g in groups:
         rarest = min(df[lemma] for lemma in g.lemmas)
@@ -388,8 +422,8 @@ def analyse_query(query: str) -> AnalysedQuery:
     )
 
 
-def _correct(group: QueryGroup, word: str, df: dict[str, int]) -> None:
-    form, corrected = correct_word(word)
+def _correct(group: QueryGroup, word: str, df: dict[str, int], token: str) -> None:
+    form, corrected = correct_word(word, token)
     if corrected:
         group.corrected_to = form
         group.lemmas = dict.fromkeys(corrected, CORRECTION_WEIGHT)
@@ -439,9 +473,16 @@ def _index_query(groups: list[QueryGroup], *, all_groups: bool, vendor: str) -> 
 
 
 def _ranked_matches(
-    match: str, *, public_only: bool, topic_ids: list[int] | None, limit: int
+    match: str,
+    *,
+    public_only: bool,
+    topic_ids: list[int] | None,
+    limit: int,
+    rank_by: str | None = None,
 ) -> list[int]:
-    """Ids of the best ``limit`` of at most SCAN_CAP articles matching the index query."""
+    """Ids of the best ``limit`` of at most SCAN_CAP articles matching the index query, ordered
+    by the index's rank of ``rank_by`` (the same query when not given)."""
+    rank_by = rank_by or match
     where: list[str] = []
     params: list[int] = []
     if public_only:
@@ -474,7 +515,7 @@ def _ranked_matches(
                 "LIMIT %s; "
                 "SELECT set_config('enable_seqscan', current_setting('kb.seqscan'), true), "
                 "set_config('enable_indexscan', current_setting('kb.indexscan'), true)",
-                [match, *params, SCAN_CAP, match, limit],
+                [match, *params, SCAN_CAP, rank_by, limit],
             )
             raw.nextset()
             rows = raw.fetchall()
@@ -507,7 +548,12 @@ def candidate_ids(
 
     def matches(all_groups: bool) -> list[int]:
         match = _index_query(groups, all_groups=all_groups, vendor=vendor)
-        return _ranked_matches(match, public_only=public_only, topic_ids=topic_ids, limit=limit)
+        if all_groups:
+            return _ranked_matches(match, public_only=public_only, topic_ids=topic_ids, limit=limit)
+        needed = _index_query(necessary_groups(groups), all_groups=False, vendor=vendor)
+        return _ranked_matches(
+            needed, public_only=public_only, topic_ids=topic_ids, limit=limit, rank_by=match
+        )
 
     ids = matches(all_groups=True)
     if len(ids) < limit and len(groups) > 1:
@@ -515,6 +561,23 @@ def candidate_ids(
         more = matches(all_groups=False)
         ids += [i for i in more if i not in seen][: limit - len(ids)]
     return ids
+
+
+def necessary_groups(groups: list[QueryGroup]) -> list[QueryGroup]:
+    """The rarest groups of which a candidate must contain one to pass MIN_COVERAGE in ``rank``.
+
+    The most common words are left out as long as together they weigh less than MIN_COVERAGE
+    of the query: an article with none but them is dropped by the ranking anyway. Those words
+    have the longest lists in the index, so leaving them out of the «any word» query is what
+    keeps a long question (a few rare words among common ones) fast at 100,000 articles, and
+    the SCAN_CAP articles it reads are ones that can rank.
+    """
+    total = sum(g.idf for g in groups)
+    dropped = 0.0
+    keep = sorted(groups, key=lambda g: (g.idf, g.word))
+    while len(keep) > 1 and dropped + keep[0].idf < MIN_COVERAGE * total:
+        dropped += keep.pop(0).idf
+    return keep
 
 
 # --- ranking --------------------------------------------------------------------------------

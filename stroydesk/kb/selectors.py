@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Case, Count, Q, QuerySet, Value, When
@@ -231,11 +232,18 @@ def article_search(
 
 
 def _snippet(article: Article, wanted: frozenset[str]) -> str:
-    body = text.html_to_text(article.body_html)
+    body = _plain_text(article.body_html)
     passage = text.snippet(body, wanted)
     if "<mark>" not in passage and article.summary:
         return text.highlight(article.summary, wanted)
     return passage
+
+
+@lru_cache(maxsize=512)
+def _plain_text(body_html: str) -> str:
+    """An article's text without markup: cleaning the HTML of a long article costs more than
+    the rest of its snippet, and the same few articles answer most questions."""
+    return text.html_to_text(body_html)
 
 
 def _facets(article_ids: list[int]) -> list[TopicFacet]:

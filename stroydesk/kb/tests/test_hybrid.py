@@ -269,3 +269,58 @@ def test_bad_input_is_answered_without_error(seeded_once, db, query):
 def test_only_digits_or_emoji_find_nothing(seeded_once, db):
     assert slugs("1234567890") == []
     assert slugs("🏗️🏠 😡") == []
+
+
+# --- what keeps it fast at 100,000 articles -------------------------------------------------
+
+
+def test_the_any_word_query_leaves_out_only_words_that_cannot_rank_alone():
+    groups = [
+        search.QueryGroup(word="дом", lemmas={"дом": 1.0}, idf=0.2),
+        search.QueryGroup(word="строить", lemmas={"строить": 1.0}, idf=0.3),
+        search.QueryGroup(word="сарай", lemmas={"сарай": 1.0}, idf=4.0),
+        search.QueryGroup(word="баня", lemmas={"баня": 1.0}, idf=3.0),
+    ]
+    kept = search.necessary_groups(groups)
+    assert [g.word for g in kept] == ["баня", "сарай"]
+    total = sum(g.idf for g in groups)
+    left_out = sum(g.idf for g in groups if g not in kept)
+    assert left_out < search.MIN_COVERAGE * total
+    # Every word common: the rarest one is still asked for.
+    common = [search.QueryGroup(word=w, lemmas={w: 1.0}, idf=1.0) for w in ("а", "б", "в")]
+    assert len(search.necessary_groups(common)) == 3
+    assert len(search.necessary_groups(common[:1])) == 1
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "квартиру обещали к весне, уже осень, а ключей нет",
+        "перед домом вскрыли асфальт и так и бросили",
+        "нужно ли разрешение на строительство сарая на своём участке",
+        "стройка шумит ночью что делать",
+    ],
+)
+def test_leaving_common_words_out_of_the_index_query_changes_no_result(
+    seeded_once, db, monkeypatch, question
+):
+    pruned = slugs(question, limit=10)
+    search.clear_caches()
+    monkeypatch.setattr(search, "necessary_groups", lambda groups: groups)
+    assert slugs(question, limit=10) == pruned
+
+
+def test_an_analysed_query_is_kept_until_the_articles_change(seeded_once, db, make_article):
+    first = search.analyse_query("скворечник во дворе")
+    assert search.analyse_query("скворечник во дворе") is first
+    assert "скворечник" not in first.all_lemmas  # no article has the word yet
+    make_article("Скворечник на дереве во дворе", "Скворечник вешают без согласования.")
+    again = search.analyse_query("скворечник во дворе")
+    assert again is not first and "скворечник" in again.all_lemmas
+
+
+def test_a_typo_is_corrected_to_a_word_of_an_article_added_later(seeded_once, db, make_article):
+    assert "скворешник" not in search.analyse_query("скворешник во дворе").corrections
+    make_article("Скворечник на дереве во дворе", "Скворечник вешают без согласования.")
+    corrections = search.analyse_query("скворешник во дворе").corrections
+    assert corrections["скворешник"] == "скворечник"

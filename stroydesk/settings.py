@@ -220,6 +220,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 LOCKOUT_BASE_MINUTES = env_int("LOCKOUT_BASE_MINUTES", 15, minimum=1)
+# Rate limits (core.ratelimit), counted in the cache: shared by every worker only with Redis.
+# The client's address is REMOTE_ADDR, or behind this many proxies of ours the one they saw.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600, minimum=1)
+API_ANONYMOUS_RATE_LIMIT_PER_MINUTE = env_int("API_ANONYMOUS_RATE_LIMIT_PER_MINUTE", 60, minimum=1)
+OPEN311_ANONYMOUS_READS_PER_MINUTE = env_int("OPEN311_ANONYMOUS_READS_PER_MINUTE", 60, minimum=1)
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Each test run gets its own database, so that parallel runs on one server don't collide.
@@ -319,6 +325,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Calls per minute per user (per address when anonymous), counted in the shared cache.
+    "DEFAULT_THROTTLE_CLASSES": ["stroydesk.web.ratelimit.SharedCacheThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + ([] if not DEBUG else ["rest_framework.renderers.BrowsableAPIRenderer"]),

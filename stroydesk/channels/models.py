@@ -234,6 +234,14 @@ class Open311Submission(models.Model):
     media_url = models.URLField(_("media URL"), max_length=1000, blank=True)
     device_id = models.CharField(_("device id"), max_length=200, blank=True)
     account_id = models.CharField(_("account id"), max_length=200, blank=True)
+    publish_details = models.BooleanField(
+        _("description and place published"),
+        default=False,
+        help_text=_(
+            "The applicant agreed that the public Open311 list show the description, the "
+            "address and the coordinates. Without it the list shows the service and the status."
+        ),
+    )
     created_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     class Meta:

@@ -3,13 +3,11 @@ personal-data audit trail."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import IntegrityError, transaction
@@ -28,6 +26,7 @@ from stroydesk.accounts.events import (
 )
 from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
 from stroydesk.accounts.validators import normalize_phone
+from stroydesk.core.ratelimit import Limit, rate_limit_hit
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +34,13 @@ log = logging.getLogger(__name__)
 EMAIL_CONFIRMATION_MAX_AGE = timedelta(days=3)
 CONFIRMATION_RESEND_LIMIT = 3
 CONFIRMATION_RESEND_WINDOW = timedelta(minutes=15)
+CONFIRMATION_LETTERS = Limit(
+    "confirmation-letter",
+    CONFIRMATION_RESEND_LIMIT,
+    int(CONFIRMATION_RESEND_WINDOW.total_seconds()),
+)
+# Reset letters to one address per quarter of an hour: the form cannot flood a mailbox.
+PASSWORD_RESET_LETTERS = Limit("password-reset-letter", 3, 15 * 60)
 _CONFIRMATION_SALT = "stroydesk.accounts.email-confirmation"
 
 
@@ -435,23 +441,20 @@ def user_password_reset_request(*, email: str) -> None:
     e-mail (as Django's reset form picks them). Nothing is said of whether there is one: the
     letter is made and sent by a job, so the answer takes the same time either way."""
     email = email.strip()
+    # Counted whatever the address, and refused silently: the page says the same either way.
+    if rate_limit_hit(limit=PASSWORD_RESET_LETTERS, who=email.lower()) is not None:
+        log.info("accounts: password-reset letters to one address over the limit, none sent")
+        return
     users = User.objects.filter(email__iexact=email, is_active=True)
     for user in users:
         if user.has_usable_password():
             account_events.publish(AccountEvent(kind=PASSWORD_RESET_REQUESTED, user_id=user.pk))
 
 
-def _resend_allowed(email: str) -> bool:
-    """Count one more ask for this address in the current window; False past the limit."""
-    key = "accounts:confirm-resend:" + hashlib.sha256(email.encode()).hexdigest()
-    window = int(CONFIRMATION_RESEND_WINDOW.total_seconds())
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add() and incr()
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count <= CONFIRMATION_RESEND_LIMIT
+def confirmation_letter_allowed(*, email: str) -> bool:
+    """Count one more confirmation letter to this address (a sign-up's or a resend's) in the
+    current window, in the shared cache; False past the limit."""
+    return rate_limit_hit(limit=CONFIRMATION_LETTERS, who=email.strip().lower()) is None
 
 
 def user_resend_confirmation(*, email: str) -> bool:
@@ -462,7 +465,7 @@ def user_resend_confirmation(*, email: str) -> bool:
     same either way, so that the form cannot tell which addresses have accounts.
     """
     email = email.strip().lower()
-    if not _resend_allowed(email):
+    if not confirmation_letter_allowed(email=email):
         return False
     user = User.objects.filter(
         username=email, email_confirmed_at__isnull=True, is_active=True

@@ -10,11 +10,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from stroydesk.web.api import SignInLocked
+from stroydesk.web.ratelimit import SharedCacheThrottle
 
 
 class TokenSignIn(ObtainAuthToken):
     """``POST`` a username and password, get the account's token (after too many failures: 429
-    with Retry-After, whatever the password)."""
+    with Retry-After, whatever the password). Calls are limited per address like every API call
+    (DRF's view has no throttle of its own)."""
+
+    throttle_classes = [SharedCacheThrottle]
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)

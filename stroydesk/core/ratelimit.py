@@ -70,6 +70,13 @@ def rate_limit_check(*, limit: Limit, who: str) -> None:
         raise RateLimited(limit, wait)
 
 
-def rate_limit_reset(*, limit: Limit, who: str) -> None:
-    """Forget the current window's count (after a success that proves the party, e.g.)."""
-    cache.delete(_key(limit, who, int(time.time() // limit.seconds)))
+def attempts_count(*, name: str, who: str, seconds: int) -> int:
+    """One more attempt of ``who`` (a code mailed once, say), counted atomically for ``seconds``
+    from the first: the number of attempts so far, this one included. Unlike a session's own
+    counter, parallel requests that loaded the same session each get a different number."""
+    key = _key(Limit(name, 0, seconds), who, 0)
+    cache.add(key, 0, timeout=seconds)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add() and incr(): the attempt's time is up anyway
+        return 10**9

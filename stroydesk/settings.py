@@ -289,6 +289,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ekc@stroydesk.local")
 # which a letter stuck "sending" (its worker died) is sent again with the same Message-ID.
 EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30, minimum=1)
 EMAIL_SWEEP_SECONDS = env_int("EMAIL_SWEEP_SECONDS", 60, minimum=1)
+# The name our receiving mail server writes in its Authentication-Results header (RFC 8601):
+# only its results say whether a letter's sender is authenticated. Empty: the topmost header.
+MAIL_AUTHSERV_ID = os.environ.get("MAIL_AUTHSERV_ID", "").strip()
 EMAIL_SENDING_LEASE_SECONDS = env_int("EMAIL_SENDING_LEASE_SECONDS", 300, minimum=1)
 
 # --- Domain rules ---------------------------------------------------------------------------

@@ -94,7 +94,7 @@ class Contact:
     ogrn: str = ""
 
 
-def applicant_for_contact(*, contact: Contact) -> Applicant:
+def applicant_for_contact(*, contact: Contact, verified: bool = True) -> Applicant:
     """The applicant known by this e-mail or phone, or a new one.
 
     A caller who has written before is the same applicant, so that an operator sees their
@@ -105,12 +105,21 @@ def applicant_for_contact(*, contact: Contact) -> Applicant:
     sign-up (where it would keep that account from expiring, ``user_purge_unconfirmed``). The
     owner's own unconfirmed sign-up gets the new record on confirmation
     (``applicant_link_earlier``).
+
+    ``verified=False`` is for a channel that cannot prove the address or phone is the sender's
+    own (an Open311 partner posting what its user typed, a letter whose sender the receiving
+    mail server did not authenticate): anybody can type anybody's address there. What comes
+    that way is never filed under a registered user's account, only under a record without a
+    login, so that a stranger cannot put requests or words into someone's "My requests".
     """
     email = contact.email.strip().lower()
     normalized = normalize_phone(contact.phone) if contact.phone.strip() else ""
-    known = Applicant.objects.filter(
-        Q(user__isnull=True) | Q(user__email_confirmed_at__isnull=False)
-    )
+    if verified:
+        known = Applicant.objects.filter(
+            Q(user__isnull=True) | Q(user__email_confirmed_at__isnull=False)
+        )
+    else:
+        known = Applicant.objects.filter(user__isnull=True)
     existing = None
     if email:
         existing = known.filter(email=email).order_by("pk").first()

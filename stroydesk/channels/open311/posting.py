@@ -148,6 +148,8 @@ def request_submit(*, key: Open311ApiKey, params: Mapping[str, str]) -> Request:
                     topic=topic,
                     address=where[:500],
                     cadastral_number=attributes.get("cadastral_number", ""),
+                    # The key holder vouches for nobody's address: never a user's account.
+                    contact_verified=False,
                 ),
                 contact=Contact(full_name=full_name or email or phone, email=email, phone=phone),
             )

@@ -306,10 +306,11 @@ def _thread_target(parsed: ParsedMail) -> tuple[Request | None, bool]:
             ).select_related("request__applicant")
         }
         for mid in ids:
-            if ours.get(mid) is not None:
-                candidates.append((ours[mid], True))
-            elif theirs.get(mid) is not None:
-                candidates.append((theirs[mid], False))
+            mine, sender_earlier = ours.get(mid), theirs.get(mid)
+            if mine is not None:
+                candidates.append((mine, True))
+            elif sender_earlier is not None:
+                candidates.append((sender_earlier, False))
     numbers = _request_numbers(parsed.subject)
     if numbers:
         by_number = {

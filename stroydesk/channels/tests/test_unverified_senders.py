@@ -5,6 +5,7 @@ SPF/DKIM/DMARC results; an Open311 key holder proves nobody's address."""
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 
 from stroydesk.accounts.models import User
 from stroydesk.accounts.services import applicant_for_user, user_create
@@ -97,24 +98,31 @@ def test_a_new_letter_from_a_users_address_joins_the_account_only_when_authentic
     assert Request.objects.get(pk=joined.request_id).applicant_id == kuznetsov.applicant.pk
 
 
-def test_open311_with_a_users_address_stays_out_of_the_account(client, directory, kuznetsov):
+def test_open311_with_a_users_address_stays_out_of_the_account(
+    client, directory, kuznetsov, django_capture_on_commit_callbacks
+):
     _key, raw = keys.api_key_issue(name="Партнёр", rate_limit_per_minute=100)
-    response = client.post(
-        "/open311/v2/requests.json",
-        {
-            "api_key": raw,
-            "service_code": "construction-permit",
-            "description": "Написано от чужого имени",
-            "address_string": "ул. Тверская, 1",
-            "email": "Kuznetsov@Example.ru",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/open311/v2/requests.json",
+            {
+                "api_key": raw,
+                "service_code": "construction-permit",
+                "description": "Написано от чужого имени",
+                "address_string": "ул. Тверская, 1",
+                "email": "Kuznetsov@Example.ru",
+            },
+        )
     assert response.status_code == 201
     request = Request.objects.get(number=response.json()[0]["service_request_id"])
     assert request.applicant.user is None
     assert request.applicant.email == "kuznetsov@example.ru"
     client.force_login(kuznetsov)
     assert request.number not in client.get("/my/").content.decode()
+    # The address's owner is told, and follows it by the mailed code, not in the account.
+    (letter,) = mail.outbox
+    assert letter.to == ["kuznetsov@example.ru"] and request.number in letter.body
+    assert "/track/" in letter.body and "Если вы не отправляли это обращение" in letter.body
 
 
 @pytest.mark.parametrize(

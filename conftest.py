@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 from rest_framework.test import APIClient
 
 from stroydesk.accounts.models import User
 from stroydesk.accounts.services import applicant_for_user, user_create
+from stroydesk.core import ratelimit
 from stroydesk.directory.models import Authority, Topic
 from stroydesk.directory.services import directory_seed, specialist_appoint
 
@@ -146,3 +148,10 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
             "--disable-sync",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def _own_rate_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test counts its rate limits afresh: the cache (the process's memory, or Redis shared
+    by parallel runs) keeps the counts of earlier tests, and clearing it would clear theirs."""
+    monkeypatch.setattr(ratelimit, "NAMESPACE", f"rl-test-{uuid.uuid4().hex}")

@@ -232,6 +232,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
 LOCKOUT_BASE_MINUTES = env_int("LOCKOUT_BASE_MINUTES", 15, minimum=1)
+# Rate limits (core.ratelimit), counted in the cache: shared by every worker only with Redis.
+# The client's address is REMOTE_ADDR, or behind this many proxies of ours the one they saw.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600, minimum=1)
+API_ANONYMOUS_RATE_LIMIT_PER_MINUTE = env_int("API_ANONYMOUS_RATE_LIMIT_PER_MINUTE", 60, minimum=1)
+OPEN311_ANONYMOUS_READS_PER_MINUTE = env_int("OPEN311_ANONYMOUS_READS_PER_MINUTE", 60, minimum=1)
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Each test run gets its own database, so that parallel runs on one server don't collide.
@@ -310,6 +316,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ekc@stroydesk.local")
 # which a letter stuck "sending" (its worker died) is sent again with the same Message-ID.
 EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30, minimum=1)
 EMAIL_SWEEP_SECONDS = env_int("EMAIL_SWEEP_SECONDS", 60, minimum=1)
+# The name our receiving mail server writes in its Authentication-Results header (RFC 8601):
+# only its results say whether a letter's sender is authenticated. Empty: the topmost header.
+MAIL_AUTHSERV_ID = os.environ.get("MAIL_AUTHSERV_ID", "").strip()
 EMAIL_SENDING_LEASE_SECONDS = env_int("EMAIL_SENDING_LEASE_SECONDS", 300, minimum=1)
 
 # --- Domain rules ---------------------------------------------------------------------------
@@ -346,6 +355,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Calls per minute per user (per address when anonymous), counted in the shared cache.
+    "DEFAULT_THROTTLE_CLASSES": ["stroydesk.web.ratelimit.SharedCacheThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + ([] if not DEBUG else ["rest_framework.renderers.BrowsableAPIRenderer"]),

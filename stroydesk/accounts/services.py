@@ -3,13 +3,11 @@ personal-data audit trail."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import IntegrityError, transaction
@@ -28,6 +26,7 @@ from stroydesk.accounts.events import (
 )
 from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
 from stroydesk.accounts.validators import normalize_phone
+from stroydesk.core.ratelimit import Limit, rate_limit_hit
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +34,13 @@ log = logging.getLogger(__name__)
 EMAIL_CONFIRMATION_MAX_AGE = timedelta(days=3)
 CONFIRMATION_RESEND_LIMIT = 3
 CONFIRMATION_RESEND_WINDOW = timedelta(minutes=15)
+CONFIRMATION_LETTERS = Limit(
+    "confirmation-letter",
+    CONFIRMATION_RESEND_LIMIT,
+    int(CONFIRMATION_RESEND_WINDOW.total_seconds()),
+)
+# Reset letters to one address per quarter of an hour: the form cannot flood a mailbox.
+PASSWORD_RESET_LETTERS = Limit("password-reset-letter", 3, 15 * 60)
 _CONFIRMATION_SALT = "stroydesk.accounts.email-confirmation"
 
 
@@ -88,7 +94,7 @@ class Contact:
     ogrn: str = ""
 
 
-def applicant_for_contact(*, contact: Contact) -> Applicant:
+def applicant_for_contact(*, contact: Contact, verified: bool = True) -> Applicant:
     """The applicant known by this e-mail or phone, or a new one.
 
     A caller who has written before is the same applicant, so that an operator sees their
@@ -99,12 +105,21 @@ def applicant_for_contact(*, contact: Contact) -> Applicant:
     sign-up (where it would keep that account from expiring, ``user_purge_unconfirmed``). The
     owner's own unconfirmed sign-up gets the new record on confirmation
     (``applicant_link_earlier``).
+
+    ``verified=False`` is for a channel that cannot prove the address or phone is the sender's
+    own (an Open311 partner posting what its user typed, a letter whose sender the receiving
+    mail server did not authenticate): anybody can type anybody's address there. What comes
+    that way is never filed under a registered user's account, only under a record without a
+    login, so that a stranger cannot put requests or words into someone's "My requests".
     """
     email = contact.email.strip().lower()
     normalized = normalize_phone(contact.phone) if contact.phone.strip() else ""
-    known = Applicant.objects.filter(
-        Q(user__isnull=True) | Q(user__email_confirmed_at__isnull=False)
-    )
+    if verified:
+        known = Applicant.objects.filter(
+            Q(user__isnull=True) | Q(user__email_confirmed_at__isnull=False)
+        )
+    else:
+        known = Applicant.objects.filter(user__isnull=True)
     existing = None
     if email:
         existing = known.filter(email=email).order_by("pk").first()
@@ -435,23 +450,20 @@ def user_password_reset_request(*, email: str) -> None:
     e-mail (as Django's reset form picks them). Nothing is said of whether there is one: the
     letter is made and sent by a job, so the answer takes the same time either way."""
     email = email.strip()
+    # Counted whatever the address, and refused silently: the page says the same either way.
+    if rate_limit_hit(limit=PASSWORD_RESET_LETTERS, who=email.lower()) is not None:
+        log.info("accounts: password-reset letters to one address over the limit, none sent")
+        return
     users = User.objects.filter(email__iexact=email, is_active=True)
     for user in users:
         if user.has_usable_password():
             account_events.publish(AccountEvent(kind=PASSWORD_RESET_REQUESTED, user_id=user.pk))
 
 
-def _resend_allowed(email: str) -> bool:
-    """Count one more ask for this address in the current window; False past the limit."""
-    key = "accounts:confirm-resend:" + hashlib.sha256(email.encode()).hexdigest()
-    window = int(CONFIRMATION_RESEND_WINDOW.total_seconds())
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add() and incr()
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count <= CONFIRMATION_RESEND_LIMIT
+def confirmation_letter_allowed(*, email: str) -> bool:
+    """Count one more confirmation letter to this address (a sign-up's or a resend's) in the
+    current window, in the shared cache; False past the limit."""
+    return rate_limit_hit(limit=CONFIRMATION_LETTERS, who=email.strip().lower()) is None
 
 
 def user_resend_confirmation(*, email: str) -> bool:
@@ -462,7 +474,7 @@ def user_resend_confirmation(*, email: str) -> bool:
     same either way, so that the form cannot tell which addresses have accounts.
     """
     email = email.strip().lower()
-    if not _resend_allowed(email):
+    if not confirmation_letter_allowed(email=email):
         return False
     user = User.objects.filter(
         username=email, email_confirmed_at__isnull=True, is_active=True

@@ -22,6 +22,7 @@ from stroydesk.accounts import twofactor
 from stroydesk.accounts.models import ApiToken
 from stroydesk.accounts.tokens import api_token_issue, api_token_list, api_token_revoke
 from stroydesk.web.api import SignInLocked
+from stroydesk.web.ratelimit import SharedCacheThrottle
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -77,6 +78,8 @@ class TokenSignIn(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    # Limited per address like every API call.
+    throttle_classes = [SharedCacheThrottle]
 
     @extend_schema(request=TokenRequestSerializer, responses={200: IssuedTokenSerializer})
     def post(self, request: Request) -> Response:

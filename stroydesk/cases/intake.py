@@ -46,6 +46,9 @@ class Intake:
     cadastral_number: str = ""
     registered_at: datetime | None = None
     files: Sequence[IncomingFile] = field(default_factory=tuple)
+    # False when the channel cannot prove that the contact's address is the sender's own
+    # (Open311, an unauthenticated letter): the request then never lands in a user's account.
+    contact_verified: bool = True
 
 
 # Who may register a request on someone else's behalf.
@@ -79,7 +82,9 @@ def register_request(
     # so the inner steps need no partial rollback (two round trips fewer per request).
     with transaction.atomic(), steps.bulk():
         if contact is not None:
-            applicant = accounts.applicant_for_contact(contact=contact)
+            applicant = accounts.applicant_for_contact(
+                contact=contact, verified=intake.contact_verified
+            )
         else:
             assert by is not None
             applicant = accounts.applicant_for_user(user=by)

@@ -28,6 +28,7 @@ from stroydesk.cases.attachments import CheckedFile, check_attachment
 from stroydesk.cases.intake import Contact, IncomingFile, Intake, register_request
 from stroydesk.cases.models import Request
 from stroydesk.channels.imap import ImapSession
+from stroydesk.channels.mailauth import Verdict, sender_verdict
 from stroydesk.channels.mailparse import (
     AUTO_REPLY,
     BOUNCE,
@@ -128,10 +129,15 @@ def _store(parsed: ParsedMail, *, raw: bytes, mailbox: Mailbox | None) -> Ingest
         return IngestResult(Outcome.AUTO_REPLY)
     if not parsed.sender_email:
         raise ValidationError(_("The message has no sender address to answer to."))
+    verdict = sender_verdict(
+        raw, sender_email=parsed.sender_email, authserv_id=settings.MAIL_AUTHSERV_ID
+    )
     accepted, refused = _check_files(parsed)
-    target = _thread_target(parsed)
+    target, by_our_letter = _thread_target(parsed)
+    if target is not None and not (by_our_letter or verdict.authenticated):
+        return _hold_for_review(parsed, raw=raw, mailbox=mailbox, request=target, verdict=verdict)
     if target is not None:
-        claim = _claim(parsed, mailbox, Outcome.MESSAGE)
+        claim = _claim(parsed, mailbox, Outcome.MESSAGE, verdict)
         text = strip_quoted(parsed.text) or parsed.subject or _files_only_text(accepted)
         cases.request_add_message(
             request=target,
@@ -142,7 +148,7 @@ def _store(parsed: ParsedMail, *, raw: bytes, mailbox: Mailbox | None) -> Ingest
         )
         request = target
     else:
-        claim = _claim(parsed, mailbox, Outcome.REQUEST)
+        claim = _claim(parsed, mailbox, Outcome.REQUEST, verdict)
         text = parsed.text or parsed.subject or _files_only_text(accepted)
         if not text:
             raise ValidationError(_("The message has neither a subject nor a text."))
@@ -153,6 +159,8 @@ def _store(parsed: ParsedMail, *, raw: bytes, mailbox: Mailbox | None) -> Ingest
                 subject=subject,
                 text=text,
                 files=[IncomingFile(name=f.name, size=f.size, file=f.file) for f in accepted],
+                # A From: line is only a claim: an account's own request needs a proven sender.
+                contact_verified=verdict.authenticated,
             ),
             contact=Contact(
                 full_name=parsed.sender_name or parsed.sender_email.split("@", 1)[0],
@@ -171,7 +179,9 @@ def _store(parsed: ParsedMail, *, raw: bytes, mailbox: Mailbox | None) -> Ingest
     return IngestResult(claim.outcome, request.pk)
 
 
-def _claim(parsed: ParsedMail, mailbox: Mailbox | None, outcome: str) -> ProcessedMessage:
+def _claim(
+    parsed: ParsedMail, mailbox: Mailbox | None, outcome: str, verdict: Verdict | None = None
+) -> ProcessedMessage:
     """The exactly-once row, first in the transaction: a concurrent run waits on it and fails."""
     return ProcessedMessage.objects.create(
         key=parsed.key,
@@ -180,7 +190,36 @@ def _claim(parsed: ParsedMail, mailbox: Mailbox | None, outcome: str) -> Process
         outcome=outcome,
         sender=parsed.sender_email[:320],
         subject=parsed.subject[:300],
+        authentication=verdict.result if verdict else ProcessedMessage.Authentication.NONE,
+        authentication_results=verdict.details if verdict else "",
     )
+
+
+def _hold_for_review(
+    parsed: ParsedMail, *, raw: bytes, mailbox: Mailbox | None, request: Request, verdict: Verdict
+) -> IngestResult:
+    """A letter that names a request (its number in the subject) from the applicant's address,
+    but whose sender the mail server did not authenticate: anybody can write that From: line.
+    It is not added as the applicant's message. The request's staff get a note to look at it,
+    and the letter is kept whole, attachments included, among the held messages."""
+    claim = _claim(parsed, mailbox, Outcome.REVIEW, verdict)
+    ProcessedMessage.objects.filter(pk=claim.pk).update(request=request)
+    label = ProcessedMessage.Authentication(verdict.result).label
+    reason = _(
+        "A letter from %(sender)s names this request, but its sender is not proven (%(verdict)s); "
+        "it was not added as the applicant's message. Check with the applicant before acting."
+    ) % {"sender": parsed.sender_email, "verdict": label}
+    QuarantinedMessage.objects.create(
+        processed=claim,
+        mailbox=mailbox,
+        raw=raw,
+        reason=reason[:5000],
+        sender=parsed.sender_email[:320],
+        subject=parsed.subject[:300],
+    )
+    text = strip_quoted(parsed.text) or parsed.subject
+    cases.request_add_note(request=request, by=None, text=f"{reason}\n\n{text}"[:10000])
+    return IngestResult(Outcome.REVIEW, request.pk)
 
 
 def _quarantine(
@@ -247,11 +286,13 @@ def _request_numbers(subject: str) -> list[str]:
     return [f"{prefix}-{year}-{seq}" for year, seq in pattern.findall(subject)]
 
 
-def _thread_target(parsed: ParsedMail) -> Request | None:
-    """The request this message answers: by our Message-IDs it replies to, by an earlier
-    message of the sender it refers to, or by a number in the subject. Only the applicant's
-    own address may add to a request; anyone else starts a new one."""
-    candidates: list[Request] = []
+def _thread_target(parsed: ParsedMail) -> tuple[Request | None, bool]:
+    """The request this message answers, and whether it answers one of our letters: by our
+    Message-IDs it replies to, by an earlier message of the sender it refers to, or by a number
+    in the subject. Only the applicant's own address may add to a request; anyone else starts
+    a new one. Replying to our letter's Message-ID proves the mailbox read it (the id was
+    sent there only); a number or an earlier id of the sender's is known to others too."""
+    candidates: list[tuple[Request, bool]] = []
     ids = parsed.thread_ids
     if ids:
         ours_ids = notifications.outgoing_request_ids(message_ids=ids)
@@ -265,21 +306,23 @@ def _thread_target(parsed: ParsedMail) -> Request | None:
             ).select_related("request__applicant")
         }
         for mid in ids:
-            found = ours.get(mid) or theirs.get(mid)
-            if found is not None:
-                candidates.append(found)
+            mine, sender_earlier = ours.get(mid), theirs.get(mid)
+            if mine is not None:
+                candidates.append((mine, True))
+            elif sender_earlier is not None:
+                candidates.append((sender_earlier, False))
     numbers = _request_numbers(parsed.subject)
     if numbers:
         by_number = {
             r.number: r
             for r in Request.objects.filter(number__in=numbers).select_related("applicant")
         }
-        candidates.extend(by_number[n] for n in numbers if n in by_number)
+        candidates.extend((by_number[n], False) for n in numbers if n in by_number)
     sender = parsed.sender_email.lower()
-    for request in candidates:
-        if request is not None and request.applicant.email.lower() == sender:
-            return request
-    return None
+    for request, ours_ in candidates:
+        if request.applicant.email.lower() == sender:
+            return request, ours_
+    return None, False
 
 
 def _mark_bounced(raw: bytes, parsed: ParsedMail) -> None:

@@ -96,6 +96,12 @@ class ProcessedMessage(models.Model):
         AUTO_REPLY = "auto_reply", _("Auto-reply, ignored")
         BOUNCE = "bounce", _("Delivery failure report, ignored")
         QUARANTINED = "quarantined", _("Quarantined")
+        REVIEW = "review", _("Held for review: the sender is not authenticated")
+
+    class Authentication(models.TextChoices):
+        PASS = "pass", _("Sender authenticated (DMARC, DKIM or SPF)")
+        FAIL = "fail", _("Sender authentication failed: the From address may be forged")
+        NONE = "none", _("Sender not authenticated (no results from the mail server)")
 
     key = models.CharField(
         _("key"),
@@ -123,6 +129,18 @@ class ProcessedMessage(models.Model):
     )
     sender = models.CharField(pgettext_lazy("letter", "from"), max_length=320, blank=True)
     subject = models.CharField(pgettext_lazy("letter", "subject"), max_length=300, blank=True)
+    authentication = models.CharField(
+        _("sender authentication"),
+        max_length=8,
+        choices=Authentication.choices,
+        default=Authentication.NONE,
+        help_text=_("What the receiving mail server found of SPF, DKIM and DMARC."),
+    )
+    authentication_results = models.TextField(
+        _("authentication results"),
+        blank=True,
+        help_text=_("The Authentication-Results the verdict rests on, as the server wrote them."),
+    )
     processed_at = models.DateTimeField(_("processed at"), default=timezone.now)
 
     class Meta:
@@ -234,6 +252,14 @@ class Open311Submission(models.Model):
     media_url = models.URLField(_("media URL"), max_length=1000, blank=True)
     device_id = models.CharField(_("device id"), max_length=200, blank=True)
     account_id = models.CharField(_("account id"), max_length=200, blank=True)
+    publish_details = models.BooleanField(
+        _("description and place published"),
+        default=False,
+        help_text=_(
+            "The applicant agreed that the public Open311 list show the description, the "
+            "address and the coordinates. Without it the list shows the service and the status."
+        ),
+    )
     created_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     class Meta:

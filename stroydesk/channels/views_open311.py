@@ -16,6 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from stroydesk.channels.open311 import catalog, keys, listing, posting
 from stroydesk.channels.open311.errors import Open311Error
+from stroydesk.channels.open311.posting import without_control
+from stroydesk.web.ratelimit import client_ip
 
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 # XML names of list items, as the specification spells them.
@@ -41,7 +43,8 @@ def _xml(parent: ET.Element, name: str, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        # Whatever is stored (an older request, a topic's name), the document stays well-formed.
+        element.text = without_control(str(value))
 
 
 def render(data: Any, fmt: str, root: str, status: int = 200) -> HttpResponse:
@@ -91,6 +94,15 @@ def endpoint(*methods: str) -> Callable:
     return decorate
 
 
+def _read_check(request: HttpRequest) -> None:
+    """A read of the requests counts against its key's limit, or without a key against the
+    caller's address: the public list may not be harvested at full speed."""
+    if request.GET.get("api_key"):
+        keys.api_key_check(request.GET["api_key"])
+    else:
+        keys.anonymous_read_check(client_ip(request))
+
+
 @endpoint("GET")
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     return render(catalog.discovery(), fmt, "discovery")
@@ -110,8 +122,7 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
 @endpoint("GET", "POST")
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "GET":
-        if request.GET.get("api_key"):
-            keys.api_key_check(request.GET["api_key"])
+        _read_check(request)
         return render(listing.request_list(request.GET), fmt, "service_requests")
     if int(request.META.get("CONTENT_LENGTH") or 0) > posting.max_body_bytes():
         raise Open311Error(
@@ -129,6 +140,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @endpoint("GET")
 def request_detail(request: HttpRequest, service_request_id: str, fmt: str) -> HttpResponse:
+    _read_check(request)
     return render([listing.request_get(service_request_id)], fmt, "service_requests")
 
 

@@ -19,11 +19,19 @@ from django.utils import timezone
 from stroydesk.accounts import services as accounts
 from stroydesk.accounts.models import Applicant, User
 from stroydesk.cases import selectors as cases
+from stroydesk.core.ratelimit import Limit, attempts_count, rate_limit_check, rate_limit_hit
 from stroydesk.notifications import tasks as notification_tasks
 
 TRACK_SESSION_KEY = "portal_track"
 TRACK_CODE_TTL = timedelta(minutes=15)
 TRACK_MAX_ATTEMPTS = 5
+# Codes mailed to one address, and asked for one request, per quarter of an hour: a stranger
+# cannot flood someone's mailbox, and each code asked is one more code to guess.
+TRACK_LETTERS_PER_ADDRESS = Limit("track-letter", 3, 15 * 60)
+TRACK_LETTERS_PER_NUMBER = Limit("track-letter-number", 3, 15 * 60)
+# Guesses at one request's codes per hour, whatever the session: a guesser who asks for a new
+# code in each new session still gets only these few tries.
+TRACK_GUESSES_PER_NUMBER = Limit("track-guess", 10, 60 * 60)
 
 
 @transaction.atomic
@@ -68,8 +76,10 @@ def applicant_sign_up(
         ogrn=ogrn if kind == Applicant.Kind.DEVELOPER else "",
         user=user,
     )
-    # Queued for after the commit: no letter for an account that was rolled back.
-    accounts.user_send_confirmation(user=user)
+    # Queued for after the commit: no letter for an account that was rolled back. It counts
+    # against the address's confirmation letters, like a resend.
+    if accounts.confirmation_letter_allowed(email=email):
+        accounts.user_send_confirmation(user=user)
     return user
 
 
@@ -79,9 +89,14 @@ def track_code_send(*, session: SessionBase, number: str, email: str) -> None:
     The page answers the same, and in the same time, whether or not the number and the e-mail
     match: the pair is looked up by the job that sends the letter (notifications), not here, so
     the form cannot be used to learn which requests exist or which e-mail asked them.
+
+    Raises ``RateLimited`` when this address or this number asked for codes too often (counted
+    whether or not they match, so the refusal says nothing either).
     """
     number = number.strip().upper()
     email = email.strip().lower()
+    rate_limit_check(limit=TRACK_LETTERS_PER_ADDRESS, who=email)
+    rate_limit_check(limit=TRACK_LETTERS_PER_NUMBER, who=number)
     code = f"{secrets.randbelow(10**6):06d}"
     session[TRACK_SESSION_KEY] = {
         "number": number,
@@ -89,7 +104,9 @@ def track_code_send(*, session: SessionBase, number: str, email: str) -> None:
         "request_id": None,
         "code": make_password(code),
         "expires": (timezone.now() + TRACK_CODE_TTL).isoformat(),
-        "attempts": 0,
+        # Names this code's count of tries in the shared cache (not in the session, which
+        # parallel requests each load with the same count).
+        "attempt": uuid.uuid4().hex,
         "verified": False,
     }
     letter = partial(notification_tasks.track_code_letter, number, email, code, uuid.uuid4().hex)
@@ -97,15 +114,22 @@ def track_code_send(*, session: SessionBase, number: str, email: str) -> None:
 
 
 def track_code_check(*, session: SessionBase, code: str) -> bool:
-    """Whether the code is right; a few wrong tries or an old code end the attempt."""
+    """Whether the code is right; a few wrong tries or an old code end the attempt.
+
+    Tries are counted atomically in the shared cache, per mailed code and per request, before
+    the code is compared: ten guesses sent at once with one session cookie are ten tries.
+    """
     state = session.get(TRACK_SESSION_KEY)
-    if not state:
+    if not state or "attempt" not in state:
         return False
     expired = timezone.now() > datetime.fromisoformat(state["expires"])
-    if expired or state["attempts"] >= TRACK_MAX_ATTEMPTS:
+    tries = attempts_count(
+        name="track-try", who=state["attempt"], seconds=int(TRACK_CODE_TTL.total_seconds())
+    )
+    guessing = rate_limit_hit(limit=TRACK_GUESSES_PER_NUMBER, who=state.get("number", ""))
+    if expired or tries > TRACK_MAX_ATTEMPTS or guessing is not None:
         session.pop(TRACK_SESSION_KEY, None)
         return False
-    state["attempts"] += 1
     ok = check_password(code.strip(), state["code"])
     if ok:
         # Only a code that was mailed can be right, and it was mailed only for a matching pair.

@@ -13,26 +13,31 @@ from stroydesk.portal.views import (
     security,
     supervisor,
 )
+from stroydesk.web.ratelimit import rate_limited
 
 app_name = "portal"
 
 urlpatterns = [
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="portal/auth/login.html",
-            authentication_form=LoginForm,
-            redirect_authenticated_user=True,
+        rate_limited(public.LOGIN_PER_ADDRESS)(
+            auth_views.LoginView.as_view(
+                template_name="portal/auth/login.html",
+                authentication_form=LoginForm,
+                redirect_authenticated_user=True,
+            )
         ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="portal/auth/password_reset.html",
-            form_class=PasswordResetRequestForm,
-            success_url=reverse_lazy("portal:password_reset_done"),
+        rate_limited(public.PASSWORD_RESET_PER_ADDRESS)(
+            auth_views.PasswordResetView.as_view(
+                template_name="portal/auth/password_reset.html",
+                form_class=PasswordResetRequestForm,
+                success_url=reverse_lazy("portal:password_reset_done"),
+            )
         ),
         name="password_reset",
     ),

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from stroydesk.core.errors import Refused
+from stroydesk.core.ratelimit import RateLimited
 
 
 class Conflict(exceptions.APIException):
@@ -47,6 +48,8 @@ class PayloadTooLarge(exceptions.APIException):
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, AxesBackendPermissionDenied):
         exc = SignInLocked()
+    if isinstance(exc, RateLimited):
+        exc = exceptions.Throttled(wait=exc.retry_after)
     if isinstance(exc, Refused):
         exc = Conflict(str(exc) or None)
     if isinstance(exc, exceptions.ParseError):

@@ -16,6 +16,9 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext
 
+from stroydesk.core.ratelimit import RateLimited
+from stroydesk.web.ratelimit import too_many
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -56,6 +59,8 @@ class SecurityHeadersMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, BodyTooLarge):
             return too_large(request, str(exception))
+        if isinstance(exception, RateLimited):
+            return too_many(request, exception)
         return None
 
     def _refuse_oversized(self, request: HttpRequest) -> HttpResponse | None:

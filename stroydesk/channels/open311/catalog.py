@@ -26,6 +26,7 @@ class Attribute:
     order: int
     description: str
     datatype_description: str = ""
+    values: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -36,13 +37,21 @@ class Attribute:
             "datatype_description": self.datatype_description,
             "order": self.order,
             "description": self.description,
-            "values": [],
+            "values": [{"key": key, "name": name} for key, name in self.values],
         }
+
+
+# The applicant's consent to show the description, the address and the place to everyone who
+# reads the public list (152-ФЗ: personal data made public only with consent). Absent means no.
+PUBLISH = "publish"
+PUBLISH_YES = "yes"
 
 
 def service_attributes() -> list[Attribute]:
     """Extra fields a service takes. Every construction topic can be about a land plot or a
-    building, so each service takes its cadastral number (optional)."""
+    building, so each service takes its cadastral number (optional); and whether the applicant
+    agrees that the text and the place be published in the public list (optional, no by
+    default)."""
     return [
         Attribute(
             code="cadastral_number",
@@ -51,7 +60,22 @@ def service_attributes() -> list[Attribute]:
             order=1,
             description=_("Cadastral number of the land plot or building, if known."),
             datatype_description="77:01:0001001:1234",
-        )
+        ),
+        Attribute(
+            code=PUBLISH,
+            datatype="singlevaluelist",
+            required=False,
+            order=2,
+            description=_(
+                "Whether the applicant agrees that the description, the address and the place "
+                "be shown to everyone in the public list of requests. Without it only the "
+                "service, the status and the dates are shown."
+            ),
+            values=(
+                (PUBLISH_YES, _("Yes, publish the description and the place")),
+                ("no", _("No, show only the service and the status")),
+            ),
+        ),
     ]
 
 

@@ -4,17 +4,16 @@ call and counted against the key's rate limit per minute."""
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
-import time
 
-from django.core.cache import cache
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import User
 from stroydesk.channels.models import Open311ApiKey
 from stroydesk.channels.open311.errors import Open311Error
+from stroydesk.core.ratelimit import Limit, rate_limit_hit
 
 KEY_PREFIX = "o311_"
 
@@ -73,17 +72,21 @@ def api_key_check(raw: str) -> Open311ApiKey:
 
 
 def _rate_limit_wait(key: Open311ApiKey) -> int | None:
-    """Count one call in the key's current minute; the seconds to wait when over the limit."""
-    now = time.time()
-    window = int(now // 60)
-    # The hash, not the row id, names the counter: ids repeat across test databases sharing Redis.
-    counter = f"open311:rate:{key.key_hash[:24]}:{window}"
-    cache.add(counter, 0, timeout=120)
-    try:
-        count = cache.incr(counter)
-    except ValueError:  # expired between add and incr
-        cache.set(counter, 1, timeout=120)
-        count = 1
-    if count > key.rate_limit_per_minute:
-        return max(1, math.ceil((window + 1) * 60 - now))
-    return None
+    """Count one call in the key's current minute, in the shared cache (every worker counts
+    against the same number); the seconds to wait when over the limit. The hash, not the row
+    id, names the counter: ids repeat across test databases sharing Redis."""
+    limit = Limit("open311-key", key.rate_limit_per_minute, 60)
+    return rate_limit_hit(limit=limit, who=key.key_hash)
+
+
+def anonymous_read_check(address: str) -> None:
+    """Count a read without a key from this address; 429 past the per-minute limit."""
+    limit = Limit("open311-read", settings.OPEN311_ANONYMOUS_READS_PER_MINUTE, 60)
+    wait = rate_limit_hit(limit=limit, who=address)
+    if wait is not None:
+        raise Open311Error(
+            429,
+            _("Too many requests without an api_key: at most %(limit)d per minute.")
+            % {"limit": limit.count},
+            retry_after=wait,
+        )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from stroydesk.cases.models import OPEN_STATUSES, Request
 from stroydesk.channels.models import Open311Submission
 from stroydesk.channels.open311.errors import Open311Error
-from stroydesk.channels.open311.posting import MAX_DESCRIPTION
+from stroydesk.channels.open311.posting import MAX_DESCRIPTION, without_control
 
 MAX_RANGE_DAYS = 90
 DEFAULT_PAGE_SIZE = 100
@@ -26,8 +26,11 @@ def _when(value: datetime | None) -> str | None:
 
 
 def _request_dict(submission: Open311Submission) -> dict[str, Any]:
+    """A request as everyone may read it: the service, the status and the dates; the text, the
+    address, the place and the picture only when the applicant agreed to publish them."""
     request = submission.request
     closed = request.status not in OPEN_STATUSES  # answered or closed: "closed" in Open311
+    public = submission.publish_details
     return {
         "service_request_id": request.number,
         "status": "closed" if closed else "open",
@@ -35,19 +38,19 @@ def _request_dict(submission: Open311Submission) -> dict[str, Any]:
         "service_name": request.topic.name if request.topic else "",
         "service_code": request.topic.code if request.topic else submission.service_code,
         # The schema allows 4000 characters; a question that came by another way may be longer.
-        "description": _shorten(request.text, MAX_DESCRIPTION),
+        "description": _shorten(without_control(request.text), MAX_DESCRIPTION) if public else None,
         "agency_responsible": request.authority.name if request.authority else "",
         "service_notice": "",
         "requested_datetime": _when(request.registered_at),
         "updated_datetime": _when(request.updated_at),
         "expected_datetime": _when(request.due_at),
-        "address": request.address,
-        "address_id": submission.address_id,
+        "address": without_control(request.address) if public else None,
+        "address_id": submission.address_id if public else None,
         "zipcode": "",
         # Numbers, as the GeoReport v2 schema wants them (not the decimal's string).
-        "lat": float(submission.lat) if submission.lat is not None else None,
-        "long": float(submission.long) if submission.long is not None else None,
-        "media_url": submission.media_url,
+        "lat": float(submission.lat) if public and submission.lat is not None else None,
+        "long": float(submission.long) if public and submission.long is not None else None,
+        "media_url": submission.media_url if public else None,
     }
 
 

@@ -19,7 +19,12 @@ from django.utils.translation import gettext as _
 from stroydesk.cases.intake import Contact, Intake, register_request
 from stroydesk.cases.models import CADASTRAL_NUMBER, Request
 from stroydesk.channels.models import Open311ApiKey, Open311Submission
-from stroydesk.channels.open311.catalog import service_attributes, service_topic
+from stroydesk.channels.open311.catalog import (
+    PUBLISH,
+    PUBLISH_YES,
+    service_attributes,
+    service_topic,
+)
 from stroydesk.channels.open311.errors import Open311Error
 
 MAX_DESCRIPTION = 4000
@@ -30,6 +35,14 @@ def max_body_bytes() -> int:
 
 
 _ATTRIBUTE = re.compile(r"^attribute\[(.+)\]$")
+# What XML 1.0 cannot carry (and no person types): C0 controls but tab and line ends, and
+# the two non-characters. One such byte would make the XML list ill-formed for every client.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def without_control(text: str) -> str:
+    """The text without characters that XML 1.0 cannot carry."""
+    return _NOT_XML.sub("", text)
 
 
 def _coordinate(params: Mapping[str, str], name: str, limit: int) -> Decimal | None:
@@ -65,6 +78,14 @@ def _attributes(params: Mapping[str, str]) -> dict[str, str]:
             raise Open311Error(
                 400, _("attribute[%(code)s] is required.") % {"code": attribute.code}
             )
+    for code, value in values.items():
+        allowed = [key for key, _name in known[code].values]
+        if allowed and value and value not in allowed:
+            raise Open311Error(
+                400,
+                _("attribute[%(code)s] must be one of: %(allowed)s.")
+                % {"code": code, "allowed": ", ".join(allowed)},
+            )
     if values.get("cadastral_number"):
         try:
             CADASTRAL_NUMBER(values["cadastral_number"])
@@ -91,7 +112,7 @@ def request_submit(*, key: Open311ApiKey, params: Mapping[str, str]) -> Request:
         raise Open311Error(
             400, _("A location is required: lat and long, address_string or address_id.")
         )
-    description = (params.get("description") or "").strip()
+    description = without_control(params.get("description") or "").strip()
     if not description:
         raise Open311Error(400, _("description is required."))
     if len(description) > MAX_DESCRIPTION:
@@ -127,6 +148,8 @@ def request_submit(*, key: Open311ApiKey, params: Mapping[str, str]) -> Request:
                     topic=topic,
                     address=where[:500],
                     cadastral_number=attributes.get("cadastral_number", ""),
+                    # The key holder vouches for nobody's address: never a user's account.
+                    contact_verified=False,
                 ),
                 contact=Contact(full_name=full_name or email or phone, email=email, phone=phone),
             )
@@ -138,6 +161,7 @@ def request_submit(*, key: Open311ApiKey, params: Mapping[str, str]) -> Request:
                 long=long,
                 address_id=address_id,
                 attributes=attributes,
+                publish_details=attributes.get(PUBLISH) == PUBLISH_YES,
                 media_url=media_url,
                 device_id=(params.get("device_id") or "").strip()[:200],
                 account_id=(params.get("account_id") or "").strip()[:200],

@@ -69,12 +69,18 @@ def test_services_are_the_topics_grouped_by_section(client, directory):
 def test_service_definition_lists_attributes_and_unknown_code_is_404(client, directory):
     definition = client.get(f"{URL}/services/gpzu.json").json()
     assert definition["service_code"] == "gpzu"
-    [attribute] = definition["attributes"]
+    attribute, publish = definition["attributes"]
     assert (attribute["code"], attribute["datatype"], attribute["required"]) == (
         "cadastral_number",
         "string",
         False,
     )
+    assert (publish["code"], publish["datatype"], publish["required"]) == (
+        "publish",
+        "singlevaluelist",
+        False,
+    )
+    assert [v["key"] for v in publish["values"]] == ["yes", "no"]
     root = ET.fromstring(client.get(f"{URL}/services/gpzu.xml").content)
     assert root.find("attributes/attribute/code").text == "cadastral_number"
     assert _error(client.get(f"{URL}/services/no-such-topic.json"))[0] == 404
@@ -189,7 +195,9 @@ def test_rate_limit_per_key(client, directory):
 
 
 def test_get_request_reads_back_status_without_personal_data(client, api_key, operator):
-    [created] = _post(client, api_key, first_name="Анна", phone="+74951112233").json()
+    [created] = _post(
+        client, api_key, first_name="Анна", phone="+74951112233", **{"attribute[publish]": "yes"}
+    ).json()
     number = created["service_request_id"]
     [found] = client.get(f"{URL}/requests/{number}.json").json()
     assert found["service_request_id"] == number
@@ -254,3 +262,70 @@ def test_unknown_resource_and_method_are_spec_errors(client, directory):
     response = client.delete(f"{URL}/services.json")
     assert _error(response)[0] == 405
     assert response["Allow"] == "GET"
+
+
+def test_public_list_shows_no_text_or_place_unless_the_applicant_agreed(client, api_key):
+    """GeoReport v2 needs the service, the status and the dates; the text and the place are
+    the applicant's own (a home's address, a name in the question) and shown only on consent."""
+    hidden = _post(client, api_key, lat="55.757", long="37.615", media_url="https://x.ru/a.jpg")
+    hidden_number = hidden.json()[0]["service_request_id"]
+    shown = _post(
+        client, api_key, description="Кран над тротуаром", **{"attribute[publish]": "yes"}
+    )
+    shown_number = shown.json()[0]["service_request_id"]
+    listed = {r["service_request_id"]: r for r in client.get(f"{URL}/requests.json").json()}
+    private = listed[hidden_number]
+    assert (private["status"], private["service_code"]) == ("open", "construction-permit")
+    assert private["requested_datetime"]
+    for field in ("description", "address", "address_id", "lat", "long", "media_url"):
+        assert private[field] is None, field
+    assert "Стройка без ограждения" not in client.get(f"{URL}/requests.json").content.decode()
+    [one] = client.get(f"{URL}/requests/{hidden_number}.json").json()
+    assert one["description"] is None and one["address"] is None
+    public = listed[shown_number]
+    assert (public["description"], public["address"]) == ("Кран над тротуаром", "ул. Тверская, 1")
+    refused = _post(client, api_key, **{"attribute[publish]": "maybe"})
+    assert _error(refused)[0] == 400
+
+
+def test_anonymous_reads_are_rate_limited(client, api_key, settings):
+    settings.OPEN311_ANONYMOUS_READS_PER_MINUTE = 3
+    number = _post(client, api_key).json()[0]["service_request_id"]
+    with time_machine.travel("2025-10-14 10:00:05+03:00", tick=False):
+        assert client.get(f"{URL}/requests.json").status_code == 200
+        assert client.get(f"{URL}/requests/{number}.json").status_code == 200
+        assert client.get(f"{URL}/requests.xml").status_code == 200
+        refused = client.get(f"{URL}/requests.json")
+        assert _error(refused)[0] == 429
+        assert refused["Retry-After"] == "55"
+        # Another address counts on its own; a keyed client counts against its key.
+        assert client.get(f"{URL}/requests.json", REMOTE_ADDR="10.0.0.9").status_code == 200
+        assert client.get(f"{URL}/requests.json", {"api_key": api_key}).status_code == 200
+
+
+def test_control_characters_leave_the_xml_list_well_formed(client, api_key, directory):
+    """One \\x01 in a description made the XML list unreadable for every client."""
+    _post(client, api_key, description="Шум\x01 ночью\x0b", **{"attribute[publish]": "yes"})
+    # A text stored by another way keeps its bytes; the list must still parse.
+    request = make_request()
+    Request.objects.filter(pk=request.pk).update(text="Адрес\x01\x02\x1f конец")
+    key = Open311ApiKey.objects.get()
+    Open311Submission.objects.create(
+        request=request, api_key=key, service_code="gpzu", publish_details=True
+    )
+    root = ET.fromstring(client.get(f"{URL}/requests.xml").content)
+    texts = sorted(r.findtext("description") for r in root.findall("request"))
+    assert texts == ["Адрес конец", "Шум ночью"]
+    assert Request.objects.get(channel=Request.Channel.OPEN311).text == "Шум ночью"
+
+
+def test_key_limit_holds_across_cache_clients():
+    """The per-key count is one atomic increment in the shared cache: ten calls at once from
+    ten threads (each its own cache client, a Redis connection of its own with REDIS_URL) let
+    exactly the key's five through."""
+    from stroydesk.core.testing import in_threads
+
+    key = Open311ApiKey(name="burst", key_hash="f" * 64, rate_limit_per_minute=5)
+    results, errors = in_threads(10, lambda i: keys._rate_limit_wait(key))
+    assert errors == []
+    assert sum(wait is None for wait in results) == 5

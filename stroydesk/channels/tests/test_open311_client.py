@@ -38,6 +38,7 @@ def test_georeport_lists_services_posts_and_reads_back(live_server, directory):
             "email": "georeport@example.ru",
             "first_name": "Ирина",
             "attribute[cadastral_number]": "77:01:0001001:1234",
+            "attribute[publish]": "yes",
         },
         timeout=10,
     )

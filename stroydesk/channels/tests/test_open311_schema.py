@@ -73,6 +73,7 @@ def _post(client, key, **fields):
         "long": "37.6184",
         "email": "citizen@example.ru",
         "media_url": "https://example.ru/photo.jpg",
+        "attribute[publish]": "yes",
     } | fields
     data = {k: v for k, v in data.items() if v is not None}
     return client.post(f"{URL}/requests.json", data)
@@ -92,13 +93,14 @@ def test_post_answer_conforms(client, api_key):
 def test_one_request_and_the_list_conform_with_numbers_for_coordinates(client, api_key):
     [created] = _post(client, api_key).json()
     _post(client, api_key, lat=None, long=None, address_string="ул. Тверская, 1", media_url="")
+    _post(client, api_key, **{"attribute[publish]": None})  # not published: nulls in its place
     make_request()  # another channel's request is not listed, but must not break the list
     [found] = client.get(f"{URL}/requests/{created['service_request_id']}.json").json()
     assert found["lat"] == pytest.approx(55.7512) and isinstance(found["lat"], float)
     assert found["long"] == pytest.approx(37.6184)
     conforms([found], "requests.json")
     listed = client.get(f"{URL}/requests.json").json()
-    assert len(listed) == 2
+    assert len(listed) == 3
     conforms(listed, "requests.json")
 
 

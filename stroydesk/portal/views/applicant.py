@@ -17,6 +17,7 @@ from stroydesk.cases import selectors as cases
 from stroydesk.cases import services as lifecycle
 from stroydesk.cases.intake import IncomingFile, Intake, register_request
 from stroydesk.cases.models import Request
+from stroydesk.core.ratelimit import Limit, rate_limit_hit
 from stroydesk.kb import services as kb_services
 from stroydesk.portal import selectors
 from stroydesk.portal.forms import AddInformationForm, AskForm, RateForm, ReopenForm
@@ -30,6 +31,8 @@ from stroydesk.web.views import (
 from stroydesk.workcalendar import selectors as workdays
 
 applicant_only = role_required(User.Role.APPLICANT)
+# Questions one applicant may send through the form per hour (a script, not a person, sends more).
+ASK_PER_USER = Limit("ask", 20, 60 * 60)
 
 
 @applicant_only
@@ -50,6 +53,13 @@ def ask(request: AuthedRequest) -> HttpResponse:
                 IncomingFile(name=f.name, size=f.size, file=f.file) for f in data["attachments"]
             ],
         )
+        wait = rate_limit_hit(limit=ASK_PER_USER, who=str(request.user.pk))
+        if wait is not None:
+            # The form comes back with what was typed: nothing is lost, it can be sent later.
+            form.add_error(None, _("Too many questions sent just now. Try again later."))
+            response = render(request, "portal/applicant/ask.html", {"form": form}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
         try:
             created = register_request(intake=intake, by=request.user)
         except ValidationError as exc:

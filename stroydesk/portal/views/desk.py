@@ -21,6 +21,7 @@ from stroydesk.cases import selectors as cases
 from stroydesk.cases import services as lifecycle
 from stroydesk.cases.intake import Contact, Intake, register_request
 from stroydesk.cases.models import AnswerTemplate, Request
+from stroydesk.channels.selectors import mail_received_for
 from stroydesk.portal import desk_forms as f
 from stroydesk.portal import selectors
 from stroydesk.portal.views.steps import card_step_view
@@ -184,6 +185,7 @@ def _card_context(request: AuthedRequest, case: Request, **forms: Any) -> dict[s
         "topic_form": forms.get("topic_form") or f.TopicForm(initial={"topic": case.topic_id}),
         "assign_form": forms.get("assign_form") or f.AssignForm(),
         "routing": routing_panel(user=request.user, request=case),
+        "letters": mail_received_for(request_id=case.pk),
     }
 
 

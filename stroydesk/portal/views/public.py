@@ -19,8 +19,10 @@ from django.views.decorators.http import require_http_methods
 
 from stroydesk.accounts import services as accounts
 from stroydesk.accounts.models import User
+from stroydesk.core.ratelimit import Limit, RateLimited
 from stroydesk.portal import selectors, services
 from stroydesk.portal.forms import ResendConfirmationForm, SignUpForm, TrackCodeForm, TrackForm
+from stroydesk.web.ratelimit import rate_limited
 from stroydesk.web.views import attach_errors
 
 R = User.Role
@@ -31,6 +33,12 @@ HOME_OF_ROLE: dict[str, str] = {
     R.SUPERVISOR: "portal:board",
     R.ADMIN: "portal:queue",
 }
+# Posts per client address (IP): sign-ups, codes asked, codes tried, sign-ins, reset letters.
+SIGNUP_PER_ADDRESS = Limit("signup-ip", 10, 60 * 60)
+TRACK_PER_ADDRESS = Limit("track-ip", 20, 60 * 60)
+TRACK_CODE_PER_ADDRESS = Limit("track-code-ip", 30, 60 * 60)
+LOGIN_PER_ADDRESS = Limit("login-ip", 30, 5 * 60)
+PASSWORD_RESET_PER_ADDRESS = Limit("password-reset-ip", 10, 60 * 60)
 # The address just signed up with, for the "check your mail" page of this browser.
 SIGNUP_EMAIL_KEY = "portal_signup_email"
 
@@ -43,6 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited(SIGNUP_PER_ADDRESS)
 def signup(request: HttpRequest) -> HttpResponse:
     """A new applicant account; it can sign in once the e-mail is confirmed by the mailed link."""
     if request.user.is_authenticated:
@@ -138,20 +147,28 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited(TRACK_PER_ADDRESS)
 def track(request: HttpRequest) -> HttpResponse:
     """Step 1 of tracking without an account: the number and the e-mail; a code is mailed."""
     form = TrackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.track_code_send(
-            session=request.session,
-            number=form.cleaned_data["number"],
-            email=form.cleaned_data["email"],
-        )
+        try:
+            services.track_code_send(
+                session=request.session,
+                number=form.cleaned_data["number"],
+                email=form.cleaned_data["email"],
+            )
+        except RateLimited as exc:
+            form.add_error(None, _("Codes were asked for too often. Try again later."))
+            response = render(request, "portal/track.html", {"form": form}, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         return redirect("portal:track_code")
     return render(request, "portal/track.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited(TRACK_CODE_PER_ADDRESS)
 def track_code(request: HttpRequest) -> HttpResponse:
     """Step 2: the code from the e-mail opens the request's public card, read-only."""
     if request.session.get(services.TRACK_SESSION_KEY) is None:

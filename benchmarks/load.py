@@ -6,11 +6,11 @@ and Redis for the queue and the cache. The script seeds a database (the director
 ``demo_data``, the rollups, accounts of its own and a pool of escalations for the specialists)
 once as a template, ``stroydesk_bench_load_seeded``, and copies it for each run into
 ``stroydesk_bench_load``; it signs every account in once through the login form, warms the
-workers up (their models load on first use) for 20 s,
-and lets locust (benchmarks/loadtest/locustfile.py) play four kinds of people, each waiting
-1–3 s between steps: applicants asking on the portal (form, submission, confirmation),
-operators opening the queue and a request's card, specialists answering their authority's
-escalations (inbox, card, answer) and supervisors opening the statistics.
+workers up for 20 s (their models load on first use), and lets locust
+(benchmarks/loadtest/locustfile.py) play four kinds of people, each waiting 1–3 s between steps:
+applicants asking on the portal (form, submission, confirmation), operators opening the queue
+and a request's card, specialists answering their authority's escalations (inbox, card,
+answer) and supervisors opening the statistics.
 
 It steps the number of people up (doubling, then one step between the last good and the first
 bad) for --step-seconds each; a step holds when nothing failed: no wrong status and no answer

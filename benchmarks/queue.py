@@ -1,17 +1,25 @@
-"""How long the operator's queue page takes on the server with 1,000,000 requests (PostgreSQL).
+"""How long the operator's queue page and the API's list take at 1,000,000 and 10,000,000
+requests (PostgreSQL).
 
-Creates a separate database ``stroydesk_bench_queue`` at 127.0.0.1, migrates it, seeds the
-directory, and loads N requests (default 1,000,000) and their applicants with COPY, spread as a
-contact center that has run for years looks: nearly all closed, a few thousand open, a few
-hundred escalated with due dates around today. Then it renders each saved view of the queue
-(and its next page) through Django's full request cycle — middleware, session, the views'
-queries, templates — many times, and prints the median and the 95th percentile, plus the
-query plans of the page's SQL. The database is dropped at the end unless --keep is given
-(--reuse then skips the loading on the next run).
+Creates a separate database at 127.0.0.1, migrates it, seeds the directory, and loads N requests
+(default 1,000,000) and their applicants, spread as a contact center that has run for years
+looks: nearly all closed, about 2 % open (most of them recent), escalated ones with due dates
+around today. Up to 5,000,000 rows are made in Python and COPYed into ``stroydesk_bench_queue``
+(dropped at the end unless --keep; --reuse skips the loading next time); from 5,000,000 (or with
+--fill sql) PostgreSQL makes them itself with generate_series (benchmarks/queue_fill.py), into a
+database named by the size (``stroydesk_bench_queue_10m``), kept and reused by the next run.
+--history adds a history entry per request (the queue's rows show their last event).
+
+Then it renders each saved view of the queue (and its next page) and the REST API's list of
+requests (and its next page) through Django's full request cycle — middleware, session, the
+views' queries, templates or serializers — many times, and prints the median and the 95th
+percentile, the plans of the page's SQL, and EXPLAIN (ANALYZE, BUFFERS) in full for the queue's
+main query and the API list's.
 
     .venv/bin/python benchmarks/queue.py                 # 1,000,000 requests
+    .venv/bin/python benchmarks/queue.py --rows 10000000 --history   # filled once, then reused
+    .venv/bin/python benchmarks/queue.py --rows 1000000 --fill sql --history   # the same shape
     .venv/bin/python benchmarks/queue.py --rows 200000 --repeat 50
-    .venv/bin/python benchmarks/queue.py --keep          # keep the database for --reuse
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -386,16 +387,17 @@ def main() -> int:
         if total["failures"]:
             print(f"  the long run had {total['failures']} errors: see {out}")
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(30)
-        for consumer in consumers:
-            consumer.send_signal(2)  # SIGINT: Huey's consumer finishes its jobs and stops
-        for consumer in consumers:
+        # SIGTERM: gunicorn's graceful stop; SIGINT: Huey's consumer finishes its jobs and stops.
+        stopping = [(server, signal.SIGTERM)] if server is not None else []
+        stopping += [(consumer, signal.SIGINT) for consumer in consumers]
+        for process, how in stopping:
+            process.send_signal(how)
+        for process, _how in stopping:
             try:
-                consumer.wait(30)
+                process.wait(60)
             except subprocess.TimeoutExpired:
-                consumer.kill()
+                process.kill()
+                process.wait()
         import redis
 
         queue = redis.Redis.from_url("redis://127.0.0.1:6379/0")

@@ -232,7 +232,7 @@ def serve(
         cwd=cwd,
         env=env,
     )
-    for _ in range(200):
+    for _ in range(600):  # a minute: a busy machine imports Django slowly
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             conn.request("GET", probe)

@@ -242,6 +242,9 @@ def run_locust(
         stdout=subprocess.DEVNULL,
         stderr=(out / f"u{users}.log").open("w"),
     )
+    if not Path(f"{prefix}_stats.csv").exists():
+        log = (out / f"u{users}.log").read_text()[-2000:]
+        raise RuntimeError(f"locust wrote no statistics (is it installed? .[dev]):\n{log}")
     kinds = {}
     # An exception in a person's step (locust counts those apart from failed requests) is an
     # error too.

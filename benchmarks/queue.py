@@ -1,17 +1,25 @@
-"""How long the operator's queue page takes on the server with 1,000,000 requests (PostgreSQL).
+"""How long the operator's queue page and the API's list take at 1,000,000 and 10,000,000
+requests (PostgreSQL).
 
-Creates a separate database ``stroydesk_bench_queue`` at 127.0.0.1, migrates it, seeds the
-directory, and loads N requests (default 1,000,000) and their applicants with COPY, spread as a
-contact center that has run for years looks: nearly all closed, a few thousand open, a few
-hundred escalated with due dates around today. Then it renders each saved view of the queue
-(and its next page) through Django's full request cycle — middleware, session, the views'
-queries, templates — many times, and prints the median and the 95th percentile, plus the
-query plans of the page's SQL. The database is dropped at the end unless --keep is given
-(--reuse then skips the loading on the next run).
+Creates a separate database at 127.0.0.1, migrates it, seeds the directory, and loads N requests
+(default 1,000,000) and their applicants, spread as a contact center that has run for years
+looks: nearly all closed, about 2 % open (most of them recent), escalated ones with due dates
+around today. Up to 5,000,000 rows are made in Python and COPYed into ``stroydesk_bench_queue``
+(dropped at the end unless --keep; --reuse skips the loading next time); from 5,000,000 (or with
+--fill sql) PostgreSQL makes them itself with generate_series (benchmarks/queue_fill.py), into a
+database named by the size (``stroydesk_bench_queue_10m``), kept and reused by the next run.
+--history adds a history entry per request (the queue's rows show their last event).
+
+Then it renders each saved view of the queue (and its next page) and the REST API's list of
+requests (and its next page) through Django's full request cycle — middleware, session, the
+views' queries, templates or serializers — many times, and prints the median and the 95th
+percentile, the plans of the page's SQL, and EXPLAIN (ANALYZE, BUFFERS) in full for the queue's
+main query and the API list's.
 
     .venv/bin/python benchmarks/queue.py                 # 1,000,000 requests
+    .venv/bin/python benchmarks/queue.py --rows 10000000 --history   # filled once, then reused
+    .venv/bin/python benchmarks/queue.py --rows 1000000 --fill sql --history   # the same shape
     .venv/bin/python benchmarks/queue.py --rows 200000 --repeat 50
-    .venv/bin/python benchmarks/queue.py --keep          # keep the database for --reuse
 """
 
 from __future__ import annotations
@@ -88,21 +96,17 @@ def setup_django() -> None:
     django.setup()
 
 
-def load(rows: int, seed: int) -> None:
-    """Migrate, seed the directory and COPY the applicants and requests in."""
+def prepare() -> tuple[list[int], list[int], list[int]]:
+    """Migrate, seed the directory, make the operators; their, the topics' and authorities' ids."""
     from django.core.management import call_command
-    from django.db import connection
 
-    from stroydesk.accounts.models import Applicant
     from stroydesk.accounts.services import user_create
-    from stroydesk.cases.models import Request
     from stroydesk.cases.search import search_text_for
-
-    global RARE_LEMMAS
-    RARE_LEMMAS = search_text_for(subject="Вопрос о строительстве", text=RARE_TEXT)
     from stroydesk.directory.models import Authority, Topic
     from stroydesk.directory.services import directory_seed
 
+    global RARE_LEMMAS
+    RARE_LEMMAS = search_text_for(subject="Вопрос о строительстве", text=RARE_TEXT)
     call_command("migrate", verbosity=0)
     directory_seed()
     operators = [
@@ -113,6 +117,18 @@ def load(rows: int, seed: int) -> None:
     ]
     topics = list(Topic.objects.filter(parent__isnull=False).values_list("pk", flat=True))
     authorities = list(Authority.objects.values_list("pk", flat=True))
+    return operators, topics, authorities
+
+
+def load(rows: int, seed: int) -> None:
+    """Migrate, seed the directory and COPY the applicants and requests in."""
+    from django.db import connection
+
+    from stroydesk.accounts.models import Applicant
+    from stroydesk.cases.models import Request
+    from stroydesk.cases.search import search_text_for
+
+    operators, topics, authorities = prepare()
     rng = random.Random(seed)
     now = datetime.now(UTC)
     applicants = max(rows // 5, 1)
@@ -292,12 +308,83 @@ def measure(repeat: int) -> None:
             f"{timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]:>10.1f}"
             f"{'':>9}{response.content.count(ROW_LINK):>6}"
         )
+    measure_api(client, repeat)
     baseline = []
     for _ in range(repeat):
         started = time.perf_counter()
         client.get("/healthz")
         baseline.append((time.perf_counter() - started) * 1000)
     print(f"{'/healthz (bare Django)':<28}{statistics.median(baseline):>10.1f}")
+
+
+API_CASES = [
+    ("API list", "/api/v1/requests/"),
+    ("API list, status=escalated", "/api/v1/requests/?status=escalated"),
+    ("API list, channel=phone", "/api/v1/requests/?channel=phone"),
+]
+
+
+def timings_of(client, url: str, repeat: int) -> tuple[float, float, object]:
+    """Median and p95 (ms) of ``repeat`` GETs, and the last response."""
+    timings = []
+    response = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
+    return statistics.median(timings), p95, response
+
+
+def measure_api(client, repeat: int) -> None:
+    """The REST API's list of requests (cursor pages of 50, newest first) and its next page."""
+    for label, url in API_CASES:
+        first = client.get(url)
+        assert first.status_code == 200, first.status_code
+        following = first.json().get("next")
+        cases = [(label, url)]
+        if following:
+            cases.append(("  next page", following.split("testserver", 1)[-1]))
+        for name, target in cases:
+            median, p95, response = timings_of(client, target, repeat)
+            rows = len(response.json()["results"])
+            print(f"{name:<28}{median:>10.1f}{p95:>10.1f}{'':>9}{rows:>6}")
+
+
+def full_plans() -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the queue's main query and of the API list's, in full."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from stroydesk.accounts.models import User
+    from stroydesk.portal import selectors
+
+    operator = User.objects.get(username="bench-op-0")
+    qs = selectors.queue_order(
+        selectors.queue_queryset(user=operator, view="open", now=timezone.now()), sort="new"
+    )[: selectors.PAGE_SIZE + 1]
+    queue_sql, queue_params = qs.query.sql_with_params()
+    client = Client()
+    client.force_login(operator)
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/api/v1/requests/")
+    api_sql = next(
+        q["sql"]
+        for q in captured.captured_queries
+        if 'FROM "cases_request"' in q["sql"] and "LIMIT" in q["sql"]
+    )
+    for label, sql, params in [
+        ("the queue's main query (open requests, newest first)", queue_sql, queue_params),
+        ("the API list query (GET /api/v1/requests/)", api_sql, None),
+    ]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            plan = [row[0] for row in cursor.fetchall()]
+        print(f"\nEXPLAIN (ANALYZE, BUFFERS) — {label}:")
+        print("\n".join(f"    {line}" for line in plan))
 
 
 def search_cases() -> list[tuple[str, str, str]]:
@@ -392,43 +479,110 @@ def explain() -> None:
         )
 
 
+def fill_sql(rows: int, seed: int, history: bool) -> None:
+    """The same kind of rows as load(), made inside PostgreSQL (benchmarks/queue_fill.py)."""
+    import importlib.util
+
+    from stroydesk.cases.search import search_text_for
+
+    spec = importlib.util.spec_from_file_location(
+        "queue_fill", ROOT / "benchmarks" / "queue_fill.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    operators, topics, authorities = prepare()
+    started = time.perf_counter()
+    module.fill(
+        rows,
+        seed,
+        operators=operators,
+        topics=topics,
+        authorities=authorities,
+        texts=TEXTS,
+        lemmas=[search_text_for(subject="Вопрос о строительстве", text=t) for t in TEXTS],
+        rare_text=RARE_TEXT,
+        rare_lemmas=RARE_LEMMAS,
+        open_per_million=OPEN_PER_MILLION,
+        history=history,
+    )
+    # The mark that the fill finished: a later run reuses the database only with it.
+    admin_execute(f"COMMENT ON DATABASE {BENCH_DB} IS 'filled {rows} history={history}'")
+    print(f"filled {rows:,} requests in {time.perf_counter() - started:.0f} s (SQL)")
+
+
+def filled_mark() -> str:
+    import psycopg
+
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [BENCH_DB],
+        ).fetchone()
+    return (row and row[0]) or ""
+
+
 def main() -> None:
+    global BENCH_DB
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--seed", type=int, default=20251125)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="use a kept database as it is")
+    parser.add_argument(
+        "--fill",
+        choices=["copy", "sql"],
+        help="rows made in Python and COPYed, or by SQL in PostgreSQL (default from 5,000,000, "
+        "into a database kept for the next run)",
+    )
+    parser.add_argument(
+        "--history", action="store_true", help="with --fill sql: a history entry per request"
+    )
     args = parser.parse_args()
     if args.rows < 1000:
         parser.error("--rows must be at least 1000")
+    fill = args.fill or ("sql" if args.rows >= 5_000_000 else "copy")
 
-    reuse = args.reuse and database_exists()
-    if not reuse:
+    if fill == "sql":
+        # Filled once, kept, reused while it holds what was asked for.
+        size = f"{args.rows // 1_000_000}m" if args.rows % 1_000_000 == 0 else str(args.rows)
+        BENCH_DB = f"stroydesk_bench_queue_{size}{'_h' if args.history else ''}"
+        reuse = filled_mark() == f"filled {args.rows} history={args.history}"
+        keep = True
+    else:
+        reuse = args.reuse and database_exists()
+        keep = args.keep
+    if reuse:
+        print(f"reusing the filled database {BENCH_DB}")
+    else:
         admin_execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
         admin_execute(f"CREATE DATABASE {BENCH_DB}")
     ok = False
     try:
         setup_django()
-        if not reuse:
-            load(args.rows, args.seed)
-        else:
+        if reuse:
             from django.core.management import call_command
 
             call_command("migrate", verbosity=0)
+        elif fill == "sql":
+            fill_sql(args.rows, args.seed, args.history)
+        else:
+            load(args.rows, args.seed)
         measure(args.repeat)
         explain()
+        full_plans()
         ok = True
     finally:
         from django.db import connections
 
         connections.close_all()
-        if not (args.keep and ok):
+        if not (keep and ok) and not (fill == "sql" and filled_mark()):
             admin_execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
             print(f"\ndropped the database {BENCH_DB}")
         else:
             print(
-                f"\nkept the database {BENCH_DB} (run again with --reuse; drop it with "
+                f"\nkept the database {BENCH_DB} (reused by the next run; drop it with "
                 f"psql -h 127.0.0.1 -U postgres -c 'DROP DATABASE {BENCH_DB}')"
             )
 

@@ -220,14 +220,22 @@ def sd_env() -> dict[str, str]:
 
 
 def serve(
-    command: list[str], *, cwd: Path, env: dict[str, str], port: int, probe: str
+    command: list[str], *, cwd: Path, env: dict[str, str], port: int, probe: str, workers: int = 2
 ) -> subprocess.Popen:
     server = subprocess.Popen(
-        [*command, "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
+        [
+            *command,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
         cwd=cwd,
         env=env,
     )
-    for _ in range(200):
+    for _ in range(600):  # a minute: a busy machine imports Django slowly
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             conn.request("GET", probe)

@@ -71,7 +71,9 @@ def table_counts_of(url: str) -> dict[str, int]:
                     "AND name NOT LIKE 'sqlite_%' ORDER BY name"
                 )
             ]
-            return {t: db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+            return {
+                t: _scalar(db.execute(f'SELECT count(*) FROM "{t}"').fetchone()) for t in tables
+            }
     import psycopg
 
     with psycopg.connect(_libpq_url(url)) as db:
@@ -81,7 +83,12 @@ def table_counts_of(url: str) -> dict[str, int]:
                 "SELECT tablename FROM pg_tables WHERE schemaname='public' ORDER BY tablename"
             )
         ]
-        return {t: db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+        return {t: _scalar(db.execute(f'SELECT count(*) FROM "{t}"').fetchone()) for t in tables}
+
+
+def _scalar(row: tuple[Any, ...] | None) -> Any:
+    assert row is not None  # an aggregate always answers one row
+    return row[0]
 
 
 def _libpq_url(url: str) -> str:

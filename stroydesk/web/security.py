@@ -68,7 +68,7 @@ class SecurityHeadersMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return too_large(request, gettext("The request's length is not a number."))
-        multipart = request.content_type.startswith("multipart/")
+        multipart = (request.content_type or "").startswith("multipart/")
         limit = body_limit() if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if length > limit:
             return too_large(
@@ -85,7 +85,7 @@ class LimitedUploadHandler(FileUploadHandler):
     unchanged. The portal's forms keep the whole (length-capped) body and show the size error
     next to the field, with what was typed, which a person needs more than the saved bytes."""
 
-    def new_file(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def new_file(self, *args, **kwargs) -> None:
         super().new_file(*args, **kwargs)
         self.received = 0
         path = self.request.path if self.request is not None else ""

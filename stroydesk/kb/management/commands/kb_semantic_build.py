@@ -6,6 +6,7 @@ run ``kb_reindex`` so that every article's vector is computed again in the new s
 
 import json
 import re
+from typing import Any
 
 import numpy as np
 from django.core.management.base import BaseCommand
@@ -43,7 +44,8 @@ class Command(BaseCommand):
     def handle(self, *args, dimensions: int, **options):
         units = passages()
         fitted = semantic.fit(units, dimensions=dimensions)
-        np.savez_compressed(semantic.VECTORS_FILE, **fitted)
+        arrays: dict[str, Any] = dict(fitted)  # numpy's stub types ** as its bool flag
+        np.savez_compressed(semantic.VECTORS_FILE, **arrays)
         semantic.word_vectors.cache_clear()
         self.stdout.write(
             f"{len(fitted['words'])} words × {dimensions} dimensions from {len(units)} passages "

@@ -86,6 +86,8 @@ class BookingSerializer(serializers.ModelSerializer):
     end = serializers.DateTimeField(read_only=True)
     address = serializers.SerializerMethodField()
     request = serializers.IntegerField(source="request_id", read_only=True, allow_null=True)
+    # "" when no plan was attached: a plain string, not a URI, in the schema.
+    plan_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = Booking

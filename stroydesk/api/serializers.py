@@ -118,8 +118,8 @@ class AuthorityRefSerializer(serializers.ModelSerializer):
 
 
 class RequestListSerializer(serializers.ModelSerializer):
-    topic = TopicRefSerializer(read_only=True)
-    authority = AuthorityRefSerializer(read_only=True)
+    topic = TopicRefSerializer(read_only=True, allow_null=True)
+    authority = AuthorityRefSerializer(read_only=True, allow_null=True)
     overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -168,7 +168,7 @@ class HistorySerializer(serializers.ModelSerializer):
 
 
 class EscalationSerializer(serializers.ModelSerializer):
-    authority = AuthorityRefSerializer(read_only=True)
+    authority = AuthorityRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Escalation

@@ -7,7 +7,10 @@ from stroydesk.api.auth import TokenList, TokenRevoke, TokenSignIn
 from stroydesk.api.requests import RequestViewSet
 from stroydesk.directory.api import AuthorityViewSet, TopicViewSet
 
+# No ".json" suffix routes: the API answers JSON only, and its views take no format argument
+# (a suffix URL answered 500).
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("requests", RequestViewSet, basename="request")
 router.register("authorities", AuthorityViewSet, basename="authority")
 router.register("topics", TopicViewSet, basename="topic")

@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -86,6 +86,8 @@ class BookingSerializer(serializers.ModelSerializer):
     end = serializers.DateTimeField(read_only=True)
     address = serializers.SerializerMethodField()
     request = serializers.IntegerField(source="request_id", read_only=True, allow_null=True)
+    # "" when no plan was attached: a plain string, not a URI, in the schema.
+    plan_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = Booking
@@ -217,6 +219,9 @@ class BookingsView(APIView):
         operation_id="consultation_book",
     )
     def post(self, request: Request) -> Response:
+        # The role first, as on every endpoint: another role learns nothing from a 400 on its body.
+        if _user(request).role != User.Role.APPLICANT:
+            raise exceptions.PermissionDenied(_("Consultations are booked by applicants."))
         data = BookingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

@@ -10,6 +10,11 @@ from stroydesk.directory.models import Authority, Topic
 
 
 class AuthoritySerializer(serializers.ModelSerializer):
+    # Plain strings in the schema: an authority without an address or a site has "" here,
+    # which is no e-mail or URI to a client that checks the formats.
+    email = serializers.CharField(read_only=True)
+    website = serializers.CharField(read_only=True)
+
     class Meta:
         model = Authority
         fields = ["code", "short_name", "name", "competence", "email", "phone", "website"]
@@ -18,7 +23,7 @@ class AuthoritySerializer(serializers.ModelSerializer):
 class TopicSerializer(serializers.ModelSerializer):
     # "section", not "parent": a DRF field's own `parent` attribute is its serializer.
     section: serializers.Field = serializers.SlugRelatedField(
-        source="parent", slug_field="code", read_only=True
+        source="parent", slug_field="code", read_only=True, allow_null=True
     )
     authorities: serializers.Field = serializers.SlugRelatedField(
         slug_field="code", many=True, read_only=True

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from stroydesk.accounts.models import User
 from stroydesk.accounts.services import applicant_for_user, user_create
+from stroydesk.accounts.tokens import api_token_issue
 from stroydesk.cases.models import Attachment, Request
 from stroydesk.cases.tests.factories import make_request
 from stroydesk.consultations import services as consultations
@@ -184,9 +185,11 @@ def world(
         "other_applicant": other_applicant_user,
         "other_specialist": other_specialist,
     }
+    api_token, _key = api_token_issue(user=personas["applicant"])
     return World(
         personas=personas,
         objects={
+            "api_token": api_token,
             "request": escalated,
             "attachment": attachment,
             "booking": booking,

@@ -111,6 +111,9 @@ RULES: dict[str, Rule] = {
     # --- the REST API
     "api-root": api(SIGNED_IN),
     "api-token": api(post=EVERYONE),
+    "api-tokens": api(SIGNED_IN),
+    # DELETE only (the applicant's own key; another's answers 404: accounts' token tests).
+    "api-token-revoke": api(),
     "request-list": api(SIGNED_IN, APPLICANTS | having(*ON_BEHALF_ROLES)),
     "request-detail": api(SIGNED_IN, sees=REQUEST_SEES, object_first=True),
     **{f"request-{step.url_path}": _step_rule(step.roles) for step in STEPS},
@@ -159,6 +162,12 @@ RULES: dict[str, Rule] = {
     "portal:password_reset_confirm": page(EVERYONE, EVERYONE),
     "portal:password_reset_complete": page(EVERYONE),
     "portal:home": page(EVERYONE),
+    "portal:security": page(SIGNED_IN, SIGNED_IN),
+    "portal:token_revoke": page(post=SIGNED_IN, sees=frozenset({"applicant"})),
+    "portal:password_change": page(SIGNED_IN, SIGNED_IN),
+    "portal:two_factor": page(SIGNED_IN, SIGNED_IN),
+    "portal:two_factor_setup": page(SIGNED_IN, SIGNED_IN),
+    "portal:recovery_codes": page(post=SIGNED_IN),
     "portal:signup": page(EVERYONE, EVERYONE),
     "portal:signup_sent": page(EVERYONE, EVERYONE),
     "portal:signup_confirm": page(EVERYONE, EVERYONE),
@@ -315,6 +324,8 @@ def _values(world: Any, key: str) -> dict[str, str]:
         "procedures:saved": o["plan"].pk,
         "procedures:saved_export": o["plan"].pk,
         "procedures:ask": o["plan"].pk,
+        "portal:token_revoke": o["api_token"].pk,
+        "api-token-revoke": o["api_token"].pk,
     }
     if key.startswith("relocation:order"):
         pk_of[key] = o["order"].pk

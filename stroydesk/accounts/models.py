@@ -164,8 +164,28 @@ class Applicant(models.Model):
         super().save(*args, **kwargs)
 
 
+class AppendOnlyError(Exception):
+    """A record of an append-only trail was about to be changed or deleted."""
+
+
+class PersonalDataAccessQuerySet(models.QuerySet):
+    # Bulk updates and deletes would rewrite the trail behind the chain's back; the command that
+    # verifies the chain would catch them, refusing them here catches the mistake where it is made.
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("the personal-data access log is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("the personal-data access log is append-only")
+
+
 class PersonalDataAccess(models.Model):
-    """One reading of an applicant's personal data by a member of staff (152-ФЗ audit trail)."""
+    """One reading of applicants' personal data by a member of staff (152-ФЗ audit trail).
+
+    Append-only and tamper-evident: each entry carries the hash of the one before it
+    (``prev_hash``) and its own (``hash``) over its fields, so that a changed, removed or inserted
+    entry breaks the chain (``manage.py verify_access_log``). Written only by
+    ``accounts.audit.access_record``, which serialises the appends.
+    """
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -174,24 +194,46 @@ class PersonalDataAccess(models.Model):
         related_name="+",
         help_text=_("The member of staff who opened the data."),
     )
+    # The first (usually the only) applicant, for filtering; the hash covers ``applicant_ids``,
+    # which outlives the record of an applicant deleted later (an unconfirmed sign-up).
     applicant = models.ForeignKey(
         Applicant,
         verbose_name=_("applicant"),
-        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="accesses",
-        help_text=_("Whose personal data was shown."),
+        help_text=_("Whose personal data was shown (the first of them when a list was shown)."),
+    )
+    applicant_ids = models.JSONField(
+        _("applicants"),
+        default=list,
+        help_text=_("Ids of every applicant whose data the answer showed."),
     )
     context = models.CharField(
         _("where"),
         max_length=100,
         help_text=_("What was opened, e.g. the request number."),
     )
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    prev_hash = models.CharField(_("previous entry's hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
+
+    objects = PersonalDataAccessQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("personal data access")
         verbose_name_plural = _("personal data accesses")
         ordering = ["-at"]
+        indexes = [models.Index(fields=["applicant", "-id"], name="pda_applicant_recent")]
 
     def __str__(self) -> str:
         return f"{self.actor_id} → {self.context} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError("the personal-data access log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("the personal-data access log is append-only")

@@ -20,13 +20,14 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from stroydesk.accounts.audit import access_record
 from stroydesk.accounts.events import (
     CONFIRMATION_REQUESTED,
     PASSWORD_RESET_REQUESTED,
     AccountEvent,
     account_events,
 )
-from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
+from stroydesk.accounts.models import Applicant, User
 from stroydesk.accounts.validators import normalize_phone
 
 log = logging.getLogger(__name__)
@@ -133,10 +134,8 @@ def applicant_for_user(*, user: User) -> Applicant:
 
 
 def personal_data_access_record(*, actor: User, applicant: Applicant, context: str) -> None:
-    """Note that a member of staff was shown an applicant's personal data."""
-    if actor.role == User.Role.APPLICANT:
-        return
-    PersonalDataAccess.objects.create(actor=actor, applicant=applicant, context=context[:100])
+    """Note that a member of staff was shown an applicant's personal data (``audit``)."""
+    access_record(actor=actor, applicants=[applicant], context=context)
 
 
 def user_create(

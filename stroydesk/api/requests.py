@@ -194,13 +194,15 @@ class RequestViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=s.RequestDetailSerializer)
     def retrieve(self, request: HttpRequest, pk: str) -> Response:
-        return Response(self._detail(request, pk, audit=True))
+        return Response(self._detail(request, pk))
 
-    def _detail(self, request: HttpRequest, pk: Any, *, audit: bool = False) -> dict[str, Any]:
+    def _detail(self, request: HttpRequest, pk: Any) -> dict[str, Any]:
+        """The full card; every answer with the applicant's contacts is in the access log (the
+        steps' answers too: they show the same card)."""
         user = _user(request)
         obj = selectors.request_get_for(user=user, pk=pk)
         contacts = selectors.applicant_contacts_visible_to(user=user)
-        if audit and contacts:
+        if contacts:
             personal_data_access_record(actor=user, applicant=obj.applicant, context=obj.number)
         context = {
             "request": request,

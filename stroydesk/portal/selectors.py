@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -296,7 +297,12 @@ def access_log_page(*, cursor: str = "", actor: str = "", applicant_id: int | No
     if actor.strip():
         qs = qs.filter(actor__username=actor.strip())
     if applicant_id is not None:
-        qs = qs.filter(applicant_id=applicant_id)
+        # A list's entry names its first applicant in the column, all of them in the JSON (which
+        # SQLite cannot search by containment).
+        named = Q(applicant_id=applicant_id)
+        if connection.vendor == "postgresql":
+            named |= Q(applicant_ids__contains=[applicant_id])
+        qs = qs.filter(named)
     position = decode_cursor(cursor)
     if position:
         qs = qs.filter(id__lt=position["id"])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
@@ -84,6 +85,16 @@ def access_record(
         )
         entry.save()
     return entry
+
+
+def access_naming(applicant_id: int) -> Q:
+    """The entries that name this applicant: a list's entry names its first applicant in the
+    column, all of them in the JSON, which only PostgreSQL searches by containment (on SQLite,
+    a development database, the column alone answers)."""
+    named = Q(applicant_id=applicant_id)
+    if connection.vendor == "postgresql":
+        named |= Q(applicant_ids__contains=[applicant_id])
+    return named
 
 
 @dataclass(frozen=True)

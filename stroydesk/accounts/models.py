@@ -139,6 +139,13 @@ class Applicant(models.Model):
         help_text=_("State registration number: ОГРН (13 digits) or ОГРНИП (15)."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    anonymised_at = models.DateTimeField(
+        _("anonymised at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the name and contacts were scrubbed; the kind stays for statistics."),
+    )
 
     class Meta:
         verbose_name = _("applicant")
@@ -146,6 +153,7 @@ class Applicant(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="resident")
+                | Q(anonymised_at__isnull=False)
                 | (~Q(inn="") & ~Q(ogrn="") & ~Q(organisation_name="")),
                 name="applicant_developer_has_inn_ogrn",
                 violation_error_message=_("A developer organisation needs its name, ИНН and ОГРН."),
@@ -237,3 +245,57 @@ class PersonalDataAccess(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("the personal-data access log is append-only")
+
+
+class ConsentText(models.Model):
+    """One version of a consent's wording (152-ФЗ, art. 9): a consent given is tied to the text
+    the person saw, so a text is never edited — a new wording is a new version."""
+
+    class Purpose(models.TextChoices):
+        ACCOUNT = "account", _("Processing of personal data for an account")
+        REQUEST = "request", _("Processing of personal data in a request")
+
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    version = models.CharField(
+        _("version"), max_length=32, help_text=_("As shown with the text, e.g. 2026-12-1.")
+    )
+    text = models.TextField(_("text"))
+    published_at = models.DateTimeField(
+        _("in force from"), default=timezone.now, help_text=_("The newest in force is shown.")
+    )
+
+    class Meta:
+        verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
+        constraints = [
+            models.UniqueConstraint(fields=["purpose", "version"], name="consent_text_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} — {self.version}"
+
+
+class Consent(models.Model):
+    """A consent given: who, to which version of which text, when, and where (the request)."""
+
+    applicant = models.ForeignKey(
+        Applicant,
+        verbose_name=_("applicant"),
+        on_delete=models.CASCADE,
+        related_name="consents",
+    )
+    text = models.ForeignKey(
+        ConsentText, verbose_name=_("text"), on_delete=models.PROTECT, related_name="+"
+    )
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+    context = models.CharField(
+        _("where"), max_length=100, blank=True, help_text=_("Sign-up, or the request's number.")
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_at"]
+
+    def __str__(self) -> str:
+        return f"{self.applicant_id}: {self.text} {self.given_at:%Y-%m-%d %H:%M}"

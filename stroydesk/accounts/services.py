@@ -469,3 +469,40 @@ def user_resend_confirmation(*, email: str) -> bool:
     if user is not None:
         user_send_confirmation(user=user)
     return True
+
+
+# --- Retention and erasure ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def applicant_anonymise(*, applicant: Applicant, erase_account: bool = False) -> bool:
+    """Scrub the applicant's name and contacts; the kind stays (the statistics count by it).
+
+    An applicant with a login keeps their record while the account lives (they still sign in
+    and ask) unless ``erase_account``: an erasure on request, which also makes the login
+    unusable and scrubs its name and address. The consents given stay: they prove the
+    processing was lawful while it lasted. Returns whether the record was scrubbed.
+    """
+    applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)
+    user = applicant.user
+    if user is not None and not erase_account:
+        return False
+    if user is not None:
+        user.username = f"erased-{user.pk}"
+        user.email = ""
+        user.first_name = user.last_name = user.middle_name = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
+    placeholder = _("[anonymised]")
+    Applicant.objects.filter(pk=applicant.pk).update(
+        full_name=placeholder,
+        email="",
+        phone="",
+        organisation_name="",
+        inn="",
+        ogrn="",
+        user=None,
+        anonymised_at=timezone.now(),
+    )
+    return True

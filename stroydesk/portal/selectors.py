@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from stroydesk.accounts.audit import access_naming
 from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
 from stroydesk.accounts.validators import normalize_phone
 from stroydesk.cases.lifecycle import actions_for, applicant_may_add_information, reopen_last_day
@@ -297,12 +297,7 @@ def access_log_page(*, cursor: str = "", actor: str = "", applicant_id: int | No
     if actor.strip():
         qs = qs.filter(actor__username=actor.strip())
     if applicant_id is not None:
-        # A list's entry names its first applicant in the column, all of them in the JSON (which
-        # SQLite cannot search by containment).
-        named = Q(applicant_id=applicant_id)
-        if connection.vendor == "postgresql":
-            named |= Q(applicant_ids__contains=[applicant_id])
-        qs = qs.filter(named)
+        qs = qs.filter(access_naming(applicant_id))
     position = decode_cursor(cursor)
     if position:
         qs = qs.filter(id__lt=position["id"])

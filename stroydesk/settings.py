@@ -327,6 +327,12 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + ([] if not DEBUG else ["rest_framework.renderers.BrowsableAPIRenderer"]),
     "EXCEPTION_HANDLER": "stroydesk.web.api.exception_handler",
+    # DRF's three, with the JSON one refusing bodies nested too deep for Python (400, not 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "stroydesk.web.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "stroydesk API",

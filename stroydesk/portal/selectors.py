@@ -15,7 +15,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from stroydesk.accounts.audit import access_naming
 from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
@@ -43,7 +42,7 @@ from stroydesk.directory.selectors import (
     topic_competent_authorities,
     topic_list,
 )
-from stroydesk.web.paging import Page, decode_cursor, encode_cursor
+from stroydesk.web.paging import Page, cursor_datetime, decode_cursor, encode_cursor
 from stroydesk.workcalendar import selectors as workdays
 
 S = Request.Status
@@ -170,8 +169,8 @@ def queue_order(qs: QuerySet[Request], *, sort: str, cursor: str = "") -> QueryS
             qs = qs.filter(id__gt=position["id"])
     elif sort == "due":
         qs = qs.order_by(F("due_at").asc(nulls_last=True), "id")
-        if position:
-            due = parse_datetime(position.get("due") or "")
+        due = cursor_datetime(position.get("due")) if position else False
+        if position and due is not False:
             if due is None:
                 qs = qs.filter(due_at__isnull=True, id__gt=position["id"])
             else:

@@ -172,6 +172,11 @@ class Applicant(models.Model):
         super().save(*args, **kwargs)
 
 
+# What stands in the place of scrubbed personal data: a fixed Russian mark rather than a
+# translation, since it is stored and read back by people of either language.
+ANONYMISED = "[обезличено]"
+
+
 class AppendOnlyError(Exception):
     """A record of an append-only trail was about to be changed or deleted."""
 

@@ -27,7 +27,7 @@ from stroydesk.accounts.events import (
     AccountEvent,
     account_events,
 )
-from stroydesk.accounts.models import Applicant, User
+from stroydesk.accounts.models import ANONYMISED, Applicant, User
 from stroydesk.accounts.validators import normalize_phone
 
 log = logging.getLogger(__name__)
@@ -494,9 +494,8 @@ def applicant_anonymise(*, applicant: Applicant, erase_account: bool = False) ->
         user.is_active = False
         user.set_unusable_password()
         user.save()
-    placeholder = _("[anonymised]")
     Applicant.objects.filter(pk=applicant.pk).update(
-        full_name=placeholder,
+        full_name=ANONYMISED,
         email="",
         phone="",
         organisation_name="",

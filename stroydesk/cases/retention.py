@@ -18,17 +18,12 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
 
-from stroydesk.accounts.models import Applicant
+from stroydesk.accounts.models import ANONYMISED, Applicant
 from stroydesk.cases.models import Answer, Attachment, Escalation, History, Rating, Request
 
 # History details that carry somebody's words rather than facts about the request.
 _FREE_TEXT_DETAILS = ("question", "text", "comment", "reason")
-
-
-def placeholder() -> str:
-    return gettext("[anonymised]")
 
 
 def requests_due_for_anonymisation(*, closed_before: datetime) -> Iterable[int]:
@@ -68,14 +63,14 @@ def request_anonymise(*, request_id: int, now: datetime | None = None) -> Applic
         return None
     now = now or timezone.now()
     Request.objects.filter(pk=request.pk).update(
-        subject=placeholder(),
+        subject=ANONYMISED,
         text="",
         address="",
         cadastral_number="",
         search_text="",
         anonymised_at=now,
     )
-    Answer.objects.filter(request=request).update(text=placeholder())
+    Answer.objects.filter(request=request).update(text=ANONYMISED)
     Escalation.objects.filter(request=request).update(question="", closing_reason="", query="")
     Rating.objects.filter(request=request).update(comment="")
     # The history's actions, actors and moments stay; only the words in it go. This is the one

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q
-from django.utils.translation import gettext
 
+from stroydesk.accounts.models import ANONYMISED
 from stroydesk.notifications.models import OutgoingMessage, SmsMessage
 
 
@@ -57,11 +57,10 @@ def messages_scrub(
     """Scrub the recipients and words of the letters about these requests or to these
     addresses, and of the texts to these phones; the rows stay (the sending log counts them).
     Returns how many were scrubbed."""
-    placeholder = gettext("[anonymised]")
     letters = OutgoingMessage.objects.filter(_letters(request_ids, emails)).update(
-        to=[], subject=placeholder, body="", attachments=[]
+        to=[], subject=ANONYMISED, body="", attachments=[]
     )
     texts = SmsMessage.objects.filter(phone__in=[p for p in phones if p]).update(
-        phone="", text=placeholder
+        phone="", text=ANONYMISED
     )
     return letters + texts

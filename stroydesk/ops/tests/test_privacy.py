@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 
 from stroydesk.accounts import consents
 from stroydesk.accounts.audit import access_log_verify
-from stroydesk.accounts.models import Applicant, ConsentText, PersonalDataAccess, User
+from stroydesk.accounts.models import ANONYMISED, Applicant, ConsentText, PersonalDataAccess, User
 from stroydesk.cases.models import Answer, Attachment, History, Request
 from stroydesk.notifications.models import OutgoingMessage
 from stroydesk.ops.privacy import retention_run
@@ -156,7 +156,7 @@ def test_erasure_scrubs_everything_closes_the_login_and_is_on_record(signed_up, 
     assert Request.objects.filter(anonymised_at__isnull=False).count() == 0
     call_command("applicant_erase", str(signed_up.pk), "--by", "supervisor", "--yes")
     signed_up.refresh_from_db()
-    assert (signed_up.full_name, signed_up.email, signed_up.phone) == ("[anonymised]", "", "")
+    assert (signed_up.full_name, signed_up.email, signed_up.phone) == (ANONYMISED, "", "")
     assert signed_up.user is None
     user = User.objects.get(username__startswith="erased-")
     assert not user.is_active and not user.has_usable_password() and user.email == ""

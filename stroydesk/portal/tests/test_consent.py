@@ -75,3 +75,15 @@ def test_a_consent_keeps_the_wording_it_was_given_to(applicant_user, monkeypatch
     second = consents.consent_record(applicant=applicant, purpose=P.ACCOUNT, version="2099-01-1")
     first.refresh_from_db()
     assert first.text.text == old_text and second.text.text == "Новая редакция."
+
+
+@pytest.mark.django_db
+def test_the_audit_page_counts_the_applicants_of_a_list(client, supervisor, operator):
+    from stroydesk.accounts.audit import access_record
+    from stroydesk.accounts.models import Applicant
+
+    people = [Applicant.objects.create(full_name=f"Заявитель {i}", phone="") for i in range(3)]
+    access_record(actor=operator, applicants=people, context="admin applicant list")
+    client.force_login(supervisor)
+    page = client.get(reverse("portal:audit"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Заявитель 0" in page and "и ещё 2" in page

@@ -334,6 +334,10 @@ REQUEST_NUMBER_PREFIX = os.environ.get("REQUEST_NUMBER_PREFIX", "ЕКЦ")
 # so that an address registered by someone who does not own it is free again. At least 3: the
 # confirmation link works for 3 days, and a first link must not outlive its account.
 UNCONFIRMED_ACCOUNT_DAYS = env_int("UNCONFIRMED_ACCOUNT_DAYS", 7, minimum=3)
+# Closed requests older than this many years are anonymised every night (152-ФЗ: kept no longer
+# than needed); the figures of the statistics stay. 5 years: the usual keeping of citizens'
+# appeals in archives. 0 turns the job off.
+REQUEST_RETENTION_YEARS = env_int("REQUEST_RETENTION_YEARS", 5, minimum=0)
 # Consultations: the meeting link of an online consultation ({code} is the booking's own code),
 # how long a personal cancel/reschedule link works, and how many no-shows within the window
 # stop an applicant from booking.
@@ -361,6 +365,12 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + ([] if not DEBUG else ["rest_framework.renderers.BrowsableAPIRenderer"]),
     "EXCEPTION_HANDLER": "stroydesk.web.api.exception_handler",
+    # DRF's three, with the JSON one refusing bodies nested too deep for Python (400, not 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "stroydesk.web.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "stroydesk API",

@@ -7,6 +7,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from stroydesk.ops.errors import server_error
 from stroydesk.ops.health import healthz, readyz
 from stroydesk.ops.metrics import metrics_view
 
@@ -14,6 +15,9 @@ from stroydesk.ops.metrics import metrics_view
 def favicon(request: HttpRequest) -> HttpResponse:
     return redirect(static("img/favicon.ico"), permanent=True)
 
+
+# Unexpected failures under /api/ answer the API's JSON error shape with the request id.
+handler500 = server_error
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -1,9 +1,51 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from stroydesk.accounts.audit import access_record
 from stroydesk.accounts.models import ApiToken, Applicant, PersonalDataAccess, TotpDevice, User
+
+
+class AccessLoggedAdmin(admin.ModelAdmin):
+    """An admin whose pages show applicants' personal data: each list page and each opened
+    object is one entry of the access log, naming the applicants shown (``applicant_ids_of``)."""
+
+    access_context = "admin"
+
+    def applicant_ids_of(self, obj: Any) -> list[int]:
+        raise NotImplementedError
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        if isinstance(response, TemplateResponse) and response.context_data:
+            changelist = response.context_data.get("cl")
+            if changelist is not None:
+                ids = [i for obj in changelist.result_list for i in self.applicant_ids_of(obj)]
+                self._record(request, ids, f"{self.access_context} list")
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if isinstance(response, TemplateResponse) and response.context_data:
+            original = response.context_data.get("original")
+            if original is not None:
+                context = f"{self.access_context} {original.pk}"
+                self._record(request, self.applicant_ids_of(original), context)
+        return response
+
+    def _record(self, request: HttpRequest, ids: list[int], context: str) -> None:
+        user = request.user
+        if isinstance(user, User):
+            access_record(actor=user, applicants=ids, context=context)
 
 
 @admin.register(User)
@@ -21,11 +63,15 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Applicant)
-class ApplicantAdmin(admin.ModelAdmin):
+class ApplicantAdmin(AccessLoggedAdmin):
+    access_context = "admin applicant"
     list_display = ("full_name", "kind", "organisation_name", "email", "phone", "created_at")
     list_filter = ("kind",)
     search_fields = ("full_name", "organisation_name", "email", "phone", "inn", "ogrn")
     raw_id_fields = ("user",)
+
+    def applicant_ids_of(self, obj: Applicant) -> list[int]:
+        return [obj.pk]
 
 
 @admin.register(PersonalDataAccess)
@@ -33,6 +79,10 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
     list_display = ("at", "actor", "applicant", "context")
     list_select_related = ("actor", "applicant")
     search_fields = ("context", "actor__username", "applicant__full_name")
+    readonly_fields = [f.name for f in PersonalDataAccess._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
     def has_change_permission(self, request, obj=None):  # the trail is append-only
         return False

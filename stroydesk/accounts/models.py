@@ -150,6 +150,13 @@ class Applicant(models.Model):
         help_text=_("State registration number: ОГРН (13 digits) or ОГРНИП (15)."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    anonymised_at = models.DateTimeField(
+        _("anonymised at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the name and contacts were scrubbed; the kind stays for statistics."),
+    )
 
     class Meta:
         verbose_name = _("applicant")
@@ -157,6 +164,7 @@ class Applicant(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="resident")
+                | Q(anonymised_at__isnull=False)
                 | (~Q(inn="") & ~Q(ogrn="") & ~Q(organisation_name="")),
                 name="applicant_developer_has_inn_ogrn",
                 violation_error_message=_("A developer organisation needs its name, ИНН and ОГРН."),
@@ -175,8 +183,33 @@ class Applicant(models.Model):
         super().save(*args, **kwargs)
 
 
+# What stands in the place of scrubbed personal data: a fixed Russian mark rather than a
+# translation, since it is stored and read back by people of either language.
+ANONYMISED = "[обезличено]"
+
+
+class AppendOnlyError(Exception):
+    """A record of an append-only trail was about to be changed or deleted."""
+
+
+class PersonalDataAccessQuerySet(models.QuerySet):
+    # Bulk updates and deletes would rewrite the trail behind the chain's back; the command that
+    # verifies the chain would catch them, refusing them here catches the mistake where it is made.
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("the personal-data access log is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("the personal-data access log is append-only")
+
+
 class PersonalDataAccess(models.Model):
-    """One reading of an applicant's personal data by a member of staff (152-ФЗ audit trail)."""
+    """One reading of applicants' personal data by a member of staff (152-ФЗ audit trail).
+
+    Append-only and tamper-evident: each entry carries the hash of the one before it
+    (``prev_hash``) and its own (``hash``) over its fields, so that a changed, removed or inserted
+    entry breaks the chain (``manage.py verify_access_log``). Written only by
+    ``accounts.audit.access_record``, which serialises the appends.
+    """
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -185,24 +218,38 @@ class PersonalDataAccess(models.Model):
         related_name="+",
         help_text=_("The member of staff who opened the data."),
     )
+    # The first (usually the only) applicant, for filtering; the hash covers ``applicant_ids``,
+    # which outlives the record of an applicant deleted later (an unconfirmed sign-up).
     applicant = models.ForeignKey(
         Applicant,
         verbose_name=_("applicant"),
-        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="accesses",
-        help_text=_("Whose personal data was shown."),
+        help_text=_("Whose personal data was shown (the first of them when a list was shown)."),
+    )
+    applicant_ids = models.JSONField(
+        _("applicants"),
+        default=list,
+        help_text=_("Ids of every applicant whose data the answer showed."),
     )
     context = models.CharField(
         _("where"),
         max_length=100,
         help_text=_("What was opened, e.g. the request number."),
     )
-    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    prev_hash = models.CharField(_("previous entry's hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
+
+    objects = PersonalDataAccessQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("personal data access")
         verbose_name_plural = _("personal data accesses")
         ordering = ["-at"]
+        indexes = [models.Index(fields=["applicant", "-id"], name="pda_applicant_recent")]
 
     def __str__(self) -> str:
         return f"{self.actor_id} → {self.context} {self.at:%Y-%m-%d %H:%M}"
@@ -305,3 +352,65 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {'used' if self.used_at else 'unused'}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError("the personal-data access log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("the personal-data access log is append-only")
+
+
+class ConsentText(models.Model):
+    """One version of a consent's wording (152-ФЗ, art. 9): a consent given is tied to the text
+    the person saw, so a text is never edited — a new wording is a new version."""
+
+    class Purpose(models.TextChoices):
+        ACCOUNT = "account", _("Processing of personal data for an account")
+        REQUEST = "request", _("Processing of personal data in a request")
+
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    version = models.CharField(
+        _("version"), max_length=32, help_text=_("As shown with the text, e.g. 2026-12-1.")
+    )
+    text = models.TextField(_("text"))
+    published_at = models.DateTimeField(
+        _("in force from"), default=timezone.now, help_text=_("The newest in force is shown.")
+    )
+
+    class Meta:
+        verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
+        constraints = [
+            models.UniqueConstraint(fields=["purpose", "version"], name="consent_text_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} — {self.version}"
+
+
+class Consent(models.Model):
+    """A consent given: who, to which version of which text, when, and where (the request)."""
+
+    applicant = models.ForeignKey(
+        Applicant,
+        verbose_name=_("applicant"),
+        on_delete=models.CASCADE,
+        related_name="consents",
+    )
+    text = models.ForeignKey(
+        ConsentText, verbose_name=_("text"), on_delete=models.PROTECT, related_name="+"
+    )
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+    context = models.CharField(
+        _("where"), max_length=100, blank=True, help_text=_("Sign-up, or the request's number.")
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_at"]
+
+    def __str__(self) -> str:
+        return f"{self.applicant_id}: {self.text} {self.given_at:%Y-%m-%d %H:%M}"

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from stroydesk.accounts.models import Applicant, User
+from stroydesk.accounts.audit import access_naming
+from stroydesk.accounts.models import Applicant, Consent, PersonalDataAccess, User
 from stroydesk.accounts.validators import normalize_phone
 
 
@@ -90,3 +92,60 @@ def _name_contains(query: str) -> Q:
                 one |= Q(full_name__contains=spelling)
             condition &= one
     return condition
+
+
+def applicant_export_data(*, applicant_id: int) -> dict[str, Any]:
+    """What accounts keep about one applicant, for an export on request: the record, the login,
+    the consents given (with the wording), and who among the staff read the data and when."""
+    applicant = Applicant.objects.select_related("user").get(pk=applicant_id)
+    user = applicant.user
+    consents = Consent.objects.filter(applicant=applicant).select_related("text").order_by("id")
+    reads = (
+        PersonalDataAccess.objects.filter(access_naming(applicant.pk))
+        .select_related("actor")
+        .order_by("id")
+    )
+    return {
+        "applicant": {
+            "id": applicant.pk,
+            "kind": applicant.kind,
+            "full_name": applicant.full_name,
+            "email": applicant.email,
+            "phone": applicant.phone,
+            "organisation_name": applicant.organisation_name,
+            "inn": applicant.inn,
+            "ogrn": applicant.ogrn,
+            "created_at": applicant.created_at.isoformat(),
+            "anonymised_at": (
+                applicant.anonymised_at.isoformat() if applicant.anonymised_at else None
+            ),
+        },
+        "account": None
+        if user is None
+        else {
+            "username": user.username,
+            "email": user.email,
+            "last_name": user.last_name,
+            "first_name": user.first_name,
+            "middle_name": user.middle_name,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+            "email_confirmed_at": (
+                user.email_confirmed_at.isoformat() if user.email_confirmed_at else None
+            ),
+        },
+        "consents": [
+            {
+                "purpose": c.text.purpose,
+                "version": c.text.version,
+                "text": c.text.text,
+                "given_at": c.given_at.isoformat(),
+                "context": c.context,
+            }
+            for c in consents
+        ],
+        # Who read the data: the role, not the colleague's name (their own personal data).
+        "accesses": [
+            {"at": a.at.isoformat(), "role": a.actor.role, "context": a.context} for a in reads
+        ],
+    }

@@ -18,13 +18,14 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from stroydesk.accounts.audit import access_record
 from stroydesk.accounts.events import (
     CONFIRMATION_REQUESTED,
     PASSWORD_RESET_REQUESTED,
     AccountEvent,
     account_events,
 )
-from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
+from stroydesk.accounts.models import ANONYMISED, Applicant, User
 from stroydesk.accounts.validators import normalize_phone
 from stroydesk.core.ratelimit import Limit, rate_limit_hit
 
@@ -148,10 +149,8 @@ def applicant_for_user(*, user: User) -> Applicant:
 
 
 def personal_data_access_record(*, actor: User, applicant: Applicant, context: str) -> None:
-    """Note that a member of staff was shown an applicant's personal data."""
-    if actor.role == User.Role.APPLICANT:
-        return
-    PersonalDataAccess.objects.create(actor=actor, applicant=applicant, context=context[:100])
+    """Note that a member of staff was shown an applicant's personal data (``audit``)."""
+    access_record(actor=actor, applicants=[applicant], context=context)
 
 
 def user_create(
@@ -481,4 +480,40 @@ def user_resend_confirmation(*, email: str) -> bool:
     ).first()
     if user is not None:
         user_send_confirmation(user=user)
+    return True
+
+
+# --- Retention and erasure ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def applicant_anonymise(*, applicant: Applicant, erase_account: bool = False) -> bool:
+    """Scrub the applicant's name and contacts; the kind stays (the statistics count by it).
+
+    An applicant with a login keeps their record while the account lives (they still sign in
+    and ask) unless ``erase_account``: an erasure on request, which also makes the login
+    unusable and scrubs its name and address. The consents given stay: they prove the
+    processing was lawful while it lasted. Returns whether the record was scrubbed.
+    """
+    applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)
+    user = applicant.user
+    if user is not None and not erase_account:
+        return False
+    if user is not None:
+        user.username = f"erased-{user.pk}"
+        user.email = ""
+        user.first_name = user.last_name = user.middle_name = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
+    Applicant.objects.filter(pk=applicant.pk).update(
+        full_name=ANONYMISED,
+        email="",
+        phone="",
+        organisation_name="",
+        inn="",
+        ogrn="",
+        user=None,
+        anonymised_at=timezone.now(),
+    )
     return True

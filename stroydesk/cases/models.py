@@ -149,6 +149,16 @@ class Request(models.Model):
         _("version"), default=1, help_text=_("Grows with every change; two edits cannot both win.")
     )
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    anonymised_at = models.DateTimeField(
+        _("anonymised at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "When the applicant's words and contacts were scrubbed (the retention period "
+            "passed, or the applicant asked for erasure); the figures of the statistics stay."
+        ),
+    )
     search_text = models.TextField(
         _("search lemmas"),
         blank=True,

@@ -3,6 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from stroydesk.accounts.admin import AccessLoggedAdmin
 from stroydesk.notifications import outbound
 from stroydesk.notifications.models import MailThread, OutgoingMessage, SmsMessage
 
@@ -22,8 +23,11 @@ class SmsMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutgoingMessage)
-class OutgoingMessageAdmin(admin.ModelAdmin):
-    """The one log of letters: each under the key of its occurrence and recipient."""
+class OutgoingMessageAdmin(AccessLoggedAdmin):
+    """The one log of letters: each under the key of its occurrence and recipient. The list shows
+    applicants' addresses and an opened letter its body, so both are in the access log."""
+
+    access_context = "admin letter"
 
     list_display = ("created_at", "event", "subject", "recipients", "status", "attempts", "sent_at")
     list_filter = ("status", "event")
@@ -36,6 +40,11 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def applicant_ids_of(self, obj: OutgoingMessage) -> list[int]:
+        # The request is joined already (list_select_related); letters about no request (the
+        # sign-up ones) go to a user's own address and name nobody's applicant record.
+        return [obj.request.applicant_id] if obj.request is not None else []
 
     @admin.display(description=_("recipients"))
     def recipients(self, obj: OutgoingMessage) -> str:

@@ -13,7 +13,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from stroydesk.accounts.models import Applicant, User
+from stroydesk.accounts import consents
+from stroydesk.accounts.models import Applicant, ConsentText, User
 from stroydesk.accounts.selectors import user_awaiting_confirmation
 from stroydesk.accounts.services import user_password_reset_request
 from stroydesk.accounts.validators import normalize_phone, validate_inn, validate_ogrn
@@ -105,7 +106,33 @@ class LoginForm(AuthenticationForm):
             raise ValidationError(self.error_messages["unconfirmed"], code="unconfirmed") from None
 
 
-class SignUpForm(forms.Form):
+class ConsentMixin(forms.Form):
+    """A required tick to the current wording of a consent, shown in full under it; the version
+    shown travels with the form, so that what is recorded is what the person read."""
+
+    consent_purpose = ConsentText.Purpose.ACCOUNT
+
+    consent = forms.BooleanField(
+        label=_("I agree to the processing of my personal data on these terms"),
+        error_messages={"required": _("Without this consent we cannot take your data.")},
+    )
+    consent_version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        version, text = consents.WORDINGS[self.consent_purpose][-1]
+        self.fields["consent"].help_text = text
+        self.fields["consent_version"].initial = version
+
+    def clean_consent_version(self) -> str:
+        known = [v for v, _text in consents.WORDINGS[self.consent_purpose]]
+        version = self.cleaned_data["consent_version"] or known[-1]
+        if version not in known:
+            raise ValidationError(_("The consent text has changed: read it again."))
+        return version
+
+
+class SignUpForm(ConsentMixin, forms.Form):
     """A new applicant account: a resident, or a developer organisation with ИНН and ОГРН."""
 
     kind = forms.ChoiceField(
@@ -288,8 +315,10 @@ def counted(field: forms.Field) -> None:
         attrs["data-counter-over"] = _("%(count)s of %(max)s characters: shorten the text.")
 
 
-class AskForm(forms.Form):
+class AskForm(ConsentMixin, forms.Form):
     """The applicant's question: topic, subject, text, where, and files."""
+
+    consent_purpose = ConsentText.Purpose.REQUEST
 
     topic = forms.TypedChoiceField(
         label=_("Subject area"),

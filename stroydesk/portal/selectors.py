@@ -15,8 +15,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from stroydesk.accounts.audit import access_naming
 from stroydesk.accounts.models import Applicant, PersonalDataAccess, User
 from stroydesk.accounts.validators import normalize_phone
 from stroydesk.cases.lifecycle import actions_for, applicant_may_add_information, reopen_last_day
@@ -42,7 +42,7 @@ from stroydesk.directory.selectors import (
     topic_competent_authorities,
     topic_list,
 )
-from stroydesk.web.paging import Page, decode_cursor, encode_cursor
+from stroydesk.web.paging import Page, cursor_datetime, decode_cursor, encode_cursor
 from stroydesk.workcalendar import selectors as workdays
 
 S = Request.Status
@@ -169,8 +169,8 @@ def queue_order(qs: QuerySet[Request], *, sort: str, cursor: str = "") -> QueryS
             qs = qs.filter(id__gt=position["id"])
     elif sort == "due":
         qs = qs.order_by(F("due_at").asc(nulls_last=True), "id")
-        if position:
-            due = parse_datetime(position.get("due") or "")
+        due = cursor_datetime(position.get("due")) if position else False
+        if position and due is not False:
             if due is None:
                 qs = qs.filter(due_at__isnull=True, id__gt=position["id"])
             else:
@@ -296,7 +296,7 @@ def access_log_page(*, cursor: str = "", actor: str = "", applicant_id: int | No
     if actor.strip():
         qs = qs.filter(actor__username=actor.strip())
     if applicant_id is not None:
-        qs = qs.filter(applicant_id=applicant_id)
+        qs = qs.filter(access_naming(applicant_id))
     position = decode_cursor(cursor)
     if position:
         qs = qs.filter(id__lt=position["id"])

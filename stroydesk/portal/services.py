@@ -16,8 +16,9 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.utils import timezone
 
+from stroydesk.accounts import consents
 from stroydesk.accounts import services as accounts
-from stroydesk.accounts.models import Applicant, User
+from stroydesk.accounts.models import Applicant, ConsentText, User
 from stroydesk.cases import selectors as cases
 from stroydesk.core.ratelimit import Limit, attempts_count, rate_limit_check, rate_limit_hit
 from stroydesk.notifications import tasks as notification_tasks
@@ -46,8 +47,10 @@ def applicant_sign_up(
     organisation_name: str = "",
     inn: str = "",
     ogrn: str = "",
+    consent_version: str,
 ) -> User:
-    """Create an applicant's login (the e-mail is the login) and their applicant record.
+    """Create an applicant's login (the e-mail is the login) and their applicant record, with
+    the consent to processing given on the form (the version of the wording shown).
 
     The account cannot sign in until the e-mail is confirmed by the link mailed, in the
     background, once the account is saved. An earlier record of this address (requests sent by
@@ -66,7 +69,7 @@ def applicant_sign_up(
         email_confirmed=False,
     )
     full_name = f"{user.last_name} {user.first_name}".strip()
-    accounts.applicant_create(
+    applicant = accounts.applicant_create(
         full_name=full_name,
         email=email,
         phone=phone,
@@ -75,6 +78,12 @@ def applicant_sign_up(
         inn=inn if kind == Applicant.Kind.DEVELOPER else "",
         ogrn=ogrn if kind == Applicant.Kind.DEVELOPER else "",
         user=user,
+    )
+    consents.consent_record(
+        applicant=applicant,
+        purpose=ConsentText.Purpose.ACCOUNT,
+        version=consent_version,
+        context="sign-up",
     )
     # Queued for after the commit: no letter for an account that was rolled back. It counts
     # against the address's confirmation letters, like a resend.

@@ -13,7 +13,7 @@ from axes.helpers import get_cool_off
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import exceptions, status
+from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -43,6 +43,17 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The upload is too large."
     default_code = "too_large"
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's parser, answering a body nested deeper than Python's recursion allows with a 400:
+    the standard ``json`` module raises RecursionError there, which DRF lets through as a 500."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(_("it is nested too deeply.")) from None
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

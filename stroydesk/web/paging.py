@@ -11,9 +11,11 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from django.db.models import QuerySet
+from django.utils.dateparse import parse_datetime
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,24 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     if not isinstance(values, dict) or type(values.get("id")) is not int:
         return {}
     return values
+
+
+def cursor_datetime(value: Any) -> datetime | Literal[False] | None:
+    """A moment written into a cursor: the aware datetime, None when the cursor says "none",
+    False when it is no moment one of our pages wrote (a forged cursor: not a string, an
+    impossible date, a time zone that pushes it past the calendar's ends)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 40:
+        return False
+    try:
+        moment = parse_datetime(value)
+        if moment is None or moment.tzinfo is None:
+            return False
+        moment.astimezone(UTC)  # 9999-12-31T23:59-12:00 lies past year 9999 in UTC
+    except (ValueError, OverflowError):
+        return False
+    return moment
 
 
 def newest_first_page(qs: QuerySet[Any], *, cursor: str = "", size: int = 25) -> Page:

@@ -145,7 +145,10 @@ def _year(root: Element, name: str) -> int:
     value = root.get("year")
     if value is None:
         raise _fail(name, "<calendar> has no year attribute")
-    if not value.isdigit() or not FIRST_SUPPORTED_YEAR <= int(value) <= LAST_SUPPORTED_YEAR:
+    # isascii: «²» and other Unicode digits pass isdigit() and then fail int().
+    if not (value.isascii() and value.isdigit()) or not (
+        FIRST_SUPPORTED_YEAR <= int(value) <= LAST_SUPPORTED_YEAR
+    ):
         raise _fail(
             name,
             f"year={value!r} is not a year from {FIRST_SUPPORTED_YEAR} to {LAST_SUPPORTED_YEAR}",

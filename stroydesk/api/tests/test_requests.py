@@ -329,3 +329,15 @@ def test_request_list_date_out_of_range_is_a_400(api, operator, param, day):
     response = api(operator).get(URL, {param: day})
     assert response.status_code == 400, response.content
     assert param in response.json()["errors"]
+
+
+def test_every_step_answering_the_card_is_logged(api, operator, directory):
+    """A step answers the full card with the contacts, so it is a reading like a GET."""
+    request = make_request()
+    response = api(operator).post(f"{URL}{request.pk}/take/", {}, format="json")
+    assert response.status_code == 200
+    assert response.json()["applicant"]["email"] == request.applicant.email
+    note = api(operator).post(f"{URL}{request.pk}/notes/", {"text": "Перезвонить"}, format="json")
+    assert note.status_code == 200
+    entries = list(PersonalDataAccess.objects.order_by("id").values_list("actor", "context"))
+    assert entries == [(operator.pk, request.number)] * 2

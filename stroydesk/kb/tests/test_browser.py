@@ -43,6 +43,7 @@ def test_suggestions_appear_while_typing_and_the_sent_question_is_recorded(
     assert impression.shown_slugs == ["razreshenie"]
     assert impression.submitted_request_number is None
 
+    page.check("#id_consent")
     page.get_by_role("button", name=re.compile("Отправить вопрос|Send the question")).click()
     number = page.locator("#request-number").inner_text()
     impression.refresh_from_db()

@@ -70,6 +70,7 @@ def test_every_letter_of_a_day_is_in_the_one_log_once(
                 "email": "sidorov@example.ru",
                 "password1": "Dlinnyi-parol-2026",
                 "password2": "Dlinnyi-parol-2026",
+                "consent": "on",
             },
         )
         client.post(reverse("portal:password_reset"), {"email": applicant_user.email})

@@ -25,7 +25,12 @@ def applicant_client(client, applicant_user):
 
 
 def _ask(client, **extra):
-    data = {"subject": "Разрешение на строительство", "text": "Как получить разрешение?", **extra}
+    data = {
+        "subject": "Разрешение на строительство",
+        "text": "Как получить разрешение?",
+        "consent": "on",
+        **extra,
+    }
     return client.post(reverse("portal:ask"), data)
 
 
@@ -47,6 +52,7 @@ def test_resident_signs_up_and_confirms_the_email_before_asking(
                 "phone": "8 (495) 123-45-67",
                 "password1": "Stroy-2025-secret",
                 "password2": "Stroy-2025-secret",
+                "consent": "on",
             },
         )
     assert response.status_code == 302
@@ -80,6 +86,7 @@ def test_developer_sign_up_checks_inn_and_ogrn_and_keeps_what_was_typed(client):
         "ogrn": "1027700132196",  # wrong check digit
         "password1": "Stroy-2025-secret",
         "password2": "Stroy-2025-secret",
+        "consent": "on",
     }
     response = client.post(reverse("portal:signup"), data)
     assert response.status_code == 200
@@ -106,6 +113,7 @@ def test_developer_needs_organisation_fields(client):
             "email": "x@example.ru",
             "password1": "Stroy-2025-secret",
             "password2": "Stroy-2025-secret",
+            "consent": "on",
         },
     )
     assert set(response.context["form"].errors) == {"organisation_name", "inn", "ogrn"}
@@ -123,6 +131,7 @@ def test_sign_up_refuses_a_taken_email_and_mismatched_passwords(client, applican
             "email": "IVANOV@example.ru",
             "password1": "Stroy-2025-secret",
             "password2": "Stroy-2025-other",
+            "consent": "on",
         },
     )
     assert set(response.context["form"].errors) == {"email", "password2"}

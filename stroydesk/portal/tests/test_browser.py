@@ -79,6 +79,7 @@ def test_the_whole_path_ask_escalate_answer_send_rate(
     applicant.fill("#id_text", "Какие документы нужны для разрешения на строительство склада?")
     applicant.fill("#id_address", "Москва, Варшавское шоссе, 1")
     shots(applicant, "portal-ask")
+    applicant.check("#id_consent")
     applicant.get_by_role("button", name="Отправить вопрос").click()
     expect(applicant.get_by_role("heading", name="Ваш вопрос зарегистрирован")).to_be_visible()
     number = applicant.locator("#request-number").inner_text()
@@ -258,6 +259,7 @@ def test_sign_up_then_confirm_by_the_mailed_link(transactional_db, browser: Brow
     page.fill("#id_email", "sidorov@example.ru")
     page.fill("#id_password1", "Stroy-2025-secret")
     page.fill("#id_password2", "Stroy-2025-secret")
+    page.check("#id_consent")
     page.get_by_role("button", name="Создать учётную запись").click()
     expect(page.get_by_role("heading", name="Проверьте почту")).to_be_visible()
     expect(page.locator("#signup-sent-to")).to_contain_text("sidorov@example.ru")
@@ -294,6 +296,7 @@ def test_html_in_a_question_stays_text(transactional_db, sign_in, directory, app
     attack = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
     page.fill("#id_subject", "<b>Проверка</b>")
     page.fill("#id_text", attack)
+    page.check("#id_consent")
     page.get_by_role("button", name="Отправить вопрос").click()
     page.get_by_role("link", name="Открыть обращение").click()
     expect(page.locator(".request-text")).to_contain_text(attack)

@@ -201,6 +201,7 @@ def test_first_day(
         applicant.get_by_label(t["files"]).set_input_files(
             files=[{"name": "plan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 x"}]
         )
+        applicant.check("#id_consent")
         walk.check(applicant, "ask")
         applicant.get_by_role("button", name=t["send_question"]).click()
         number = applicant.locator("#request-number").inner_text()

@@ -41,6 +41,7 @@ def _sign_up(client, capture, email: str):
         "email": email,
         "password1": PASSWORD,
         "password2": PASSWORD,
+        "consent": "on",
     }
     with capture(execute=True):
         return client.post(reverse("portal:signup"), data)

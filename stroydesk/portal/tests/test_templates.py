@@ -64,7 +64,7 @@ def test_posts_without_the_csrf_token_are_refused(applicant_user):
     client.force_login(applicant_user)
     page = client.get(reverse("portal:ask"))
     assert 'name="csrfmiddlewaretoken"' in page.content.decode()
-    data = {"subject": "Вопрос", "text": "Текст"}
+    data = {"subject": "Вопрос", "text": "Текст", "consent": "on"}
     assert client.post(reverse("portal:ask"), data).status_code == 403
     token = page.cookies["csrftoken"].value
     assert client.post(reverse("portal:ask"), data, HTTP_X_CSRFTOKEN=token).status_code == 302

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from stroydesk.accounts.models import User
+from stroydesk.accounts import consents
+from stroydesk.accounts.models import ConsentText, User
 from stroydesk.cases import selectors as cases
 from stroydesk.cases import services as lifecycle
 from stroydesk.cases.intake import IncomingFile, Intake, register_request
@@ -61,7 +63,14 @@ def ask(request: AuthedRequest) -> HttpResponse:
             response["Retry-After"] = str(wait)
             return response
         try:
-            created = register_request(intake=intake, by=request.user)
+            with transaction.atomic():
+                created = register_request(intake=intake, by=request.user)
+                consents.consent_record(
+                    applicant=created.applicant,
+                    purpose=ConsentText.Purpose.REQUEST,
+                    version=data["consent_version"],
+                    context=created.number,
+                )
         except ValidationError as exc:
             attach_errors(form, exc)
         else:

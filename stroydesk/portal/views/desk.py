@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from stroydesk.accounts.audit import access_record
 from stroydesk.accounts.models import User
 from stroydesk.accounts.services import personal_data_access_record
 from stroydesk.cases import selectors as cases
@@ -415,5 +416,5 @@ def phone_lookup(request: AuthedRequest) -> HttpResponse:
 
 
 def _record_lookup(user: Any, known: list[Any]) -> None:
-    for applicant in known:
-        personal_data_access_record(actor=user, applicant=applicant, context="phone intake")
+    # One entry for the callers shown together.
+    access_record(actor=user, applicants=known, context="phone intake")

@@ -70,6 +70,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 organisation_name=data["organisation_name"],
                 inn=data["inn"],
                 ogrn=data["ogrn"],
+                consent_version=data["consent_version"],
             )
         except ValidationError as exc:
             attach_errors(form, exc)

@@ -159,6 +159,7 @@ BAD_FILES = [
     ('<?xml version="1.0"?><calendars year="2027"/>', "root element is <calendars>"),
     (calendar_xml("", attributes='lang="ru"'), "<calendar> has no year attribute"),
     (calendar_xml("", attributes='year="20027"'), "year='20027' is not a year"),
+    (calendar_xml("", attributes='year="²⁰²⁷"'), "is not a year"),  # Unicode digits
     (calendar_xml("", attributes='year="2027" country="by"'), "country='by'"),
     (calendar_xml('<day d="02.29" t="1"/>'), "d='02.29' is not a date in 2027"),
     (calendar_xml('<day d="13.01" t="1"/>'), "d='13.01' is not a date in 2027"),

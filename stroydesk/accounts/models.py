@@ -254,6 +254,14 @@ class PersonalDataAccess(models.Model):
     def __str__(self) -> str:
         return f"{self.actor_id} → {self.context} {self.at:%Y-%m-%d %H:%M}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError("the personal-data access log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("the personal-data access log is append-only")
+
 
 class ApiToken(models.Model):
     """A key to the REST API that its holder made for one program: kept only as a hash, with
@@ -352,14 +360,6 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {'used' if self.used_at else 'unused'}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise AppendOnlyError("the personal-data access log is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("the personal-data access log is append-only")
 
 
 class ConsentText(models.Model):

@@ -7,7 +7,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from stroydesk.ops.errors import server_error
+from stroydesk.ops.errors import page_not_found, server_error
 from stroydesk.ops.health import healthz, readyz
 from stroydesk.ops.metrics import metrics_view
 
@@ -17,6 +17,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 
 # Unexpected failures under /api/ answer the API's JSON error shape with the request id.
+handler404 = page_not_found
 handler500 = server_error
 
 urlpatterns = [

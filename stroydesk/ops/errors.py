@@ -1,6 +1,6 @@
-"""The answer to an unexpected failure (DEBUG off): the API's JSON error shape under /api/, with
-the request id that the log line carries, so that a client can report it and we can find it;
-Django's 500 page elsewhere."""
+"""The answers to an unknown path and to an unexpected failure (DEBUG off): the API's JSON
+error shape under /api/ (for a failure with the request id that the log line carries, so that a
+client can report it and we can find it); Django's pages elsewhere."""
 
 from __future__ import annotations
 
@@ -11,6 +11,15 @@ from django.views import defaults
 from stroydesk.ops.logs import request_id_var
 
 API_PREFIX = "/api/"
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A path under /api/ that no route matches (``/api/v1/requests/abc/``) answers in the API's
+    shape too: a client parses one kind of error whatever refused it."""
+    if not request.path.startswith(API_PREFIX):
+        return defaults.page_not_found(request, exception)
+    body = {"detail": _("Not found."), "errors": {}}
+    return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

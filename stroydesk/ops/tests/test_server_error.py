@@ -25,3 +25,16 @@ def test_a_page_failure_keeps_the_html_page(settings):
     response = Client(raise_request_exception=False).get("/boom/")
     assert response.status_code == 500
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.urls("stroydesk.urls")
+def test_an_unknown_api_path_answers_json_and_a_page_html(settings):
+    settings.DEBUG = False
+    client = Client()
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["errors"] == {}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")

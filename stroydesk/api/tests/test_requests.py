@@ -150,7 +150,7 @@ def test_forbidden_attachment_type_is_400(api, applicant_user, directory, settin
 def test_failed_registration_after_files_were_stored_removes_them(
     applicant_user, directory, settings, tmp_path, monkeypatch
 ):
-    from stroydesk.cases import services
+    from stroydesk.cases import registration, services
     from stroydesk.cases.attachments import check_attachment
 
     settings.MEDIA_ROOT = tmp_path
@@ -158,7 +158,8 @@ def test_failed_registration_after_files_were_stored_removes_them(
     def broken_record(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "record", broken_record)
+    # The history row is written after the files are stored: it fails, the files must go.
+    monkeypatch.setattr(registration, "record", broken_record)
     upload = SimpleUploadedFile("план.pdf", PDF)
     checked = check_attachment(name="план.pdf", size=len(PDF), file=upload)
     with pytest.raises(RuntimeError):

@@ -104,6 +104,7 @@ def test_sign_up_letter_counts_with_the_resends(client, django_capture_on_commit
         "email": "sidorov@example.ru",
         "password1": "Dlinnyi-parol-42",
         "password2": "Dlinnyi-parol-42",
+        "consent": "on",
     }
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(reverse("portal:signup"), data).status_code == 302
@@ -151,7 +152,12 @@ def test_the_ask_form_is_limited_per_applicant_and_keeps_what_was_typed(
     applicant_client, monkeypatch, topic
 ):
     monkeypatch.setattr(applicant_views, "ASK_PER_USER", Limit("test-ask", 1, 3600))
-    data = {"subject": "Забор", "text": "Стройка без ограждения на углу", "topic": topic.pk}
+    data = {
+        "subject": "Забор",
+        "text": "Стройка без ограждения на углу",
+        "topic": topic.pk,
+        "consent": "on",
+    }
     assert applicant_client.post(reverse("portal:ask"), data).status_code == 302
     refused = applicant_client.post(reverse("portal:ask"), data)
     assert refused.status_code == 429

@@ -31,7 +31,9 @@ class IsEditorOrReadOnly(permissions.BasePermission):
 
 class ArticleSerializer(serializers.ModelSerializer):
     topics: Any = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    authority: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    authority: Any = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     related = serializers.SerializerMethodField()
     tags = serializers.ListField(source="tag_list", child=serializers.CharField())
     url = serializers.CharField(source="get_absolute_url")

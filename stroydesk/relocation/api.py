@@ -60,7 +60,7 @@ class RangeSerializer(serializers.Serializer):
 
 
 class OrderSerializer(serializers.ModelSerializer):
-    crew = serializers.CharField(source="crew.name", default=None, read_only=True)
+    crew = serializers.CharField(source="crew.name", default=None, read_only=True, allow_null=True)
     address_from = serializers.CharField(source="household.old_building.address", read_only=True)
     address_to = serializers.CharField(source="household.new_building.address", read_only=True)
 

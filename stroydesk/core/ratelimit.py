@@ -11,11 +11,14 @@ Who is counted is hashed: the cache holds no e-mail addresses or IPs.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+
+log = logging.getLogger(__name__)
 
 # Tests give each test a namespace of its own, so that counts never leak from one to the next.
 NAMESPACE = "rl"
@@ -51,13 +54,15 @@ def rate_limit_hit(*, limit: Limit, who: str, now: float | None = None) -> int |
     window = int(now // limit.seconds)
     key = _key(limit, who, window)
     # The counter outlives its window a little, so that a clock slightly behind still finds it.
-    timeout = limit.seconds + 60
-    cache.add(key, 0, timeout=timeout)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.add(key, 0, timeout=timeout)
-        count = cache.incr(key)
+        count = _increment(key, timeout=limit.seconds + 60)
+    except Exception:
+        # The cache (Redis) is down: a limit is a guard, not a service; the request it guards
+        # (a registration, a letter) must still go through, and the fault is logged.
+        log.warning(
+            "rate limit %s not counted: the cache is unreachable", limit.name, exc_info=True
+        )
+        return None
     if count > limit.count:
         return max(1, math.ceil((window + 1) * limit.seconds - now))
     return None
@@ -75,8 +80,23 @@ def attempts_count(*, name: str, who: str, seconds: int) -> int:
     from the first: the number of attempts so far, this one included. Unlike a session's own
     counter, parallel requests that loaded the same session each get a different number."""
     key = _key(Limit(name, 0, seconds), who, 0)
-    cache.add(key, 0, timeout=seconds)
+    try:
+        return _increment(key, timeout=seconds, expired=10**9)
+    except Exception:
+        # Unlike a rate limit, a count of guesses must not fail open: with the cache down no
+        # attempt is accepted (the caller answers "too many attempts, try later").
+        log.warning("attempts of %s not counted: the cache is unreachable", name, exc_info=True)
+        return 10**9
+
+
+def _increment(key: str, *, timeout: int, expired: int | None = None) -> int:
+    """One atomic increment of the counter, made if absent. A counter that expires between the
+    two calls is made again, or, given ``expired``, that number is the answer."""
+    cache.add(key, 0, timeout=timeout)
     try:
         return int(cache.incr(key))
-    except ValueError:  # expired between add() and incr(): the attempt's time is up anyway
-        return 10**9
+    except ValueError:
+        if expired is not None:
+            return expired
+        cache.add(key, 0, timeout=timeout)
+        return int(cache.incr(key))

@@ -106,3 +106,17 @@ def test_two_processes_share_one_count_in_redis():
         assert worker.returncode == 0, err
         passed.append(int(out))
     assert sum(passed) == 30
+
+
+def test_with_the_cache_down_limits_let_calls_through_and_guesses_are_refused(settings):
+    # A Redis that is not there (nothing listens on port 1): the registration a limit guards
+    # still goes through; a count of code guesses refuses instead of counting nothing.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    limit = Limit("down", 1, 60)
+    assert [rate_limit_hit(limit=limit, who="a") for _ in range(3)] == [None, None, None]
+    assert ratelimit.attempts_count(name="code", who="a", seconds=60) > 1000

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import defaults
 
 from stroydesk.ops.logs import request_id_var
@@ -18,7 +19,7 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     shape too: a client parses one kind of error whatever refused it."""
     if not request.path.startswith(API_PREFIX):
         return defaults.page_not_found(request, exception)
-    body = {"detail": _("Not found."), "errors": {}}
+    body = {"detail": pgettext("api", "Not found."), "errors": {}}
     return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
 
 

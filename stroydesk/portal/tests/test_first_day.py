@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -213,14 +214,20 @@ def test_first_day(
         desk = walk.open_as("operator")
         desk.goto("/desk/")
         walk.check(desk, "queue")
+        card = ""
         for query in (str(request.sequence), "РАЗРЕШЕНИЯ"):
             desk.fill("#id_q", query)
             desk.locator("form.filters").get_by_role("button", name=t["show"]).click()
-            expect(desk.get_by_role("link", name=number)).to_be_visible()
+            # HTMX swaps the results in and then pushes the URL: wait for this search's page,
+            # not the previous one, before looking for the request in it.
+            expect(desk).to_have_url(re.compile(r"[?&]q=" + re.escape(quote(query)) + r"(&|$)"))
+            link = desk.get_by_role("link", name=number)
+            expect(link).to_be_visible()
+            card = link.get_attribute("href") or ""
         walk.check(desk, "queue-search")
 
         # Takes it and passes it to the authority.
-        desk.goto(desk.get_by_role("link", name=number).get_attribute("href"))
+        desk.goto(card)
         desk.get_by_role("button", name=t["take"]).click()
         desk.get_by_role("link", name=t["escalate"]).click()
         dialog = desk.get_by_role("dialog")

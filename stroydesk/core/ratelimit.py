@@ -91,10 +91,17 @@ def attempts_count(*, name: str, who: str, seconds: int) -> int:
 
 def _increment(key: str, *, timeout: int, expired: int | None = None) -> int:
     """One atomic increment of the counter, made if absent. A counter that expires between the
-    two calls is made again, or, given ``expired``, that number is the answer."""
-    cache.add(key, 0, timeout=timeout)
+    calls is made again, or, given ``expired``, that number is the answer."""
+    # The window's counter usually exists: one increment (adding first would cost every call
+    # one more round trip to Redis).
     try:
         return int(cache.incr(key))
+    except ValueError:
+        pass
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return int(cache.incr(key))  # another call made it in between
     except ValueError:
         if expired is not None:
             return expired

@@ -1,8 +1,8 @@
 """How many requests per second stroydesk registers through its REST API.
 
 Starts the real server (gunicorn, 2 workers × 4 threads, as `./dev demo` does) on a fresh
-database, then C client threads with keep-alive connections POST operator phone-intake requests
-(a caller's contact + subject + text + topic) for a fixed time. The same clients then hit
+database, then C connections (wrk, see loadgen.py) POST operator phone-intake requests (a new
+caller's contact + subject + text + topic each) for a fixed time. The same clients then hit
 /healthz, a bare Django view on the same server, for the ratio.
 
     .venv/bin/python benchmarks/intake.py                      # SQLite (a temp file)
@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import importlib.util
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -30,6 +29,12 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "stroydesk_bench_intake"
+
+_spec = importlib.util.spec_from_file_location("loadgen", Path(__file__).parent / "loadgen.py")
+assert _spec and _spec.loader
+loadgen = importlib.util.module_from_spec(_spec)
+sys.modules["loadgen"] = loadgen  # its dataclasses look their module up
+_spec.loader.exec_module(loadgen)
 
 
 def free_port() -> int:
@@ -64,56 +69,12 @@ def prepare(env: dict[str, str]) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def hammer(port: int, clients: int, seconds: float, make_call) -> tuple[int, list[float], int]:
-    """Run ``clients`` threads for ``seconds``; return (ok count, latencies, errors)."""
-    latencies: list[float] = []
-    counts = {"ok": 0, "err": 0}
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def worker(n: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        local: list[float] = []
-        ok = err = 0
-        i = 0
-        while time.perf_counter() < deadline:
-            method, path, body, headers, expect = make_call(n, i)
-            t0 = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                resp = conn.getresponse()
-                resp.read()
-                if resp.status == expect:
-                    ok += 1
-                    local.append(time.perf_counter() - t0)
-                else:
-                    err += 1
-            except (OSError, http.client.HTTPException):
-                err += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            i += 1
-        with lock:
-            latencies.extend(local)
-            counts["ok"] += ok
-            counts["err"] += err
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return counts["ok"], latencies, counts["err"]
-
-
-def report(name: str, ok: int, latencies: list[float], errors: int, seconds: float) -> float:
-    rate = ok / seconds
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+def report(name: str, result) -> float:
     print(
-        f"  {name:<28} {rate:8.1f} req/s   p50 {q[49] * 1000:6.1f} ms   "
-        f"p95 {q[94] * 1000:6.1f} ms   errors {errors}"
+        f"  {name:<28} {result.rate:8.1f} req/s   p50 {result.p50_ms:6.1f} ms   "
+        f"p95 {result.p95_ms:6.1f} ms   errors {result.errors}"
     )
-    return rate
+    return result.rate
 
 
 def main() -> int:
@@ -122,6 +83,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="stroydesk-bench-"))
@@ -162,7 +124,7 @@ def main() -> int:
             "--workers",
             str(args.workers),
             "--threads",
-            "4",
+            str(args.threads),
             "--log-level",
             "warning",
         ],
@@ -177,39 +139,39 @@ def main() -> int:
             except OSError:
                 time.sleep(0.1)
         auth = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
-
-        def create(n: int, i: int):
-            body = json.dumps(
+        create = loadgen.Call(
+            "/api/v1/requests/",
+            method="POST",
+            headers=auth,
+            expect=201,
+            body=json.dumps(
                 {
                     "subject": "Шум от стройки ночью",
-                    "text": f"Обращение {n}-{i}: после 23:00 работает техника на стройплощадке.",
+                    "text": "Обращение {n}: после 23:00 работает техника на стройплощадке.",
                     "topic": "night-works",
                     "channel": "phone",
-                    "applicant": {"full_name": f"Абонент {n}-{i}", "phone": f"+7916{n:02d}{i:05d}"},
-                }
-            )
-            return "POST", "/api/v1/requests/", body, auth, 201
-
-        def bare(n: int, i: int):
-            return "GET", "/healthz", None, {}, 200
-
-        print(
-            f"stroydesk intake benchmark — {args.db}, gunicorn {args.workers}×4 threads, "
-            f"{args.clients} clients, {args.seconds:.0f} s each, {os.cpu_count()} CPUs"
+                    "applicant": {"full_name": "Абонент {n}", "email": "caller{n}@example.ru"},
+                },
+                ensure_ascii=False,
+            ),
         )
-        hammer(port, args.clients, 2, create)  # warm-up
+        bare = loadgen.Call("/healthz")
+        print(
+            f"stroydesk intake benchmark — {args.db}, gunicorn {args.workers}×{args.threads} "
+            f"threads, {args.clients} connections from {loadgen.client_name()}, "
+            f"{args.seconds:.0f} s each, {os.cpu_count()} CPUs"
+        )
+        loadgen.load(port, create, seconds=2, connections=args.clients)  # warm-up
         intake = report(
             "POST /api/v1/requests/",
-            *hammer(port, args.clients, args.seconds, create),
-            args.seconds,
+            loadgen.load(port, create, seconds=args.seconds, connections=args.clients),
         )
         baseline = report(
             "GET /healthz (bare Django)",
-            *hammer(port, args.clients, args.seconds, bare),
-            args.seconds,
+            loadgen.load(port, bare, seconds=args.seconds, connections=args.clients),
         )
         print(f"  ratio intake / bare view:    {intake / baseline:.2f}")
-        print(f"  vs django-helpdesk ~100 tickets/s: {intake / 100:.1f}×")
+        print("  (django-helpdesk's figure comes from benchmarks/side_by_side.py, in the same run)")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -380,7 +380,8 @@ def main() -> int:
         kinds = run_locust(port, users, seconds, fresh_plan(accounts, cookies), args.slow_ms, out)
         print_kinds(kinds)
         bare = intake.report(
-            "GET /healthz (bare, 8 clients)", *intake.hammer(port, 8, 15, _bare), 15
+            "GET /healthz (bare, 8 clients)",
+            intake.loadgen.load(port, intake.loadgen.Call("/healthz"), seconds=15),
         )
         total = kinds["Aggregated"]
         print(
@@ -410,10 +411,6 @@ def main() -> int:
             queue.delete(key)
         admin_sql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
     return 0
-
-
-def _bare(n: int, i: int):
-    return "GET", "/healthz", None, {}, 200
 
 
 if __name__ == "__main__":

@@ -3,12 +3,13 @@ staff queue page's latency at 100,000 tickets — same machine, same PostgreSQL 
 
 django-helpdesk (the current release from PyPI) is installed into its own virtualenv under
 ``var/bench/``, with a minimal site around it (its own database ``bench_helpdesk``), as its
-documentation sets one up. Both servers run gunicorn with 2 sync workers; the same 8 keep-alive
-client threads hit each for the same time; each server's bare view (stroydesk's /healthz, the
-helpdesk site's /bare/) is measured too, so the ratios are against the same machine at the same
-moment. Then both databases are filled to 100,000 tickets/requests and a signed-in staff member
-opens the queue: for django-helpdesk the ticket list page plus the table data it loads (that is
-what the person waits for), for stroydesk the operator's queue page.
+documentation sets one up. Both servers run gunicorn with the same sync workers (2 unless
+--workers says otherwise); the same 8 connections of wrk (loadgen.py) hit each for the same
+time; each server's bare view (stroydesk's /healthz, the helpdesk site's /bare/) is measured
+too, so the ratios are against the same machine at the same moment. Then both databases are
+filled to 100,000 tickets/requests and a signed-in staff member opens the queue: for
+django-helpdesk the ticket list page plus the table data it loads (that is what the person waits
+for), for stroydesk the operator's queue page.
 
     .venv/bin/python benchmarks/side_by_side.py
     .venv/bin/python benchmarks/side_by_side.py --seconds 20 --rows 100000
@@ -50,6 +51,7 @@ _spec = importlib.util.spec_from_file_location("intake_bench", ROOT / "benchmark
 assert _spec and _spec.loader
 intake = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(intake)
+loadgen = intake.loadgen
 
 HD_SETTINGS = """
 from pathlib import Path
@@ -307,6 +309,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers of each")
     args = parser.parse_args()
 
     version = install_helpdesk()
@@ -340,49 +343,58 @@ def main() -> int:
         env=hd_env(),
         port=hd_port,
         probe="/bare/",
+        workers=args.workers,
     )
     stroydesk = serve(
-        [GUNICORN, "stroydesk.wsgi"], cwd=ROOT, env=sd_env(), port=sd_port, probe="/healthz"
+        [GUNICORN, "stroydesk.wsgi"],
+        cwd=ROOT,
+        env=sd_env(),
+        port=sd_port,
+        probe="/healthz",
+        workers=args.workers,
     )
     try:
         # Both APIs with token authentication: no password hashing per call on either side.
         hd_auth = {"Authorization": f"Token {hd_token}", "Content-Type": "application/json"}
         sd_auth = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
 
-        def hd_create(n: int, i: int):
-            body = json.dumps(
+        hd_create = loadgen.Call(
+            "/helpdesk/api/tickets/",
+            method="POST",
+            headers=hd_auth,
+            expect=201,
+            body=json.dumps(
                 {
                     "queue": int(queue_id),
                     "title": "Шум от стройки ночью",
-                    "description": f"Обращение {n}-{i}: после 23:00 работает техника.",
-                    "submitter_email": f"caller{n}-{i}@example.ru",
+                    "description": "Обращение {n}: после 23:00 работает техника.",
+                    "submitter_email": "caller{n}@example.ru",
                     "priority": 3,
-                }
-            )
-            return "POST", "/helpdesk/api/tickets/", body, hd_auth, 201
-
-        def sd_create(n: int, i: int):
-            body = json.dumps(
+                },
+                ensure_ascii=False,
+            ),
+        )
+        sd_create = loadgen.Call(
+            "/api/v1/requests/",
+            method="POST",
+            headers=sd_auth,
+            expect=201,
+            body=json.dumps(
                 {
                     "subject": "Шум от стройки ночью",
                     "topic": "night-works",
-                    "text": f"Обращение {n}-{i}: после 23:00 работает техника.",
+                    "text": "Обращение {n}: после 23:00 работает техника.",
                     "channel": "phone",
-                    "applicant": {
-                        "full_name": f"Абонент {n}-{i}",
-                        "email": f"caller{n}-{i}@example.ru",
-                    },
-                }
-            )
-            return "POST", "/api/v1/requests/", body, sd_auth, 201
-
-        def bare(path: str):
-            return lambda n, i: ("GET", path, None, {}, 200)
+                    "applicant": {"full_name": "Абонент {n}", "email": "caller{n}@example.ru"},
+                },
+                ensure_ascii=False,
+            ),
+        )
 
         print(
-            f"side by side — django-helpdesk {version} vs stroydesk, PostgreSQL, gunicorn 2 "
-            f"sync workers each, {args.clients} clients, {args.seconds:.0f} s of each load per "
-            "server, "
+            f"side by side — django-helpdesk {version} vs stroydesk, PostgreSQL, gunicorn "
+            f"{args.workers} sync workers each, {args.clients} connections from "
+            f"{loadgen.client_name()}, {args.seconds:.0f} s of each load per server, "
             f"{os.cpu_count()} CPUs"
         )
         # Rounds alternate the two servers, so a change in the machine's load (it is shared)
@@ -392,24 +404,26 @@ def main() -> int:
             ("stroydesk", sd_port, sd_create, "/healthz"),
         )
         for _name, port, create, _bare_path in servers:
-            intake.hammer(port, args.clients, 2, create)  # warm-up
+            loadgen.load(port, create, seconds=2, connections=args.clients)  # warm-up
         share = args.seconds / args.rounds
         rates: dict[str, list[float]] = {name: [] for name, *_ in servers}
         plains: dict[str, list[float]] = {name: [] for name, *_ in servers}
-        latencies: dict[str, list[float]] = {name: [] for name, *_ in servers}
+        p95s: dict[str, list[float]] = {name: [] for name, *_ in servers}
         failed = dict.fromkeys(rates, 0)
         for _round in range(args.rounds):
             for name, port, create, bare_path in servers:
-                done, lat, errors = intake.hammer(port, args.clients, share, create)
-                rates[name].append(done / share)
-                latencies[name] += lat
-                failed[name] += errors
-                done, _lat, errors = intake.hammer(port, args.clients, share, bare(bare_path))
-                plains[name].append(done / share)
-                failed[name] += errors
+                created = loadgen.load(port, create, seconds=share, connections=args.clients)
+                rates[name].append(created.rate)
+                p95s[name].append(created.p95_ms)
+                failed[name] += created.errors
+                plain = loadgen.load(
+                    port, loadgen.Call(bare_path), seconds=share, connections=args.clients
+                )
+                plains[name].append(plain.rate)
+                failed[name] += plain.errors
         for name, *_ in servers:
             created, plain = statistics.median(rates[name]), statistics.median(plains[name])
-            p95 = statistics.quantiles(latencies[name], n=20)[-1] * 1000
+            p95 = statistics.median(p95s[name])
             print(
                 f"  {name:<16} create {created:7.1f} req/s (p95 {p95:5.1f} ms)   bare view "
                 f"{plain:7.1f} req/s   creation is {created / plain * 100:.1f} % of its bare "
@@ -447,7 +461,12 @@ def main() -> int:
             env=sd_env(),
         )
         stroydesk = serve(
-            [GUNICORN, "stroydesk.wsgi"], cwd=ROOT, env=sd_env(), port=sd_port, probe="/healthz"
+            [GUNICORN, "stroydesk.wsgi"],
+            cwd=ROOT,
+            env=sd_env(),
+            port=sd_port,
+            probe="/healthz",
+            workers=args.workers,
         )
         admin_sql_in(SD_DB, "VACUUM ANALYZE")
         admin_sql_in(HD_DB, "VACUUM ANALYZE")

@@ -28,6 +28,7 @@ from stroydesk.accounts.events import (
 from stroydesk.accounts.models import ANONYMISED, Applicant, User
 from stroydesk.accounts.validators import normalize_phone
 from stroydesk.core.ratelimit import Limit, rate_limit_hit
+from stroydesk.core.sql import Select, insert
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,7 @@ def applicant_create(
         )
     # The database constraint repeats the check above; asking it here would cost a query.
     applicant.full_clean(exclude=["user"], validate_constraints=False)
-    applicant.save()
-    return applicant
+    return insert(applicant)
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,19 @@ class Contact:
     organisation_name: str = ""
     inn: str = ""
     ogrn: str = ""
+
+
+# Every registration by a channel asks these (compiled once, core.sql): a record without a
+# login, or one whose account's e-mail is confirmed; for an unproven address, only the former.
+_CONFIRMED = "({user_id} IS NULL OR {user__email_confirmed_at} IS NOT NULL)"
+_KNOWN_VERIFIED = (
+    Select(Applicant, _CONFIRMED + " AND {email} = %s", join="user", left=True),
+    Select(Applicant, _CONFIRMED + " AND {phone} = %s", join="user", left=True),
+)
+_KNOWN_UNVERIFIED = (
+    Select(Applicant, "{user_id} IS NULL AND {email} = %s"),
+    Select(Applicant, "{user_id} IS NULL AND {phone} = %s"),
+)
 
 
 def applicant_for_contact(*, contact: Contact, verified: bool = True) -> Applicant:
@@ -115,17 +128,12 @@ def applicant_for_contact(*, contact: Contact, verified: bool = True) -> Applica
     """
     email = contact.email.strip().lower()
     normalized = normalize_phone(contact.phone) if contact.phone.strip() else ""
-    if verified:
-        known = Applicant.objects.filter(
-            Q(user__isnull=True) | Q(user__email_confirmed_at__isnull=False)
-        )
-    else:
-        known = Applicant.objects.filter(user__isnull=True)
+    by_email, by_phone = _KNOWN_VERIFIED if verified else _KNOWN_UNVERIFIED
     existing = None
     if email:
-        existing = known.filter(email=email).order_by("pk").first()
+        existing = by_email.first(email)
     if existing is None and normalized:
-        existing = known.filter(phone=normalized).order_by("pk").first()
+        existing = by_phone.first(normalized)
     if existing is not None:
         return existing
     return applicant_create(**{**asdict(contact), "email": email, "phone": normalized})

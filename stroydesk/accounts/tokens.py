@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import ApiToken, User
+from stroydesk.core.sql import Select, prep
 
 # How often the "last used" moment is written: not on every call of a busy program.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -55,14 +56,16 @@ def api_token_issue(
     return token, key
 
 
+# Every API call asks this: compiled once (core.sql), the key's account joined.
+_LIVE_KEY = Select(
+    ApiToken, "{key_hash} = %s AND {revoked_at} IS NULL AND {expires_at} > %s", join="user"
+)
+
+
 def api_token_find(*, key: str) -> ApiToken | None:
     """The live key of an active account, or None (unknown, expired, revoked, blocked)."""
     now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_digest(key), revoked_at__isnull=True, expires_at__gt=now)
-        .first()
-    )
+    token: ApiToken | None = _LIVE_KEY.first(_digest(key), prep(ApiToken, "expires_at", now))
     if token is None or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:

@@ -20,6 +20,7 @@ from stroydesk.cases.models import (
     Request,
 )
 from stroydesk.cases.services import EARLIEST_YEAR
+from stroydesk.directory import selectors as directory
 from stroydesk.directory.models import Authority, Topic
 
 
@@ -45,6 +46,16 @@ class TopicField(serializers.SlugRelatedField):
 
     def get_queryset(self) -> Any:
         return Topic.objects.all()
+
+    def to_internal_value(self, data: Any) -> Topic:
+        # A number is a code as text, as the ORM's lookup took it; other shapes and NUL (which
+        # PostgreSQL refuses in text) are invalid.
+        if isinstance(data, bool) or not isinstance(data, str | int) or "\x00" in str(data):
+            self.fail("invalid")
+        topic = directory.topic_by_code(code=str(data))
+        if topic is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return topic
 
 
 class ContactSerializer(StrictSerializer):

@@ -23,6 +23,7 @@ from stroydesk.cases.models import Attachment, History, Request
 from stroydesk.cases.numbering import next_number, next_numbers
 from stroydesk.cases.search import search_text_for
 from stroydesk.cases.steps import atomic_step, attach, history_row, record, record_many
+from stroydesk.core.sql import insert
 from stroydesk.directory.models import Topic
 from stroydesk.workcalendar import selectors as workdays
 
@@ -101,7 +102,7 @@ def request_register(
     try:
         with atomic_step():
             _numbered(request, next_number(year=request.year))
-            request.save(force_insert=True)
+            insert(request)
             attach(request, attachments, stored)
             data["attachments"] = len(stored)
             record(

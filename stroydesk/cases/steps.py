@@ -28,6 +28,7 @@ from stroydesk.cases.lifecycle import ACTION_LABELS, TRANSITIONS
 from stroydesk.cases.models import Attachment, Escalation, History, Request
 from stroydesk.core import errors as core_errors
 from stroydesk.core.errors import Refused
+from stroydesk.core.sql import insert
 from stroydesk.directory.models import Authority
 from stroydesk.workcalendar import selectors as workdays
 
@@ -214,7 +215,7 @@ def record(
     if batch is not None:
         batch.rows.append(row)  # written and published when the caller's bulk() block ends
         return row
-    row.save(force_insert=True)
+    insert(row)  # append-only: always a new row; compiled once (core.sql), every step writes one
     _publish(row)
     return row
 

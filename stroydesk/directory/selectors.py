@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from stroydesk.accounts.models import User
+from stroydesk.core.sql import Select
 from stroydesk.directory.models import Authority, Specialist, Topic
 
 
@@ -33,6 +34,15 @@ def topic_tree() -> list[Topic]:
             "children__authorities", "authorities"
         )
     )
+
+
+_TOPIC_BY_CODE = Select(Topic, "{code} = %s")
+
+
+def topic_by_code(*, code: str) -> Topic | None:
+    """The topic with this code, in use or not (every registration names one: compiled once)."""
+    topic: Topic | None = _TOPIC_BY_CODE.first(code)
+    return topic
 
 
 def topic_list(*, active_only: bool = True) -> QuerySet[Topic]:

@@ -28,18 +28,19 @@ def _fresh(field: serializers.Field) -> serializers.Field:
     """A new, unbound field made as the declared one was; the fields given to it (a list's
     child, a nested serializer) are made anew too, the other arguments are shared: DRF deep-copies
     them all for every request, which cost a tenth of a registration's time."""
-    kwargs = {
+    declared: Any = field
+    kwargs: dict[str, Any] = {
         key: _fresh(value) if isinstance(value, serializers.Field) else value
-        for key, value in field._kwargs.items()  # type: ignore[attr-defined]
+        for key, value in declared._kwargs.items()
     }
-    return type(field)(*field._args, **kwargs)  # type: ignore[attr-defined]
+    return type(field)(*declared._args, **kwargs)
 
 
 class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not know instead of silently dropping them."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        return {name: _fresh(field) for name, field in self._declared_fields.items()}  # type: ignore[attr-defined]
+        return {name: _fresh(field) for name, field in self._declared_fields.items()}
 
     def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "keys"):

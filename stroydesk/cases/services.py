@@ -51,12 +51,14 @@ from stroydesk.cases.steps import (  # the refusals are caught as services.* by 
     authorize,
     escalation_close,
     escalation_create,
+    last_escalation,
     move,
     open_escalation,
     paused_working_days,
     record,
     required,
 )
+from stroydesk.core.sql import insert
 from stroydesk.directory.models import Authority, Topic
 from stroydesk.workcalendar import selectors as workdays
 
@@ -105,20 +107,18 @@ def request_answer(*, request: Request, by: User, text: str, at: datetime | None
     now = at or timezone.now()
     # An answer sent after the authority's one (under review) names that escalation: the
     # applicant is told which authority answered.
-    escalation = (
-        Escalation.objects.filter(request=request).order_by("-id").first()
-        if request.status == S.UNDER_REVIEW
-        else None
-    )
+    escalation = last_escalation(request) if request.status == S.UNDER_REVIEW else None
     with atomic_step():
         move(request, action=A.ANSWER, by=by, at=now, fields={"answered_at": now})
-        Answer.objects.create(
-            request=request,
-            kind=Answer.Kind.FINAL,
-            text=text,
-            author=by,
-            created_at=now,
-            escalation=escalation,
+        insert(
+            Answer(
+                request=request,
+                kind=Answer.Kind.FINAL,
+                text=text,
+                author=by,
+                created_at=now,
+                escalation=escalation,
+            )
         )
     return request
 
@@ -216,13 +216,15 @@ def request_authority_answer(
             query="",
             query_asked_at=None,
         )
-        answer = Answer.objects.create(
-            request=request,
-            escalation=escalation,
-            kind=Answer.Kind.AUTHORITY,
-            text=text,
-            author=by,
-            created_at=now,
+        answer = insert(
+            Answer(
+                request=request,
+                escalation=escalation,
+                kind=Answer.Kind.AUTHORITY,
+                text=text,
+                author=by,
+                created_at=now,
+            )
         )
     return answer
 
@@ -470,8 +472,8 @@ def request_rate(
     try:
         with atomic_step():
             now = at or timezone.now()
-            rating = Rating.objects.create(
-                request=request, answer=answer, score=score, comment=comment, created_at=now
+            rating = insert(
+                Rating(request=request, answer=answer, score=score, comment=comment, created_at=now)
             )
             record(request, action=A.RATED, by=by, at=now, comment=comment, data={"score": score})
     except IntegrityError:

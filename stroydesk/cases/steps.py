@@ -28,7 +28,7 @@ from stroydesk.cases.lifecycle import ACTION_LABELS, TRANSITIONS
 from stroydesk.cases.models import Attachment, Escalation, History, Request
 from stroydesk.core import errors as core_errors
 from stroydesk.core.errors import Refused
-from stroydesk.core.sql import insert
+from stroydesk.core.sql import Select, insert, insert_many
 from stroydesk.directory.models import Authority
 from stroydesk.workcalendar import selectors as workdays
 
@@ -68,7 +68,7 @@ def bulk(*, batch_history: bool = False, publish: bool = True) -> Iterator[None]
     try:
         yield
         if own is not None and own.rows:
-            History.objects.bulk_create(own.rows)
+            insert_many(own.rows)
             if own.publish:
                 for row in own.rows:
                     _publish(row)
@@ -255,7 +255,7 @@ def record_many(rows: list[History]) -> list[History]:
     if batch is not None:
         batch.rows.extend(rows)
         return rows
-    History.objects.bulk_create(rows)
+    insert_many(rows)
     for row in rows:
         _publish(row)
     return rows
@@ -295,15 +295,23 @@ def required(value: str, field: str, message: str) -> str:
     return value
 
 
+_OPEN_ESCALATION = Select(Escalation, "{request_id} = %s AND {status} = %s", join="authority")
+
+
 def open_escalation(request: Request) -> Escalation:
     """The request's open escalation, or TransitionNotAllowed when it has none."""
-    escalation = (
-        Escalation.objects.select_related("authority")
-        .filter(request=request, status=Escalation.Status.OPEN)
-        .first()
-    )
+    escalation: Escalation | None = _OPEN_ESCALATION.first(request.pk, Escalation.Status.OPEN)
     if escalation is None:
         raise TransitionNotAllowed(_("The request has no open escalation."))
+    return escalation
+
+
+_LAST_ESCALATION = Select(Escalation, "{request_id} = %s", newest=True)
+
+
+def last_escalation(request: Request) -> Escalation | None:
+    """The request's latest escalation, open or not."""
+    escalation: Escalation | None = _LAST_ESCALATION.first(request.pk)
     return escalation
 
 
@@ -321,14 +329,16 @@ def escalation_create(
     ConcurrentChange."""
     try:
         with atomic_step():
-            return Escalation.objects.create(
-                request=request,
-                authority=authority,
-                question=question,
-                escalated_by=by,
-                escalated_at=at,
-                due_at=due_at,
-                paused_working_days=paused_working_days,
+            return insert(
+                Escalation(
+                    request=request,
+                    authority=authority,
+                    question=question,
+                    escalated_by=by,
+                    escalated_at=at,
+                    due_at=due_at,
+                    paused_working_days=paused_working_days,
+                )
             )
     except IntegrityError:
         raise ConcurrentChange(_("The request was escalated by someone else.")) from None

@@ -56,6 +56,7 @@ class Select:
 
     The joined row is the related object, cached on the first as the ORM's ``select_related``
     does; ``left=True`` joins it as optional (then the condition may test its columns for NULL).
+    The row with the lowest key is given, with ``newest=True`` the one with the highest.
     """
 
     def __init__(
@@ -65,10 +66,10 @@ class Select:
         *,
         join: str | None = None,
         left: bool = False,
-        order_by_pk: bool = True,
+        newest: bool = False,
     ) -> None:
         self.model, self.where, self.join, self.left = model, where, join, left
-        self.order_by_pk = order_by_pk
+        self.newest = newest
         self._compiled: dict[str, tuple[str, list[_Part]]] = {}
         self._lock = threading.Lock()
 
@@ -95,8 +96,7 @@ class Select:
             select += [f"t1.{quote(f.column)}" for f in rel_fields]
             parts.append(_Part(related, [f.attname for f in rel_fields], []))
         sql = f"SELECT {', '.join(select)} FROM {source} WHERE {self.where.format(**names)}"
-        if self.order_by_pk:
-            sql += f" ORDER BY t0.{quote(meta.pk.column)}"
+        sql += f" ORDER BY t0.{quote(meta.pk.column)}{' DESC' if self.newest else ''}"
         sql += " LIMIT 1"
         # Converters with the fields they belong to (the ORM applies the same to its rows).
         parts[0] = _Part(self.model, parts[0].attnames, _converters(fields, "t0", connection))
@@ -148,45 +148,77 @@ def prep(model: type[Model], name: str, value: Any) -> Any:
     return model._meta.get_field(name).get_db_prep_value(value, connection)  # type: ignore[union-attr]
 
 
-_inserts: dict[tuple[type[Model], str], tuple[str, list[Field], bool]] = {}
+_inserts: dict[tuple[type[Model], str], tuple[str, str, list[Field], bool]] = {}
+
+# Rows per INSERT of ``insert_many``: SQLite takes at most 32,766 values in one statement.
+_BATCH_ROWS = 500
+
+
+def _insert_statement(model: type[Model], connection: Any) -> tuple[str, str, list[Field], bool]:
+    """The statement's head (``INSERT INTO … (…) VALUES``), one row's placeholders, the fields
+    and whether the database returns the new keys."""
+    key = (model, connection.vendor)
+    compiled = _inserts.get(key)
+    if compiled is None:
+        quote = connection.ops.quote_name
+        meta = model._meta
+        fields = [f for f in meta.concrete_fields if not f.primary_key]
+        head = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            "VALUES "
+        )
+        row = f"({', '.join(['%s'] * len(fields))})"
+        returning = bool(connection.features.can_return_columns_from_insert)
+        compiled = _inserts.setdefault(key, (head, row, fields, returning))
+    return compiled
 
 
 def insert(obj: M) -> M:
     """``INSERT`` a new row for ``obj`` (its key made by the database) and set its primary key;
     ``auto_now_add`` and defaults apply as in ``save()``. One statement, compiled once per model
     and database vendor."""
-    if obj.pk is not None:
+    insert_many([obj])
+    return obj
+
+
+def insert_many(objs: Sequence[M]) -> Sequence[M]:
+    """``insert`` for many rows of one model: one statement per 500 rows, keys set in order."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    if any(obj.pk is not None for obj in objs):
         raise ValueError("insert() makes new rows: the database gives the key")
-    model = type(obj)
     alias = router.db_for_write(model)
     connection = connections[alias]
-    key = (model, connection.vendor)
-    compiled = _inserts.get(key)
-    if compiled is None:
-        quote = connection.ops.quote_name
-        meta = model._meta
-        assert meta.pk is not None
-        fields = [f for f in meta.concrete_fields if not f.primary_key]
-        returning = bool(connection.features.can_return_columns_from_insert)
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
-        if returning:
-            sql += f" RETURNING {quote(meta.pk.column)}"
-        compiled = _inserts.setdefault(key, (sql, fields, returning))
-    sql, fields, returning = compiled
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    head, placeholders, fields, returning = _insert_statement(model, connection)
+    pk = model._meta.pk
+    assert pk is not None
+    tail = f" RETURNING {connection.ops.quote_name(pk.column)}" if returning else ""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if returning:
-            obj.pk = cursor.fetchone()[0]
-        else:
-            obj.pk = connection.ops.last_insert_id(
-                cursor,
-                model._meta.db_table,
-                model._meta.pk.column,
-            )
-    obj._state.adding = False
-    obj._state.db = alias
-    return obj
+        for start in range(0, len(objs), _BATCH_ROWS):
+            chunk = objs[start : start + _BATCH_ROWS]
+            for obj in chunk:
+                # As save() does: a related object saved after it was assigned gives its key
+                # now, and an unsaved one is refused.
+                obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
+            params = [
+                f.get_db_prep_save(f.pre_save(obj, True), connection)
+                for obj in chunk
+                for f in fields
+            ]
+            if returning:
+                cursor.execute(head + ", ".join([placeholders] * len(chunk)) + tail, params)
+                keys = [row[0] for row in cursor.fetchall()]
+            else:  # one row at a time, each reading its own key back
+                keys = []
+                width = len(fields)
+                for i in range(len(chunk)):
+                    cursor.execute(head + placeholders, params[i * width : (i + 1) * width])
+                    keys.append(
+                        connection.ops.last_insert_id(cursor, model._meta.db_table, pk.column)
+                    )
+            for obj, key in zip(chunk, keys, strict=True):
+                obj.pk = key
+                obj._state.adding = False
+                obj._state.db = alias
+    return objs

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
@@ -20,9 +22,13 @@ def write(tmp_path, data):
     return path
 
 
-def test_the_migration_put_the_file_in_force():
+def test_the_migration_puts_the_file_in_force():
+    Procedure.objects.all().delete()
+    CatalogueLoad.objects.all().delete()
+    migration = importlib.import_module("stroydesk.procedures.migrations.0002_load_catalogue")
+    migration.load(django_apps, None)
     assert Procedure.objects.filter(code="construction-permit", term=5).exists()
-    assert CatalogueLoad.objects.exists()
+    assert CatalogueLoad.objects.filter(loaded_by="migration").exists()
 
 
 def test_dangling_dependency_fails_and_the_catalogue_stays(tmp_path, catalogue_json):

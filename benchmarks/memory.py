@@ -22,6 +22,7 @@ the consumer's training child, read while it runs, is printed with its ratio too
 
     .venv/bin/python benchmarks/memory.py                  # SQLite (a temp file)
     .venv/bin/python benchmarks/memory.py --db postgres    # PostgreSQL at 127.0.0.1
+    .venv/bin/python benchmarks/memory.py --history 25000  # a year of history first
 """
 
 from __future__ import annotations
@@ -158,12 +159,17 @@ def step(text: str) -> None:
     print(f"  … {text}", file=sys.stderr, flush=True)
 
 
-def prepare(env: dict[str, str]) -> str:
+def prepare(env: dict[str, str], history: int) -> str:
     """A fresh database with what the models need; the operator's API token."""
     step("preparing the database")
     manage(env, "migrate", "-v", "0")
     manage(env, "seed_directory")
     manage(env, "seed_kb")
+    if history:
+        # A year of answered requests: what the training learns from and what the web
+        # worker's similar-request index holds (up to 20,000 of them).
+        step(f"generating {history} requests of history")
+        manage(env, "generate_history", "--year", "2025", "--count", str(history))
     # No routing model yet: the consumer's retraining job makes it, and the worker's second
     # round of calls loads it. Auto-routing on, so that the consumer loads it too.
     script = (
@@ -263,6 +269,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument(
+        "--history", type=int, default=0, help="requests of history to generate first (0: none)"
+    )
+    parser.add_argument(
         "--pg-name", default=PG_BENCH_DB, help="the PostgreSQL database to drop and make"
     )
     args = parser.parse_args()
@@ -298,7 +307,7 @@ def main() -> int:
         "django.setup()",
         env,
     )
-    token = prepare(env)
+    token = prepare(env, args.history)
     port = free_port()
     bind = f"127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -351,7 +360,10 @@ def main() -> int:
         server.wait(timeout=30)
         consumer.wait(timeout=30)
 
-    print(f"stroydesk memory benchmark — {args.db}, {os.cpu_count()} CPUs")
+    print(
+        f"stroydesk memory benchmark — {args.db}, {os.cpu_count()} CPUs, "
+        f"{args.history} requests of history"
+    )
     for name, seen in (("warm-up calls", statuses), ("second round", again)):
         print(f"  {name}: " + ", ".join(f"{path} {code}" for path, code in seen.items()))
     if not drained:

@@ -1,29 +1,34 @@
 """How much memory a warm web worker and a warm job consumer hold, against a 300 MB budget.
 
-Prepares a fresh database (the directory, the knowledge base), starts
-the real server (gunicorn, one worker × 4 threads) and one Huey consumer (2 worker threads, one
-process), then warms both with every model loaded:
+Prepares a fresh database (the directory, the knowledge base, auto-routing switched on),
+starts the real server (gunicorn, one worker × 4 threads) and one Huey consumer (2 worker
+threads, one process), then warms both with every model loaded:
 
 - the web worker (called by a supervisor): registrations through the REST API (the Russian
   dictionaries), routing suggestions (the routing model), knowledge-base searches through the
   API and the page (the lemmas, the synonyms and the semantic word vectors), the yearly
   statistics;
 - the consumer: a job of each kind — the letters of those registrations and their delivery,
-  the routing model's training (the worker's second round of calls then loads that model)
-  and the auto-routing, the rollups, the SLA scan, the letters'
-  sweep, the consultations' reminders, the purge of unconfirmed accounts, the mail fetch.
+  the routing model's training (in a child process; the worker's second round of calls then
+  loads that model) and the auto-routing, the rollups, the SLA scan, the letters' sweep, the
+  consultations' reminders, the purge of unconfirmed accounts, the mail fetch; then the
+  auto-routing of the second round's registrations, which loads the model in the consumer.
 
-Then it reads each process's resident memory from /proc (VmRSS now, VmHWM the peak) and prints
+Then it reads each process's resident memory from /proc (VmRSS now, VmHWM the peak; PSS and
+USS from smaps_rollup, which do not count pages shared with other processes in full) and prints
 it with its ratio to the 300 MB budget and to two references measured in the same run: a bare
-``python -c 'import django'`` and a process that has only run ``django.setup()``.
+``python -c 'import django'`` and a process that has only run ``django.setup()``. The peak of
+the consumer's training child, read while it runs, is printed with its ratio too.
 
     .venv/bin/python benchmarks/memory.py                  # SQLite (a temp file)
     .venv/bin/python benchmarks/memory.py --db postgres    # PostgreSQL at 127.0.0.1
+    .venv/bin/python benchmarks/memory.py --history 25000  # a year of history first
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -31,6 +36,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -76,6 +82,43 @@ def memory(pid: int) -> tuple[float, float]:
     return fields["VmRSS"], fields["VmHWM"]
 
 
+def shares(pid: int) -> tuple[float, float]:
+    """Proportional and unique set sizes (PSS, USS), in MB: RSS counts the pages shared with
+    other processes (gunicorn's master, other workers) in full, PSS a share of them, USS none."""
+    fields: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, value = line.partition(":")
+        fields[name] = int(value.split()[0]) / 1024
+    return fields["Pss"], fields["Private_Clean"] + fields["Private_Dirty"]
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+class ChildPeaks(threading.Thread):
+    """Reads the peak (VmHWM) of every child of a process until stopped: the consumer trains
+    the routing model in a child, whose peak is not the consumer's. VmHWM only grows, so the
+    last reading, taken at most ``every`` seconds before the child exits, is its peak."""
+
+    def __init__(self, pid: int, every: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.peaks: dict[int, float] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            # A thread or a child may exit between the listing and the reading.
+            with contextlib.suppress(OSError, KeyError):
+                for child in children(self.pid):
+                    self.peaks[child] = memory(child)[1]
+            time.sleep(self.every)
+
+
 def cpu_seconds(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
@@ -116,19 +159,26 @@ def step(text: str) -> None:
     print(f"  … {text}", file=sys.stderr, flush=True)
 
 
-def prepare(env: dict[str, str]) -> str:
+def prepare(env: dict[str, str], history: int) -> str:
     """A fresh database with what the models need; the operator's API token."""
     step("preparing the database")
     manage(env, "migrate", "-v", "0")
     manage(env, "seed_directory")
     manage(env, "seed_kb")
+    if history:
+        # A year of answered requests: what the training learns from and what the web
+        # worker's similar-request index holds (up to 20,000 of them).
+        step(f"generating {history} requests of history")
+        manage(env, "generate_history", "--year", "2025", "--count", str(history))
     # No routing model yet: the consumer's retraining job makes it, and the worker's second
-    # round of calls loads it.
+    # round of calls loads it. Auto-routing on, so that the consumer loads it too.
     script = (
+        "from stroydesk.routing.services import settings_get\n"
+        "settings_get().__class__.objects.filter(pk=1).update(enabled=True)\n"
         "from stroydesk.accounts.services import user_create\n"
-        "from rest_framework.authtoken.models import Token\n"
+        "from stroydesk.accounts.tokens import api_token_issue\n"
         "u = user_create(username='bench-supervisor', password='bench-pass-1', role='supervisor')\n"
-        "print(Token.objects.create(user=u).key)\n"
+        "print(api_token_issue(user=u)[1])\n"
     )
     return manage(env, "shell", "-c", script).strip().splitlines()[-1]
 
@@ -172,9 +222,9 @@ def warm_web(port: int, token: str) -> dict[str, int]:
     return seen
 
 
-def enqueue_jobs(env: dict[str, str]) -> None:
+def enqueue_jobs(env: dict[str, str], jobs: tuple[str, ...] = JOBS) -> None:
     lines = ["import importlib"]
-    for dotted in JOBS:
+    for dotted in jobs:
         module, name = dotted.rsplit(".", 1)
         lines.append(f"getattr(importlib.import_module({module!r}), {name!r})()")
     manage(env, "shell", "-c", "\n".join(lines))
@@ -191,14 +241,16 @@ def idle(pid: int, timeout: float = 300) -> None:
 
 
 def drain(env: dict[str, str], consumer: int, timeout: float = 300) -> bool:
-    """Wait until the queue is empty and the consumer has been idle for two seconds."""
+    """Wait until the queue is empty and the consumer has been idle for two seconds, with no
+    child process running."""
     script = "from huey.contrib.djhuey import HUEY\nprint(HUEY.pending_count())"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if int(manage(env, "shell", "-c", script).strip().splitlines()[-1]) == 0:
             before = cpu_seconds(consumer)
             time.sleep(2)
-            if cpu_seconds(consumer) - before < 0.05:
+            # The training runs in a child: the consumer waits for it without using CPU.
+            if cpu_seconds(consumer) - before < 0.05 and not children(consumer):
                 return True
         else:
             time.sleep(1)
@@ -207,14 +259,21 @@ def drain(env: dict[str, str], consumer: int, timeout: float = 300) -> bool:
 
 def row(name: str, rss: float, hwm: float, bare: float, setup: float) -> str:
     return (
-        f"  {name:<28} {rss:7.1f} MB  peak {hwm:7.1f} MB   {rss / BUDGET_MB:5.2f}× budget   "
-        f"{rss / bare:5.1f}× import django   {rss / setup:4.2f}× django.setup()"
+        f"  {name:<28} {rss:7.1f} MB  peak {hwm:7.1f} MB   {rss / BUDGET_MB:5.2f}× budget "
+        f"(peak {hwm / BUDGET_MB:4.2f}×)   {rss / bare:5.1f}× import django   "
+        f"{rss / setup:4.2f}× django.setup()"
     )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--history", type=int, default=0, help="requests of history to generate first (0: none)"
+    )
+    parser.add_argument(
+        "--pg-name", default=PG_BENCH_DB, help="the PostgreSQL database to drop and make"
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="stroydesk-memory-"))
@@ -236,9 +295,9 @@ def main() -> int:
         import psycopg
 
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
-            conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.pg_name}"')
+            conn.execute(f'CREATE DATABASE "{args.pg_name}"')
+        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{args.pg_name}"
     else:
         env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
 
@@ -248,7 +307,7 @@ def main() -> int:
         "django.setup()",
         env,
     )
-    token = prepare(env)
+    token = prepare(env, args.history)
     port = free_port()
     bind = f"127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -273,27 +332,40 @@ def main() -> int:
             except OSError:
                 time.sleep(0.2)
         idle(consumer.pid)
-        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-        worker = int(children[0])
+        worker = children(server.pid)[0]
         cold_web = memory(worker)
         cold_consumer = memory(consumer.pid)
         step("warming the web worker")
         statuses = warm_web(port, token)
         step("a job of each kind for the consumer")
+        watch = ChildPeaks(consumer.pid)
+        watch.start()
         enqueue_jobs(env)
         drained = drain(env, consumer.pid)
+        watch.done.set()
+        watch.join()
         step("the web worker again")
-        warm_web(port, token)  # the worker again, after the jobs changed the data it reads
+        # The worker again, after the jobs changed the data it reads (the routing model).
+        again = warm_web(port, token)
+        step("the consumer auto-routes the new registrations with the trained model")
+        enqueue_jobs(env, ("stroydesk.routing.tasks.routing_autoroute",))
+        drained = drain(env, consumer.pid) and drained
         web = memory(worker)
+        web_shares = shares(worker)
         jobs = memory(consumer.pid)
+        jobs_shares = shares(consumer.pid)
     finally:
         server.terminate()
         consumer.terminate()
         server.wait(timeout=30)
         consumer.wait(timeout=30)
 
-    print(f"stroydesk memory benchmark — {args.db}, {os.cpu_count()} CPUs")
-    print("  warm-up calls: " + ", ".join(f"{path} {code}" for path, code in statuses.items()))
+    print(
+        f"stroydesk memory benchmark — {args.db}, {os.cpu_count()} CPUs, "
+        f"{args.history} requests of history"
+    )
+    for name, seen in (("warm-up calls", statuses), ("second round", again)):
+        print(f"  {name}: " + ", ".join(f"{path} {code}" for path, code in seen.items()))
     if not drained:
         print("  (the queue did not drain within the time limit: the consumer's figure is partial)")
     print(f"  reference: import django {bare[0]:.1f} MB, django.setup() {setup[0]:.1f} MB")
@@ -301,6 +373,18 @@ def main() -> int:
     print(row("web worker, warm", *web, bare[0], setup[0]))
     print(row("job consumer, started", *cold_consumer, bare[0], setup[0]))
     print(row("job consumer, warm", *jobs, bare[0], setup[0]))
+    print(
+        f"  of the warm RSS, shared with no other process (USS) and a fair share (PSS): web "
+        f"worker {web_shares[1]:.1f} / {web_shares[0]:.1f} MB, consumer {jobs_shares[1]:.1f} / "
+        f"{jobs_shares[0]:.1f} MB"
+    )
+    for pid, peak in watch.peaks.items():
+        print(
+            f"  consumer's child {pid} (the routing training): peak {peak:.1f} MB, "
+            f"{peak / BUDGET_MB:.2f}× budget; its pages went back to the system when it exited"
+        )
+    if not watch.peaks:
+        print("  (the consumer started no child: the routing training ran in the consumer)")
     over = [name for name, (rss, hwm) in (("web", web), ("consumer", jobs)) if hwm > BUDGET_MB]
     verdict = "over the budget: " + ", ".join(over) if over else "both within"
     print(f"  budget {BUDGET_MB:.0f} MB resident (peak counted): {verdict}")

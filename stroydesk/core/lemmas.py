@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 CYRILLIC_RE = re.compile(r"[а-яё]")
@@ -66,7 +67,9 @@ MAX_TOKEN_LEN = 40
 
 
 @lru_cache(maxsize=1)
-def _morph():
+def morph_analyzer() -> Any:
+    """The process's one pymorphy3 analyser, shared by the knowledge base and routing: its
+    dictionaries take ~18 MB resident, which a second instance would hold again."""
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer()
@@ -105,7 +108,7 @@ def stem_english(word: str) -> str:
 def analyse_word(word: str) -> tuple[str, bool, bool]:
     """(lemma, is a stop word, is a dictionary word) of one normalised word form."""
     if CYRILLIC_RE.search(word):
-        morph = _morph()
+        morph = morph_analyzer()
         parses = morph.parse(word)
         # The lemma with the most probability over all parses, not the first parse's:
         # «частного» is 2/3 the adjective «частный», 1/3 the noun «частное».

@@ -98,13 +98,18 @@ def _similar_index(classifier: Classifier, version: int) -> tuple[SimilarIndex, 
         fresh = time.monotonic() - _similar["built"] < SIMILAR_TTL
         if _similar["version"] == version and fresh:
             return _similar["index"], _similar["rows"]
-    rows = cases.requests_answered_for_learning(limit=20_000)
+    rows = cases.requests_answered_texts(limit=20_000)
     items = [
-        (r["pk"], Example(subject=r["subject"], text=r["text"], applicant_type="", channel=""))
-        for r in rows
+        (pk, Example(subject=subject, text=text, applicant_type="", channel=""))
+        for pk, _number, subject, text in rows
     ]
     index = SimilarIndex.build(classifier.features, items)
-    by_pk = {r["pk"]: r for r in rows}
+    # Only the number and subject of each are kept: a text kept for 20,000 requests would stay
+    # resident in every web worker; the answers of the few shown are read when shown.
+    by_pk = {
+        pk: {"pk": pk, "number": number, "subject": subject} for pk, number, subject, _ in rows
+    }
+    del rows, items
     with _lock:
         _similar.update(version=version, built=time.monotonic(), index=index, rows=by_pk)
     return index, by_pk
@@ -157,9 +162,16 @@ def suggest(
             out.note = _(
                 "Little history yet: the suggestion rests on the shipped set and the rules."
             )
-        index, rows = _similar_index(classifier, version or 0)
-        for pk, score in index.search(example, limit=similar, exclude=exclude_request):
-            out.similar.append({**rows[pk], "score": score})
+        if similar > 0:  # the auto-router asks for none: no index in the job consumer
+            index, rows = _similar_index(classifier, version or 0)
+            found = index.search(example, limit=similar, exclude=exclude_request)
+            answers = (
+                cases.requests_final_answer_texts(pks=[pk for pk, _ in found]) if found else {}
+            )
+            for pk, score in found:
+                out.similar.append(
+                    {**rows[pk], "final_answer": answers.get(pk, ""), "score": score}
+                )
     else:
         out.note = _("No model is trained yet: only the rules can suggest.")
     _apply_rule(out, set(lemmas(f"{subject} {text}")), cadastral_number)

@@ -7,7 +7,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from stroydesk.routing import services
+from stroydesk.routing import services, training
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 @db_periodic_task(crontab(hour="3", minute="30"))
 @lock_task("routing-train")
 def routing_retrain() -> None:
-    model = services.model_train()
+    # In a child process: the fitting's peak would otherwise stay on the consumer's record.
+    model = training.model_train_in_child()
     log.info("routing model v%s trained: %s", model.version, model.metrics)
 
 

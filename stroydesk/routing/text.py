@@ -1,4 +1,5 @@
-"""Russian lemmas for routing: pymorphy3, one analyser per process, a cache per word form.
+"""Russian lemmas for routing: pymorphy3, with the analyser the knowledge base uses too
+(``core.lemmas``: one per process), and a cache per word form.
 
 The knowledge base has a richer analysis (``kb.text``), but kb sits on routing's own layer and
 may not be imported; this is the small part routing needs. Words are lower-cased, ё → е, and
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+
+from stroydesk.core.lemmas import morph_analyzer
 
 WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 CYRILLIC_RE = re.compile(r"[а-я]")
@@ -18,13 +20,6 @@ LATIN_RE = re.compile(r"[a-z]")
 LATIN_TO_CYRILLIC = str.maketrans("aeopcxykmthb", "аеорсхукмтнв")
 STOP_POS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "NPRO"})
 MAX_TOKEN_LEN = 40
-
-
-@lru_cache(maxsize=1)
-def _morph() -> Any:
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer()
 
 
 def normalise(text: str) -> str:
@@ -40,10 +35,10 @@ def lemma(word: str) -> str:
         word = word.translate(LATIN_TO_CYRILLIC)
     if not CYRILLIC_RE.search(word):
         return word if len(word) > 1 else ""
-    parse = _morph().parse(word)[0]
+    parse = morph_analyzer().parse(word)[0]
     if parse.tag.POS in STOP_POS:
         return ""
-    if len(word) <= 5 and not _morph().word_is_known(word):
+    if len(word) <= 5 and not morph_analyzer().word_is_known(word):
         return word
     return parse.normal_form.replace("ё", "е")
 

@@ -116,6 +116,24 @@ def _strict() -> bool:
     return os.environ.get("STROYDESK_STRICT", "") not in {"", "0"}
 
 
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first (those that keep to one transaction, so that pytest-django's order —
+    such tests before the ones that empty the tables — holds): on several workers no worker is
+    left running one of them alone at the end."""
+    first = [item for item in items if item.get_closest_marker("long") and not _transactional(item)]
+    if first:
+        chosen = set(first)
+        items[:] = first + [item for item in items if item not in chosen]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """A browser test skips (with the reason) when chromium is missing; fails when strict."""

@@ -24,6 +24,7 @@ def test_dev_demo_computes_rollups_after_the_data_and_before_the_url():
     assert DEMO.index("manage.py demo_data") < rollups < DEMO.index("is running at")
 
 
+@pytest.mark.long
 @pytest.mark.django_db
 def test_after_demo_and_rollups_the_dashboard_has_figures(client, supervisor):
     call_command("demo_data", requests=60, seed=5, stdout=StringIO())

@@ -463,6 +463,7 @@ def _check_admin(endpoint: Endpoint, world: Any, sessions: dict, problems: list)
     return calls
 
 
+@pytest.mark.long
 @pytest.mark.django_db
 def test_every_url_answers_each_persona_by_its_rule(world, capsys):
     sessions = {name: _session(user) for name, user in world.personas.items()}

@@ -103,6 +103,7 @@ def connection_kept():
     signals.request_finished.connect(close_old_connections)
 
 
+@pytest.mark.long
 @pytest.mark.django_db
 @pytest.mark.usefixtures("connection_kept")
 def test_every_operation_as_every_role_answers_within_its_schema(world, capsys):

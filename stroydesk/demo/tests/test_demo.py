@@ -11,6 +11,7 @@ from stroydesk.accounts.models import User
 from stroydesk.cases.models import History, Request
 
 
+@pytest.mark.long
 @pytest.mark.django_db
 def test_demo_data_creates_every_role_and_varied_requests():
     call_command("demo_data", requests=60, seed=7, stdout=StringIO())
@@ -31,6 +32,7 @@ def test_demo_data_creates_every_role_and_varied_requests():
     assert Request.objects.count() == created
 
 
+@pytest.mark.long
 @pytest.mark.django_db
 def test_demo_numbers_follow_dates_and_it_has_ratings_and_reopens():
     from stroydesk.cases.models import Rating

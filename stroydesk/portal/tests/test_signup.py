@@ -278,6 +278,7 @@ def test_resend_is_limited_and_says_so_next_to_the_field(client):
     assert f'value="{email}"' in response.content.decode()
 
 
+@pytest.mark.long
 @pytest.mark.django_db
 def test_demo_accounts_can_sign_in_without_confirming(directory):
     call_command("demo_data", requests=1, seed=3, stdout=StringIO())

@@ -96,6 +96,7 @@ def test_generated_years_show_the_planned_figures_and_growth(directory, api, sup
         assert _report(query, RollupSource()) == _report(query, RawSource()), filters
 
 
+@pytest.mark.long
 @pytest.mark.skipif(
     os.environ.get("STROYDESK_FULL_HISTORY") != "1",
     reason="full-size years take minutes: set STROYDESK_FULL_HISTORY=1 (.ci/run does)",

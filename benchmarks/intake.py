@@ -69,6 +69,26 @@ def prepare(env: dict[str, str]) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
+def registration(token: str):
+    """An operator's phone intake through the API: a new caller each time (``{n}``)."""
+    return loadgen.Call(
+        "/api/v1/requests/",
+        method="POST",
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+        expect=201,
+        body=json.dumps(
+            {
+                "subject": "Шум от стройки ночью",
+                "text": "Обращение {n}: после 23:00 работает техника на стройплощадке.",
+                "topic": "night-works",
+                "channel": "phone",
+                "applicant": {"full_name": "Абонент {n}", "email": "caller{n}@example.ru"},
+            },
+            ensure_ascii=False,
+        ),
+    )
+
+
 def report(name: str, result) -> float:
     print(
         f"  {name:<28} {result.rate:8.1f} req/s   p50 {result.p50_ms:6.1f} ms   "
@@ -138,23 +158,7 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.1)
-        auth = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
-        create = loadgen.Call(
-            "/api/v1/requests/",
-            method="POST",
-            headers=auth,
-            expect=201,
-            body=json.dumps(
-                {
-                    "subject": "Шум от стройки ночью",
-                    "text": "Обращение {n}: после 23:00 работает техника на стройплощадке.",
-                    "topic": "night-works",
-                    "channel": "phone",
-                    "applicant": {"full_name": "Абонент {n}", "email": "caller{n}@example.ru"},
-                },
-                ensure_ascii=False,
-            ),
-        )
+        create = registration(token)
         bare = loadgen.Call("/healthz")
         print(
             f"stroydesk intake benchmark — {args.db}, gunicorn {args.workers}×{args.threads} "

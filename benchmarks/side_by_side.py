@@ -345,18 +345,21 @@ def main() -> int:
         probe="/bare/",
         workers=args.workers,
     )
-    stroydesk = serve(
-        [GUNICORN, "stroydesk.wsgi"],
-        cwd=ROOT,
-        env=sd_env(),
-        port=sd_port,
-        probe="/healthz",
-        workers=args.workers,
-    )
+
+    def serve_stroydesk() -> subprocess.Popen:
+        return serve(
+            [GUNICORN, "stroydesk.wsgi"],
+            cwd=ROOT,
+            env=sd_env(),
+            port=sd_port,
+            probe="/healthz",
+            workers=args.workers,
+        )
+
+    stroydesk = serve_stroydesk()
     try:
         # Both APIs with token authentication: no password hashing per call on either side.
         hd_auth = {"Authorization": f"Token {hd_token}", "Content-Type": "application/json"}
-        sd_auth = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
 
         hd_create = loadgen.Call(
             "/helpdesk/api/tickets/",
@@ -374,22 +377,7 @@ def main() -> int:
                 ensure_ascii=False,
             ),
         )
-        sd_create = loadgen.Call(
-            "/api/v1/requests/",
-            method="POST",
-            headers=sd_auth,
-            expect=201,
-            body=json.dumps(
-                {
-                    "subject": "Шум от стройки ночью",
-                    "topic": "night-works",
-                    "text": "Обращение {n}: после 23:00 работает техника.",
-                    "channel": "phone",
-                    "applicant": {"full_name": "Абонент {n}", "email": "caller{n}@example.ru"},
-                },
-                ensure_ascii=False,
-            ),
-        )
+        sd_create = intake.registration(token)
 
         print(
             f"side by side — django-helpdesk {version} vs stroydesk, PostgreSQL, gunicorn "
@@ -460,14 +448,7 @@ def main() -> int:
             cwd=ROOT,
             env=sd_env(),
         )
-        stroydesk = serve(
-            [GUNICORN, "stroydesk.wsgi"],
-            cwd=ROOT,
-            env=sd_env(),
-            port=sd_port,
-            probe="/healthz",
-            workers=args.workers,
-        )
+        stroydesk = serve_stroydesk()
         admin_sql_in(SD_DB, "VACUUM ANALYZE")
         admin_sql_in(HD_DB, "VACUUM ANALYZE")
         hd_cookie = login(hd_port, "/helpdesk/login/", "bench-staff")

@@ -126,9 +126,9 @@ def prepare(env: dict[str, str]) -> str:
     # round of calls loads it.
     script = (
         "from stroydesk.accounts.services import user_create\n"
-        "from rest_framework.authtoken.models import Token\n"
+        "from stroydesk.accounts.tokens import api_token_issue\n"
         "u = user_create(username='bench-supervisor', password='bench-pass-1', role='supervisor')\n"
-        "print(Token.objects.create(user=u).key)\n"
+        "print(api_token_issue(user=u)[1])\n"
     )
     return manage(env, "shell", "-c", script).strip().splitlines()[-1]
 

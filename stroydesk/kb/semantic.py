@@ -1,15 +1,18 @@
-"""The semantic half of search: word vectors of the field, fitted on the knowledge base itself.
+"""The semantic half of search: a text's point in two spaces of word vectors, side by side.
 
-No general-purpose Russian embedding model installs from PyPI with its weights (navec and
-model2vec fetch theirs at run time), so the vectors are the project's own: latent semantic
-analysis over the lemmas of the seed articles, cut into passages, and of the search dictionary's
-entries (a term next to its meaning is one passage, which puts «РВЭ» and «ввод в эксплуатацию»
-in the same place). ``manage.py kb_semantic_build`` fits them into data/semantic_vectors.npz,
-shipped with the package; nothing is downloaded and nothing is fitted at run time.
+- the field's own vectors: latent semantic analysis over the lemmas of the seed articles, cut
+  into passages, and of the search dictionary's entries (a term next to its meaning is one
+  passage, which puts «РВЭ» and «ввод в эксплуатацию» in the same place).
+  ``manage.py kb_semantic_build`` fits them into data/semantic_vectors.npz;
+- general Russian: navec's vectors of news words (kb.news_vectors), which know the words of a
+  question that no article uses («ключи», «весна», «асфальт», «сарай»).
 
-A text's vector is the idf-weighted sum of its lemmas' vectors. Articles get theirs when saved
-(``Article.embedding``); each process keeps all of them in one matrix, reloaded when
-``SearchIndexState.token`` moves, so a query costs one matrix-vector product.
+Both ship with the package; nothing is downloaded and nothing is fitted at run time. A text's
+vector in each space is the weighted mean of its lemmas' vectors, of unit length; an article's
+``Article.embedding`` is the two put end to end, computed when it is saved. Each process keeps
+all articles' vectors in one matrix, reloaded when ``SearchIndexState.token`` moves; a query
+has a vector in each space, and one matrix product gives every article its cosine in both:
+two rankings, which kb.search fuses with the lexical one.
 """
 
 from __future__ import annotations
@@ -25,10 +28,13 @@ from pathlib import Path
 import numpy as np
 from django.db import connection
 
+from stroydesk.kb import news_vectors
 from stroydesk.kb.models import Article, SearchIndexState
 
 VECTORS_FILE = Path(__file__).parent / "data" / "semantic_vectors.npz"
 DIMENSIONS = 96
+# The spaces a query is looked up in; the benchmark switches them off one at a time.
+PARTS = {"lsa": True, "news": True}
 # Field weights of an article's vector: the title says what it is about more than the body.
 TITLE_WEIGHT, TAGS_WEIGHT, BODY_WEIGHT = 3.0, 2.0, 1.0
 
@@ -84,10 +90,39 @@ def article_weights(search_title: str, search_tags: str, search_body: str) -> di
     return weights
 
 
+def stored_dimensions() -> int:
+    """Length of an article's vector: the field's space, then the news space."""
+    return word_vectors().dimensions + news_vectors.news_vectors().dimensions
+
+
+def _joined(lsa: np.ndarray | None, news: np.ndarray | None) -> np.ndarray:
+    """Two parts end to end, a missing part as zeros."""
+    return np.concatenate(
+        [
+            np.zeros(word_vectors().dimensions, np.float32) if lsa is None else lsa,
+            np.zeros(news_vectors.news_vectors().dimensions, np.float32) if news is None else news,
+        ]
+    ).astype(np.float32)
+
+
 def article_embedding(search_title: str, search_tags: str, search_body: str) -> bytes | None:
-    """What ``Article.embedding`` holds for this lemma text."""
-    vec = embed(article_weights(search_title, search_tags, search_body))
-    return None if vec is None else vec.astype("<f4").tobytes()
+    """What ``Article.embedding`` holds for this lemma text: both unit vectors end to end."""
+    weighted = article_weights(search_title, search_tags, search_body)
+    lsa, news = embed(weighted), news_vectors.embed(weighted)
+    if lsa is None and news is None:
+        return None
+    return _joined(lsa, news).astype("<f4").tobytes()
+
+
+def query_vectors(weighted: dict[str, float]) -> dict[str, np.ndarray]:
+    """A query's vector in each space (of the articles' full length, zeros in the other
+    space): its product with an article's vector is the cosine in that space."""
+    out = {}
+    if PARTS["lsa"] and (lsa := embed(weighted)) is not None:
+        out["lsa"] = _joined(lsa, None)
+    if PARTS["news"] and (news := news_vectors.embed(weighted)) is not None:
+        out["news"] = _joined(None, news)
+    return out
 
 
 # --- the articles' matrix, per process ------------------------------------------------------
@@ -130,7 +165,7 @@ def article_matrix(token: str | None = None) -> ArticleMatrix:
     if cached is not None and cached.token == token:
         return cached
     with _lock:
-        dims = word_vectors().dimensions
+        dims = stored_dimensions()
         ids, public, blobs = [], [], []
         rows = (
             Article.objects.filter(embedding__isnull=False)
@@ -161,20 +196,26 @@ def article_matrix(token: str | None = None) -> ArticleMatrix:
 
 
 def nearest(
-    query: np.ndarray, *, public_only: bool, limit: int, token: str | None = None
-) -> list[tuple[int, float]]:
-    """(article id, cosine) of the articles closest to a query vector, closest first."""
+    queries: dict[str, np.ndarray], *, public_only: bool, limit: int, token: str | None = None
+) -> dict[str, list[tuple[int, float]]]:
+    """For each query vector, (article id, cosine) of the closest articles, closest first;
+    all queries in one matrix product."""
     matrix = article_matrix(token)
     ids, vectors = (
         (matrix.public_ids, matrix.public_vectors) if public_only else (matrix.ids, matrix.vectors)
     )
-    if not len(ids):
-        return []
-    scores = vectors @ query.astype(np.float32)
-    k = min(limit, len(scores))
-    top = np.argpartition(-scores, k - 1)[:k]
-    order = top[np.lexsort((ids[top], -scores[top]))]
-    return [(int(ids[i]), float(scores[i])) for i in order]
+    if not len(ids) or not queries:
+        return {name: [] for name in queries}
+    names = list(queries)
+    scores_all = vectors @ np.stack([queries[n] for n in names], axis=1)
+    k = min(limit, len(ids))
+    out = {}
+    for column, name in enumerate(names):
+        scores = scores_all[:, column]
+        top = np.argpartition(-scores, k - 1)[:k]
+        order = top[np.lexsort((ids[top], -scores[top]))]
+        out[name] = [(int(ids[i]), float(scores[i])) for i in order]
+    return out
 
 
 # --- fitting (manage.py kb_semantic_build) --------------------------------------------------

@@ -9,10 +9,13 @@
 
 Both ship with the package; nothing is downloaded and nothing is fitted at run time. A text's
 vector in each space is the weighted mean of its lemmas' vectors, of unit length; an article's
-``Article.embedding`` is the two put end to end, computed when it is saved. Each process keeps
-all articles' vectors in one matrix, reloaded when ``SearchIndexState.token`` moves; a query
-has a vector in each space, and one matrix product gives every article its cosine in both:
-two rankings, which kb.search fuses with the lexical one.
+``Article.embedding`` is the two put end to end, computed when it is saved.
+
+Each process keeps every article's vector of the field's space in one matrix, reloaded when
+``SearchIndexState.token`` moves, so that a query is one matrix-vector product over all of
+them. navec's part (300 dimensions) is not kept there: at 100,000 articles it would make that
+matrix 158 MB instead of 38 and the product six times slower. It ranks only the candidates the
+other two rankings found, read with their text (``news_cosines``).
 """
 
 from __future__ import annotations
@@ -90,38 +93,39 @@ def article_weights(search_title: str, search_tags: str, search_body: str) -> di
     return weights
 
 
+def lsa_dimensions() -> int:
+    return word_vectors().dimensions
+
+
 def stored_dimensions() -> int:
     """Length of an article's vector: the field's space, then the news space."""
-    return word_vectors().dimensions + news_vectors.news_vectors().dimensions
-
-
-def _joined(lsa: np.ndarray | None, news: np.ndarray | None) -> np.ndarray:
-    """Two parts end to end, a missing part as zeros."""
-    return np.concatenate(
-        [
-            np.zeros(word_vectors().dimensions, np.float32) if lsa is None else lsa,
-            np.zeros(news_vectors.news_vectors().dimensions, np.float32) if news is None else news,
-        ]
-    ).astype(np.float32)
+    return lsa_dimensions() + news_vectors.news_vectors().dimensions
 
 
 def article_embedding(search_title: str, search_tags: str, search_body: str) -> bytes | None:
-    """What ``Article.embedding`` holds for this lemma text: both unit vectors end to end."""
+    """What ``Article.embedding`` holds for this lemma text: both unit vectors end to end, a
+    space where no word is known as zeros."""
     weighted = article_weights(search_title, search_tags, search_body)
     lsa, news = embed(weighted), news_vectors.embed(weighted)
     if lsa is None and news is None:
         return None
-    return _joined(lsa, news).astype("<f4").tobytes()
+    joined = np.concatenate(
+        [
+            np.zeros(lsa_dimensions(), np.float32) if lsa is None else lsa,
+            np.zeros(news_vectors.news_vectors().dimensions, np.float32) if news is None else news,
+        ]
+    )
+    return joined.astype("<f4").tobytes()
 
 
-def query_vectors(weighted: dict[str, float]) -> dict[str, np.ndarray]:
-    """A query's vector in each space (of the articles' full length, zeros in the other
-    space): its product with an article's vector is the cosine in that space."""
+def news_cosines(query: np.ndarray, embeddings: dict[int, bytes | None]) -> dict[int, float]:
+    """Cosine of the query's news vector with each article's (by its stored embedding)."""
+    offset, dims = 4 * lsa_dimensions(), news_vectors.news_vectors().dimensions
     out = {}
-    if PARTS["lsa"] and (lsa := embed(weighted)) is not None:
-        out["lsa"] = _joined(lsa, None)
-    if PARTS["news"] and (news := news_vectors.embed(weighted)) is not None:
-        out["news"] = _joined(None, news)
+    for article_id, blob in embeddings.items():
+        if blob is not None and len(blob) == offset + 4 * dims:
+            vector = np.frombuffer(bytes(blob), dtype="<f4", count=dims, offset=offset)
+            out[article_id] = float(vector @ query)
     return out
 
 
@@ -165,7 +169,7 @@ def article_matrix(token: str | None = None) -> ArticleMatrix:
     if cached is not None and cached.token == token:
         return cached
     with _lock:
-        dims = stored_dimensions()
+        dims, stored = lsa_dimensions(), 4 * stored_dimensions()
         ids, public, blobs = [], [], []
         rows = (
             Article.objects.filter(embedding__isnull=False)
@@ -173,10 +177,10 @@ def article_matrix(token: str | None = None) -> ArticleMatrix:
             .iterator(chunk_size=5000)
         )
         for article_id, audience, blob in rows:
-            if blob is not None and len(blob) == 4 * dims:
+            if blob is not None and len(blob) == stored:
                 ids.append(article_id)
                 public.append(audience == Article.Audience.PUBLIC)
-                blobs.append(bytes(blob))
+                blobs.append(bytes(blob[: 4 * dims]))
         vectors = (
             np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), dims)
             if blobs
@@ -196,26 +200,20 @@ def article_matrix(token: str | None = None) -> ArticleMatrix:
 
 
 def nearest(
-    queries: dict[str, np.ndarray], *, public_only: bool, limit: int, token: str | None = None
-) -> dict[str, list[tuple[int, float]]]:
-    """For each query vector, (article id, cosine) of the closest articles, closest first;
-    all queries in one matrix product."""
+    query: np.ndarray, *, public_only: bool, limit: int, token: str | None = None
+) -> list[tuple[int, float]]:
+    """(article id, cosine) of the articles closest to a query vector, closest first."""
     matrix = article_matrix(token)
     ids, vectors = (
         (matrix.public_ids, matrix.public_vectors) if public_only else (matrix.ids, matrix.vectors)
     )
-    if not len(ids) or not queries:
-        return {name: [] for name in queries}
-    names = list(queries)
-    scores_all = vectors @ np.stack([queries[n] for n in names], axis=1)
-    k = min(limit, len(ids))
-    out = {}
-    for column, name in enumerate(names):
-        scores = scores_all[:, column]
-        top = np.argpartition(-scores, k - 1)[:k]
-        order = top[np.lexsort((ids[top], -scores[top]))]
-        out[name] = [(int(ids[i]), float(scores[i])) for i in order]
-    return out
+    if not len(ids):
+        return []
+    scores = vectors @ query.astype(np.float32)
+    k = min(limit, len(scores))
+    top = np.argpartition(-scores, k - 1)[:k]
+    order = top[np.lexsort((ids[top], -scores[top]))]
+    return [(int(ids[i]), float(scores[i])) for i in order]
 
 
 # --- fitting (manage.py kb_semantic_build) --------------------------------------------------

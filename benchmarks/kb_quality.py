@@ -8,8 +8,8 @@ legal, paraphrase, abbreviations and slang, typos and transliteration, near-neig
 stroydesk/kb/data/eval_queries.json (word forms, typos, look-alike letters). The same figures for
 PostgreSQL's plain ``russian`` full-text configuration over the raw article text (no lemmas, no
 typo correction, no synonyms) as the baseline; with ``--ablate``, the figures without each part of
-the hybrid ranking (dictionary, semantic vectors, transliteration); and the p50/p95 latency of
-``article_search`` with 100,000 articles in a separate PostgreSQL database.
+the hybrid ranking (dictionary, each space of semantic vectors, transliteration); and the p50/p95
+latency of ``article_search`` with 100,000 articles in a separate PostgreSQL database.
 
     .venv/bin/python benchmarks/kb_quality.py                      # everything
     .venv/bin/python benchmarks/kb_quality.py --articles 20000     # a smaller latency run
@@ -204,6 +204,14 @@ def quality(*, backend: str, with_baseline: bool, show_misses: bool, ablate: boo
                     f"{q['expected']} → {ranked[:3]}"
                 )
     if ablate:
+        from stroydesk.kb import semantic
+
+        for space in semantic.PARTS:
+            semantic.PARTS[space] = False
+            try:
+                report_questions(f"without {space} vectors", questions, our_rankings(questions))
+            finally:
+                semantic.PARTS[space] = True
         features = getattr(search, "FEATURES", {})
         for part in ABLATIONS:
             if part not in features:
@@ -329,9 +337,10 @@ def refresh_vectors() -> None:
     from django.db import connection, transaction
 
     from stroydesk.kb.models import Article
+    from stroydesk.kb.news_vectors import VECTORS_FILE as NEWS_FILE
     from stroydesk.kb.semantic import VECTORS_FILE, article_embedding, index_changed
 
-    digest = hashlib.sha256(VECTORS_FILE.read_bytes()).hexdigest()
+    digest = hashlib.sha256(VECTORS_FILE.read_bytes() + NEWS_FILE.read_bytes()).hexdigest()
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE IF NOT EXISTS kb_bench_meta (vectors text NOT NULL)")
         cursor.execute("SELECT vectors FROM kb_bench_meta")

@@ -10,9 +10,11 @@ Two rankings are then fused (reciprocal rank fusion):
   for both databases: title matches first, then tags, then the body, each weighed by how rare the
   lemma is; recently reviewed articles get a small boost;
 - semantic: the articles whose vectors (kb.semantic) are closest to the query's, which finds an
-  article that answers a question in other words than its own.
+  article that answers a question in other words than its own: among all articles in the
+  field's own space, and among those candidates in navec's general Russian one.
 
-``FEATURES`` switches the parts off one by one, for the benchmark's ablation figures.
+``FEATURES`` (and ``semantic.PARTS`` for each space of vectors) switch the parts off one by one,
+for the benchmark's ablation figures.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pathlib import Path
 from django.db import connection
 from django.utils import timezone
 
-from stroydesk.kb import semantic, text, typos
+from stroydesk.kb import news_vectors, semantic, text, typos
 from stroydesk.kb.models import Article, DictionaryEntry, SearchLemma
 from stroydesk.kb.typos import correct_word
 
@@ -47,10 +49,16 @@ DICTIONARY_WEIGHT = 0.9
 PHRASE_GAP = 2
 # Reciprocal rank fusion: score = Σ weight / (RRF_K + rank), ranks from 1.
 RRF_K = 3
-LEXICAL_WEIGHT, SEMANTIC_WEIGHT = 1.0, 1.0
+# The semantic rankings: of the field's own vectors (lsa) and of navec's news vectors (news).
+# The news ranking's weight was chosen on the dev questions (0, 0.3, 0.5, 0.7, 1 tried): alone
+# it finds less than the field's own vectors, as a third voice it settles near ties.
+LEXICAL_WEIGHT = 1.0
+SEMANTIC_WEIGHTS = {"lsa": 1.0, "news": 0.3}
 SEMANTIC_DEPTH = 30
-# Articles less similar than this to the query are not semantic candidates at all.
-SEMANTIC_MIN_COSINE = 0.15
+# Articles less similar than this to the query are not semantic candidates at all. navec's
+# cosines run higher (any two texts of building share many near words): 0.6 was the best of
+# 0.15–0.8 on the dev questions, and keeps «ордер» from finding a building permit.
+SEMANTIC_MIN_COSINE = {"lsa": 0.15, "news": 0.6}
 
 # Parts of the ranking; the benchmark switches them off one at a time to measure each.
 FEATURES = {"dictionary": True, "semantic": True, "transliteration": True, "lexical": True}
@@ -497,6 +505,7 @@ def necessary_groups(groups: list[QueryGroup]) -> list[QueryGroup]:
 class Scored:
     article_id: int
     score: float
+    language: str = ""
 
 
 def recency_factor(reviewed_at: datetime | None, now: datetime) -> float:
@@ -510,11 +519,12 @@ def recency_factor(reviewed_at: datetime | None, now: datetime) -> float:
 
 
 def rank(analysed: AnalysedQuery, rows: list[tuple]) -> list[Scored]:
-    """Score candidates (id, title lemmas, tag lemmas, body lemmas, reviewed_at), best first."""
+    """Score candidates (id, title lemmas, tag lemmas, body lemmas, reviewed_at, …), best
+    first."""
     now = timezone.now()
     total_weight = sum(g.idf for g in analysed.groups) or 1.0
     out = []
-    for article_id, title, tags, body, reviewed_at in rows:
+    for article_id, title, tags, body, reviewed_at, *_rest in rows:
         title_set, tag_set = set(title.split()), set(tags.split())
         body_counts = Counter(body.split())
         score = covered = 0.0
@@ -541,31 +551,28 @@ def rank(analysed: AnalysedQuery, rows: list[tuple]) -> list[Scored]:
 
 
 def _rows(ids: list[int]) -> list[tuple]:
+    """(id, title lemmas, tag lemmas, body lemmas, reviewed_at, language, embedding) of the
+    candidates: what the lexical ranking, the news vectors and the reader's language need, in
+    one round trip."""
     return list(
         Article.objects.filter(pk__in=ids).values_list(
-            "pk", "search_title", "search_tags", "search_body", "reviewed_at"
+            "pk", "search_title", "search_tags", "search_body", "reviewed_at", "language",
+            "embedding",
         )
-    )
+    )  # fmt: skip
 
 
-def lexical_ranking(
-    analysed: AnalysedQuery, *, public_only: bool, topic_ids: list[int] | None, limit: int
-) -> list[Scored]:
-    ids = candidate_ids(analysed, public_only=public_only, topic_ids=topic_ids, limit=limit)
-    return rank(analysed, _rows(ids)) if ids else []
-
-
-def semantic_ranking(
+def lsa_ranking(
     analysed: AnalysedQuery, *, public_only: bool, topic_ids: list[int] | None
 ) -> list[Scored]:
-    """Articles by the cosine of their vector with the query's, best first."""
+    """Articles by the cosine of their vector in the field's own space, best first."""
     vector = semantic.embed(analysed.semantic_lemmas)
     if vector is None:
         return []
     near = semantic.nearest(
         vector, public_only=public_only, limit=SEMANTIC_DEPTH, token=analysed.state[0]
     )
-    near = [(i, c) for i, c in near if c >= SEMANTIC_MIN_COSINE]
+    near = [(i, c) for i, c in near if c >= SEMANTIC_MIN_COSINE["lsa"]]
     if topic_ids and near:
         allowed = set(
             Article.topics.through.objects.filter(
@@ -576,37 +583,66 @@ def semantic_ranking(
     return [Scored(i, round(c, 4)) for i, c in near]
 
 
+def news_ranking(analysed: AnalysedQuery, rows: list[tuple]) -> list[Scored]:
+    """The candidates by the cosine of their navec vector with the query's, best first."""
+    query = news_vectors.embed(analysed.semantic_lemmas)
+    if query is None:
+        return []
+    cosines = semantic.news_cosines(query, {row[0]: row[6] for row in rows})
+    near = sorted(
+        ((i, c) for i, c in cosines.items() if c >= SEMANTIC_MIN_COSINE["news"]),
+        key=lambda item: (-item[1], item[0]),
+    )
+    return [Scored(i, round(c, 4)) for i, c in near]
+
+
 def hybrid_ranking(
     analysed: AnalysedQuery, *, public_only: bool, topic_ids: list[int] | None, limit: int
 ) -> list[Scored]:
-    """The lexical and the semantic rankings fused by reciprocal rank, best first."""
+    """The lexical and the semantic rankings fused by reciprocal rank, best first, each with
+    its language."""
+    lexical_ids = (
+        candidate_ids(analysed, public_only=public_only, topic_ids=topic_ids, limit=limit)
+        if FEATURES["lexical"]
+        else []
+    )
+    semantic_on = FEATURES["semantic"]
+    lsa = (
+        lsa_ranking(analysed, public_only=public_only, topic_ids=topic_ids)
+        if semantic_on and semantic.PARTS["lsa"]
+        else []
+    )
+    wanted = list(dict.fromkeys([*lexical_ids, *(s.article_id for s in lsa)]))
+    rows = _rows(wanted) if wanted else []
     lists: list[tuple[float, list[Scored]]] = []
     if FEATURES["lexical"]:
-        lists.append(
-            (
-                LEXICAL_WEIGHT,
-                lexical_ranking(
-                    analysed, public_only=public_only, topic_ids=topic_ids, limit=limit
-                ),
-            )
-        )
-    if FEATURES["semantic"]:
-        lists.append(
-            (
-                SEMANTIC_WEIGHT,
-                semantic_ranking(analysed, public_only=public_only, topic_ids=topic_ids),
-            )
-        )
+        lexical = set(lexical_ids)
+        lists.append((LEXICAL_WEIGHT, rank(analysed, [r for r in rows if r[0] in lexical])))
+    if lsa:
+        lists.append((SEMANTIC_WEIGHTS["lsa"], lsa))
+    if semantic_on and semantic.PARTS["news"]:
+        # The candidates the other rankings kept (not those the lexical one read and dropped:
+        # which of them the index returns depends on how the query was cut, see
+        # necessary_groups).
+        kept = {s.article_id for _w, ranking in lists for s in ranking}
+        news = news_ranking(analysed, [r for r in rows if r[0] in kept])
+        lists.append((SEMANTIC_WEIGHTS["news"], news))
     fused: dict[int, float] = {}
     for weight, ranking in lists:
-        for position, scored in enumerate(ranking, start=1):
+        position = 0
+        for index, scored in enumerate(ranking, start=1):
+            # Equal scores share a rank: two articles of one text are equally close in meaning,
+            # and the order their ids give them must not outvote the lexical one.
+            if index == 1 or scored.score != ranking[index - 2].score:
+                position = index
             fused[scored.article_id] = fused.get(scored.article_id, 0.0) + weight / (
                 RRF_K + position
             )
     # Ties (e.g. two articles of the same text) go to the lexical order, which knows recency.
     first = {s.article_id: i for i, s in enumerate(lists[0][1])} if lists else {}
     ordered = sorted(fused, key=lambda i: (-round(fused[i], 9), first.get(i, len(first)), i))
-    return [Scored(i, round(fused[i] * 100, 4)) for i in ordered]
+    languages = {row[0]: row[5] for row in rows}
+    return [Scored(i, round(fused[i] * 100, 4), languages.get(i, "")) for i in ordered]
 
 
 def index_article(article) -> None:

@@ -203,9 +203,7 @@ def article_search(
         return results
     # Articles in the reader's language first (each part still best first): the other
     # language's articles are for those who read it, and are marked as such.
-    languages = dict(
-        Article.objects.filter(pk__in=[s.article_id for s in ranked]).values_list("pk", "language")
-    )
+    languages = {s.article_id: s.language for s in ranked}
     reader = interface_language()
     # A question in Latin letters may be English (or Russian typed in Latin): its own ranking
     # knows best; a question in Cyrillic is Russian, and so are the articles it wants first.

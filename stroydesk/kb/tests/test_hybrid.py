@@ -92,6 +92,44 @@ def test_each_part_earns_its_place(seeded_once, db):
             assert full[0] == expected and (not without or without[0] != expected), part
 
 
+# (kind, question, expected article): first with navec's vectors, not first without them.
+FIXED_BY_NEWS_VECTORS = [
+    ("colloquial", "строю баню на своём участке, нужны ли бумаги", "kogda-razreshenie-ne-nuzhno"),
+    ("legal", "размещение денежных средств участников долевого строительства на счетах эскроу",
+     "eskrou-scheta"),
+    ("trap", "ввод в эксплуатацию частного дома", "uvedomlenie-izhs"),
+    ("abbreviation", "ТУ на подключение газа", "gazifikatsiya-doma"),
+    ("abbreviation", "ЗОС после окончания стройки", "razreshenie-na-vvod-v-ekspluatatsiyu"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "question", "expected"), FIXED_BY_NEWS_VECTORS)
+def test_general_word_vectors_put_the_answer_first(seeded_once, db, kind, question, expected):
+    assert slugs(question, limit=5)[0] == expected, kind
+    semantic.PARTS["news"] = False
+    try:
+        without = slugs(question, limit=5)
+    finally:
+        semantic.PARTS["news"] = True
+    assert without[0] != expected, kind
+
+
+def test_news_vectors_know_words_no_article_uses():
+    """navec's slice knows everyday words of a question, and puts related ones together."""
+    from stroydesk.kb import news_vectors
+
+    def vec(*lemmas: str) -> np.ndarray:
+        v = news_vectors.embed(dict.fromkeys(lemmas, 1.0))
+        assert v is not None, lemmas
+        return v
+
+    assert news_vectors.embed({"ыщщзх": 1.0}) is None
+    keys = vec("ключ", "квартира", "осень")
+    assert float(keys @ vec("новостройка", "передача", "квартира")) > float(
+        keys @ vec("вырубка", "дерево", "озеленение")
+    )
+
+
 def test_suggestions_and_the_operator_panel_use_the_same_ranking(seeded_once, db):
     # Word weights use the article count cached for a few seconds; another test's articles
     # could still be counted there, so the three searches start from the same count.
@@ -213,10 +251,15 @@ def test_vectors_are_kept_with_the_article_and_follow_its_text(seeded_once, db, 
         "Вырубка деревьев во дворе", "Порубочный билет и компенсационное озеленение."
     )
     vector = np.frombuffer(bytes(article.embedding), dtype="<f4")
-    assert vector.shape == (semantic.word_vectors().dimensions,)
-    assert abs(float(np.linalg.norm(vector)) - 1) < 1e-3
+    lsa = semantic.word_vectors().dimensions
+    assert vector.shape == (semantic.stored_dimensions(),)
+    # The field's space, then navec's: each part of unit length.
+    assert abs(float(np.linalg.norm(vector[:lsa])) - 1) < 1e-3
+    assert abs(float(np.linalg.norm(vector[lsa:])) - 1) < 1e-3
     assert SearchIndexState.objects.get(pk=1).token != token
-    assert article.pk in [i for i, _c in semantic.nearest(vector, public_only=True, limit=3)]
+    assert article.pk in [i for i, _c in semantic.nearest(vector[:lsa], public_only=True, limit=3)]
+    news = semantic.news_cosines(vector[lsa:], {article.pk: article.embedding})
+    assert abs(news[article.pk] - 1) < 1e-3
 
     data = services.article_data_of(article)
     data.title, data.body = "Шум стройки ночью", "Ночные работы и тишина."

@@ -404,6 +404,7 @@ def latency(n_queries: int, sample: int = 0) -> None:
         # PostgreSQL's own search ranks every matching row (seconds for a common word at
         # 100,000 articles on a busy machine): a fixed random sample keeps the run short.
         queries = random.Random(5).sample(queries, min(sample, len(queries)))
+    from stroydesk.kb import query as kb_query
     from stroydesk.kb import search
 
     lexical_only = {"dictionary": False, "semantic": False, "transliteration": False}
@@ -430,7 +431,7 @@ def latency(n_queries: int, sample: int = 0) -> None:
         timed_baseline(q)
     # Every query is timed with its analysis done afresh: the cache of analysed queries serves
     # the portal's repeated suggestions, not a benchmark of distinct questions.
-    search.clear_caches()
+    kb_query.clear_caches()
     # The references, timed on the same queries, interleaved, so that the load of the machine
     # weighs on all alike: PostgreSQL's own 'russian' full-text search over a GIN index of the
     # same expression, and the lexical search alone (what search was before the hybrid).

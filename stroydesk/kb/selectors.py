@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from stroydesk.directory.models import Topic
+from stroydesk.kb import query as kb_query
 from stroydesk.kb import search, text
 from stroydesk.kb.models import Article, ArticleVersion, SearchMiss, SuggestionImpression
 
@@ -188,7 +189,7 @@ def article_search(
     query = (query or "").strip()
     results = SearchResults(query=query)
     limit = max(1, min(int(limit), 50))
-    analysed = search.analyse_query(query)
+    analysed = kb_query.analyse_query(query)
     if not analysed.groups:
         return results
     results.corrections = analysed.corrections
@@ -257,13 +258,13 @@ def _facets(article_ids: list[int]) -> list[TopicFacet]:
 
 def articles_for_request_text(text_: str, user: Any, limit: int = 5) -> list[SearchHit]:
     """The best articles for a request's subject and text, for the operator's request card."""
-    return article_search(text_[: search.MAX_QUERY_CHARS], user=user, limit=limit).hits
+    return article_search(text_[: kb_query.MAX_QUERY_CHARS], user=user, limit=limit).hits
 
 
 def article_suggestions(*, subject: str, text_: str, limit: int = 5) -> list[SearchHit]:
     """Public articles that may answer a question being typed on the portal."""
     query = f"{subject} {text_}"
-    return article_search(query[: search.MAX_QUERY_CHARS], user=None, limit=limit).hits
+    return article_search(query[: kb_query.MAX_QUERY_CHARS], user=None, limit=limit).hits
 
 
 # --- editors' lists and statistics ----------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
+from stroydesk.kb import query as kb_query
 from stroydesk.kb import search, semantic, services, text
 from stroydesk.kb.models import Article, DictionaryEntry, SearchIndexState
 from stroydesk.kb.selectors import article_search, article_suggestions, articles_for_request_text
@@ -133,7 +134,7 @@ def test_news_vectors_know_words_no_article_uses():
 def test_suggestions_and_the_operator_panel_use_the_same_ranking(seeded_once, db):
     # Word weights use the article count cached for a few seconds; another test's articles
     # could still be counted there, so the three searches start from the same count.
-    search._total_cache.clear()
+    kb_query._total_cache.clear()
     question = "квартиру обещали к весне, уже осень, а ключей нет"
     top = slugs(question, limit=3)
     assert [h.slug for h in article_suggestions(subject=question, text_="", limit=3)] == top
@@ -348,22 +349,22 @@ def test_leaving_common_words_out_of_the_index_query_changes_no_result(
     seeded_once, db, monkeypatch, question
 ):
     pruned = slugs(question, limit=10)
-    search.clear_caches()
+    kb_query.clear_caches()
     monkeypatch.setattr(search, "necessary_groups", lambda groups: groups)
     assert slugs(question, limit=10) == pruned
 
 
 def test_an_analysed_query_is_kept_until_the_articles_change(seeded_once, db, make_article):
-    first = search.analyse_query("скворечник во дворе")
-    assert search.analyse_query("скворечник во дворе") is first
+    first = kb_query.analyse_query("скворечник во дворе")
+    assert kb_query.analyse_query("скворечник во дворе") is first
     assert "скворечник" not in first.all_lemmas  # no article has the word yet
     make_article("Скворечник на дереве во дворе", "Скворечник вешают без согласования.")
-    again = search.analyse_query("скворечник во дворе")
+    again = kb_query.analyse_query("скворечник во дворе")
     assert again is not first and "скворечник" in again.all_lemmas
 
 
 def test_a_typo_is_corrected_to_a_word_of_an_article_added_later(seeded_once, db, make_article):
-    assert "скворешник" not in search.analyse_query("скворешник во дворе").corrections
+    assert "скворешник" not in kb_query.analyse_query("скворешник во дворе").corrections
     make_article("Скворечник на дереве во дворе", "Скворечник вешают без согласования.")
-    corrections = search.analyse_query("скворешник во дворе").corrections
+    corrections = kb_query.analyse_query("скворешник во дворе").corrections
     assert corrections["скворешник"] == "скворечник"

@@ -15,8 +15,10 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +91,33 @@ def attempts_count(*, name: str, who: str, seconds: int) -> int:
         return 10**9
 
 
+_redis_clients: dict[int, Any] = {}
+
+
+def _redis_client(backend: RedisCache) -> Any:
+    """The Redis client of the cache's connection pool, made once per process: Django's cache
+    makes a new client object for each call, which alone cost more than the round trip."""
+    django_client: Any = backend._cache  # type: ignore[attr-defined]
+    pool = django_client._get_connection_pool(0)
+    client = _redis_clients.get(id(pool))
+    if client is None:
+        client = _redis_clients.setdefault(id(pool), django_client.get_client(write=True))
+    return client
+
+
 def _increment(key: str, *, timeout: int, expired: int | None = None) -> int:
     """One atomic increment of the counter, made if absent. A counter that expires between the
     calls is made again, or, given ``expired``, that number is the answer."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        # One round trip: INCR makes the counter at 1 when absent, EXPIRE NX gives it its
+        # lifetime only then (every API call counts here).
+        redis_key = backend.make_and_validate_key(key)
+        pipe = _redis_client(backend).pipeline(transaction=False)
+        pipe.incr(redis_key)
+        pipe.expire(redis_key, timeout, nx=True)
+        count, _expiry = pipe.execute()
+        return int(count)
     # The window's counter usually exists: one increment (adding first would cost every call
     # one more round trip to Redis).
     try:

@@ -120,3 +120,33 @@ def test_with_the_cache_down_limits_let_calls_through_and_guesses_are_refused(se
     limit = Limit("down", 1, 60)
     assert [rate_limit_hit(limit=limit, who="a") for _ in range(3)] == [None, None, None]
     assert ratelimit.attempts_count(name="code", who="a", seconds=60) > 1000
+
+
+def test_in_redis_one_counter_per_window_lives_as_long_as_its_window(settings):
+    """The counter is made by the first call with the window's lifetime, which later calls do
+    not extend (a steady caller must not keep an old window alive)."""
+    if not _redis_reachable():
+        if os.environ.get("STROYDESK_STRICT") == "1":
+            pytest.fail(f"STROYDESK_STRICT=1 and Redis at {REDIS_URL} cannot be reached")
+        pytest.skip(f"Redis at {REDIS_URL} cannot be reached")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"rl-ttl-{uuid.uuid4().hex}",
+        }
+    }
+    from django.core.cache import caches
+
+    limit = Limit("ttl", 2, 60)
+    assert [rate_limit_hit(limit=limit, who="b", now=1000.0) for _ in range(3)] == [None, None, 20]
+    backend = caches["default"]
+    key = backend.make_and_validate_key(ratelimit._key(limit, "b", 1000 // 60))
+    client = ratelimit._redis_client(backend)
+    assert int(client.get(key)) == 3
+    first_ttl = client.ttl(key)
+    assert 60 < first_ttl <= 120
+    client.expire(key, 50)
+    rate_limit_hit(limit=limit, who="b", now=1000.0)
+    assert client.ttl(key) <= 50  # the later call left the lifetime alone
+    client.delete(key)

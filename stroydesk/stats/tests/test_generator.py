@@ -3,8 +3,8 @@
 The full years (31,623 and 34,744 requests, ~5 service calls each) take minutes, so the
 everyday run generates the same plan at 1/80 scale (395 and 434 requests, growth still
 +9.9 %); ``test_the_full_years_reproduce_the_reported_figures`` generates them at full size
-when ``STROYDESK_FULL_HISTORY=1`` (``.ci/run`` sets it on the SQLite leg; on PostgreSQL
-the 1/80 scale runs, as the full years there took 22 of CI's minutes).
+when ``STROYDESK_FULL_HISTORY=1`` (``.ci/run`` sets it on both legs; ``benchmarks/generator.py``
+prints the rate).
 """
 
 from __future__ import annotations

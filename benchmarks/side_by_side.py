@@ -217,6 +217,7 @@ def sd_env() -> dict[str, str]:
         # A load test: every call must be served, none throttled as an abusive client.
         "API_RATE_LIMIT_PER_MINUTE": "1000000",
         "API_ANONYMOUS_RATE_LIMIT_PER_MINUTE": "1000000",
+        "ASK_RATE_LIMIT_PER_HOUR": "1000000",
     }
     return env
 

@@ -92,7 +92,14 @@ class Applicant(Person):
             "/ask/",
             "portal: submit question",
             expect=302,
-            data={"subject": subject, "text": text, "address": "ул. Тверская, 1"},
+            # The consent to processing the form asks with each question (the wording's version
+            # is the form's own).
+            data={
+                "subject": subject,
+                "text": text,
+                "address": "ул. Тверская, 1",
+                "consent": "on",
+            },
         )
         if sent.status_code == 302:
             self.step("GET", sent.headers["Location"], "portal: confirmation")

@@ -34,7 +34,7 @@ from stroydesk.workcalendar import selectors as workdays
 
 applicant_only = role_required(User.Role.APPLICANT)
 # Questions one applicant may send through the form per hour (a script, not a person, sends more).
-ASK_PER_USER = Limit("ask", 20, 60 * 60)
+ASK_PER_USER = Limit("ask", settings.ASK_RATE_LIMIT_PER_HOUR, 60 * 60)
 
 
 @applicant_only

@@ -57,21 +57,22 @@ def _vocabulary_candidates(words: list[str]) -> dict[str, list[tuple[str, str]]]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # pg_trgm's «%» finds candidates by the trigram index, above the threshold of
-            # pg_trgm.similarity_threshold. The threshold is set for this transaction, the
-            # query run and the caller's threshold put back, in one round trip (three
-            # statements): a question with three typos used to cost six (set_limit and a
-            # query per word), and set_limit changed the whole session's threshold.
+            # set_limit. The threshold is set, the query run and the session's threshold put
+            # back in one round trip (four statements): a question with three typos used to
+            # cost six (set_limit and a query per word) and left the session's threshold
+            # changed. show_limit/set_limit rather than pg_trgm.similarity_threshold: that
+            # setting does not exist in a session that has not loaded pg_trgm yet.
             raw = cursor.cursor
             raw.execute(
-                "SELECT set_config('kb.trgm', current_setting('pg_trgm.similarity_threshold'), "
-                "true), set_config('pg_trgm.similarity_threshold', %s, true); "
+                "SELECT set_config('kb.trgm', show_limit()::text, true); "
+                "SELECT set_limit(%s); "
                 "SELECT w.word, t.form, t.lemma FROM unnest(%s::text[]) AS w(word) "
                 "JOIN kb_searchterm t ON t.form %% w.word "
                 "AND length(t.form) BETWEEN length(w.word) - 2 AND length(w.word) + 2; "
-                "SELECT set_config('pg_trgm.similarity_threshold', current_setting('kb.trgm'), "
-                "true)",
-                [str(TYPO_MIN_SIMILARITY), list(words)],
+                "SELECT set_limit(current_setting('kb.trgm')::real)",
+                [TYPO_MIN_SIMILARITY, list(words)],
             )
+            raw.nextset()
             raw.nextset()
             rows = raw.fetchall()
             raw.nextset()

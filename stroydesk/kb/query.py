@@ -43,6 +43,8 @@ class QueryGroup:
     lemmas: dict[str, float]
     corrected_to: str = ""
     idf: float = 0.0
+    # How many articles contain each of the lemmas.
+    doc_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -304,7 +306,8 @@ def _analyse(query: str, state: tuple[str, str]) -> AnalysedQuery:
     total = max(total_documents(state[0]), 1)
     groups = [g for g in raw_groups if g.lemmas]
     for g in groups:
-        rarest = min(df[lemma] for lemma in g.lemmas)
+        g.doc_counts = {lemma: df[lemma] for lemma in g.lemmas}
+        rarest = min(g.doc_counts.values())
         g.idf = math.log(1 + (total + 1) / (rarest + 0.5))
     return AnalysedQuery(
         groups=groups,

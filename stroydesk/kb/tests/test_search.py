@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from stroydesk.kb import services
@@ -65,6 +67,18 @@ def test_facets_count_matching_articles_per_topic(make_article, topic):
     assert [(f.topic.pk, f.count) for f in results.facets] == [(topic.pk, 2), (other.pk, 1)]
     assert len(article_search("разрешение", user=ANON, topic=topic)) == 2
     assert len(article_search("разрешение", user=ANON, topic=topic.parent)) == 3
+
+
+def test_facets_are_counted_only_when_asked_for(make_article, topic):
+    make_article("Разрешение один", "Текст.", topics=[topic])
+    with CaptureQueriesContext(connection) as during_search:
+        results = article_search("разрешение", user=ANON)
+    assert results.hits
+    assert not any("directory_topic" in q["sql"] for q in during_search.captured_queries)
+    with CaptureQueriesContext(connection) as asked:
+        assert [(f.topic.pk, f.count) for f in results.facets] == [(topic.pk, 1)]
+        assert results.facets  # counted once
+    assert len(asked.captured_queries) == 1
 
 
 def test_updated_text_is_searchable_and_old_text_is_not(make_article):

@@ -20,7 +20,7 @@ for the benchmark's ablation figures.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db import connection
@@ -208,6 +208,8 @@ class Scored:
     article_id: int
     score: float
     language: str = ""
+    # The article itself, read with the candidates (see _rows), for the hits.
+    article: Article | None = field(default=None, compare=False, repr=False)
 
 
 def recency_factor(reviewed_at: datetime | None, now: datetime) -> float:
@@ -253,15 +255,15 @@ def rank(analysed: AnalysedQuery, rows: list[tuple]) -> list[Scored]:
 
 
 def _rows(ids: list[int]) -> list[tuple]:
-    """(id, title lemmas, tag lemmas, body lemmas, reviewed_at, language, embedding) of the
-    candidates: what the lexical ranking, the news vectors and the reader's language need, in
-    one round trip."""
-    return list(
-        Article.objects.filter(pk__in=ids).values_list(
-            "pk", "search_title", "search_tags", "search_body", "reviewed_at", "language",
-            "embedding",
-        )
-    )  # fmt: skip
+    """(id, title lemmas, tag lemmas, body lemmas, reviewed_at, language, embedding, article)
+    of the candidates: what the lexical ranking, the news vectors, the reader's language and
+    the hits need, in one round trip (the hits were a second one; the few kilobytes of a
+    candidate's HTML cost less than it)."""
+    return [
+        (a.pk, a.search_title, a.search_tags, a.search_body, a.reviewed_at, a.language,
+         a.embedding, a)
+        for a in Article.objects.filter(pk__in=ids).defer("body")
+    ]  # fmt: skip
 
 
 def lsa_ranking(
@@ -343,8 +345,13 @@ def hybrid_ranking(
     # Ties (e.g. two articles of the same text) go to the lexical order, which knows recency.
     first = {s.article_id: i for i, s in enumerate(lists[0][1])} if lists else {}
     ordered = sorted(fused, key=lambda i: (-round(fused[i], 9), first.get(i, len(first)), i))
-    languages = {row[0]: row[5] for row in rows}
-    return [Scored(i, round(fused[i] * 100, 4), languages.get(i, "")) for i in ordered]
+    by_id = {row[0]: row for row in rows}
+    return [
+        Scored(i, round(fused[i] * 100, 4), by_id[i][5], by_id[i][7])
+        if i in by_id
+        else Scored(i, round(fused[i] * 100, 4))
+        for i in ordered
+    ]
 
 
 def index_article(article) -> None:

@@ -224,9 +224,10 @@ def article_search(
     results.matched = len(ranked)
     results.ranked_ids = [s.article_id for s in ranked]
     top = ranked[:limit]
-    articles = Article.objects.defer(
-        "body", "search_title", "search_tags", "search_body", "embedding"
-    ).in_bulk([s.article_id for s in top])
+    articles = {s.article_id: s.article for s in top if s.article is not None}
+    missing = [s.article_id for s in top if s.article is None]
+    if missing:
+        articles.update(Article.objects.defer("body").in_bulk(missing))
     wanted = analysed.all_lemmas
     for s in top:
         article = articles[s.article_id]

@@ -101,3 +101,16 @@ def test_english_articles_are_searchable(make_article):
     make_article("Building permits", "How permits are issued.", language="en")
     assert slugs("permit") == ["building-permits"]
     assert slugs("issuing a building permit") == ["building-permits"]
+
+
+def test_the_hits_are_read_with_the_candidates(make_article):
+    """One query of the articles table per search: the candidates' lemma text and the hits'
+    display fields come together."""
+    make_article("Разрешение на строительство", "Кто выдаёт разрешение.")
+    make_article("Разрешение на ввод", "Разрешение на ввод в эксплуатацию.")
+    article_search("разрешение", user=ANON)  # the article count and vectors, kept per process
+    with CaptureQueriesContext(connection) as captured:
+        results = article_search("разрешение", user=ANON)
+    assert len(results.hits) == 2 and all(h.title.startswith("Разрешение") for h in results)
+    reads = [q["sql"] for q in captured.captured_queries if 'FROM "kb_article"' in q["sql"]]
+    assert len(reads) == 1, reads

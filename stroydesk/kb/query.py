@@ -20,7 +20,7 @@ from django.db import connection
 
 from stroydesk.kb import semantic, text, typos
 from stroydesk.kb.models import DictionaryEntry, SearchLemma
-from stroydesk.kb.typos import correct_word
+from stroydesk.kb.typos import correct_words
 
 MAX_QUERY_CHARS = 300
 MAX_QUERY_WORDS = 12
@@ -43,6 +43,8 @@ class QueryGroup:
     lemmas: dict[str, float]
     corrected_to: str = ""
     idf: float = 0.0
+    # How many articles contain each of the lemmas.
+    doc_counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -274,22 +276,26 @@ def _analyse(query: str, state: tuple[str, str]) -> AnalysedQuery:
     wanted |= {s for lemma in list(wanted) for s in synonyms.get(lemma, ())}
     df = _doc_counts(wanted)
     position = {id(t): i for i, t in enumerate(tokens)}
+    # The word each group needs corrected, if any: all of them are looked up at once.
+    to_correct: list[str] = []
     for g, source in zip(raw_groups, group_token, strict=True):
-        if source is not None:
-            for lemma in g.lemmas:
-                semantic_lemmas[lemma] = 1.0
-            choice = _translit_choice(source, df) if source.readings else None
-            if choice is not None:
-                reading, lemma = choice
-                semantic_lemmas[lemma] = 1.0
-                if lemma in df:
-                    g.lemmas[lemma] = 1.0
-                elif not any(lemma in df for lemma in g.lemmas):
-                    _correct(g, reading, df, state[0])
-            elif (
-                not any(lemma in df for lemma in g.lemmas) and position[id(source)] not in explained
-            ):
-                _correct(g, g.word, df, state[0])
+        to_correct.append("")
+        if source is None:
+            continue
+        for lemma in g.lemmas:
+            semantic_lemmas[lemma] = 1.0
+        choice = _translit_choice(source, df) if source.readings else None
+        if choice is not None:
+            reading, lemma = choice
+            semantic_lemmas[lemma] = 1.0
+            if lemma in df:
+                g.lemmas[lemma] = 1.0
+            elif not any(lemma in df for lemma in g.lemmas):
+                to_correct[-1] = reading
+        elif not any(lemma in df for lemma in g.lemmas) and position[id(source)] not in explained:
+            to_correct[-1] = g.word
+    _correct(raw_groups, to_correct, df, state[0])
+    for g in raw_groups:
         for lemma in list(g.lemmas):
             for s in synonyms.get(lemma, ()):
                 g.lemmas.setdefault(s, SYNONYM_WEIGHT * g.lemmas[lemma])
@@ -300,7 +306,8 @@ def _analyse(query: str, state: tuple[str, str]) -> AnalysedQuery:
     total = max(total_documents(state[0]), 1)
     groups = [g for g in raw_groups if g.lemmas]
     for g in groups:
-        rarest = min(df[lemma] for lemma in g.lemmas)
+        g.doc_counts = {lemma: df[lemma] for lemma in g.lemmas}
+        rarest = min(g.doc_counts.values())
         g.idf = math.log(1 + (total + 1) / (rarest + 0.5))
     return AnalysedQuery(
         groups=groups,
@@ -311,12 +318,20 @@ def _analyse(query: str, state: tuple[str, str]) -> AnalysedQuery:
     )
 
 
-def _correct(group: QueryGroup, word: str, df: dict[str, int], token: str) -> None:
-    form, corrected = correct_word(word, token)
-    if corrected:
-        group.corrected_to = form
-        group.lemmas = dict.fromkeys(corrected, CORRECTION_WEIGHT)
-        df.update(_doc_counts(corrected - set(df)))
+def _correct(groups: list[QueryGroup], words: list[str], df: dict[str, int], token: str) -> None:
+    """Correct each group's word (when one is given) to the vocabulary's closest form: all the
+    words in one round trip, and the document counts of their corrections in another."""
+    wanted = [w for w in words if w]
+    if not wanted:
+        return
+    corrections = correct_words(wanted, token)
+    for group, word in zip(groups, words, strict=True):
+        form, corrected = corrections.get(word, ("", set())) if word else ("", set())
+        if corrected:
+            group.corrected_to = form
+            group.lemmas = dict.fromkeys(corrected, CORRECTION_WEIGHT)
+    corrected_lemmas = {lemma for form, lemmas in corrections.values() for lemma in lemmas}
+    df.update(_doc_counts(corrected_lemmas - set(df)))
 
 
 # --- the search dictionary ------------------------------------------------------------------

@@ -20,7 +20,7 @@ for the benchmark's ablation figures.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db import connection
@@ -33,6 +33,9 @@ from stroydesk.kb.query import FEATURES, AnalysedQuery, QueryGroup
 TITLE_WEIGHT, TAGS_WEIGHT, BODY_WEIGHT = 3.0, 1.5, 1.0
 # Candidates shorter than this share of the query's weight are noise from one common word.
 MIN_COVERAGE = 0.3
+# A lemma in more articles than this share (and this many at least) is left out of the «any
+# word» query (see without_common_lemmas).
+COMMON_SHARE, COMMON_MIN = 0.05, 2000
 # At most this many matching articles are ranked by the index per pass (see candidate_ids).
 SCAN_CAP = 200
 # Reciprocal rank fusion: score = Σ weight / (RRF_K + rank), ranks from 1.
@@ -143,7 +146,11 @@ def candidate_ids(
         match = _index_query(groups, all_groups=all_groups, vendor=vendor)
         if all_groups:
             return _ranked_matches(match, public_only=public_only, topic_ids=topic_ids, limit=limit)
-        needed = _index_query(necessary_groups(groups), all_groups=False, vendor=vendor)
+        needed = _index_query(
+            without_common_lemmas(necessary_groups(groups), analysed.total_docs),
+            all_groups=False,
+            vendor=vendor,
+        )
         return _ranked_matches(
             needed, public_only=public_only, topic_ids=topic_ids, limit=limit, rank_by=match
         )
@@ -173,6 +180,26 @@ def necessary_groups(groups: list[QueryGroup]) -> list[QueryGroup]:
     return keep
 
 
+def without_common_lemmas(groups: list[QueryGroup], total_docs: int) -> list[QueryGroup]:
+    """The groups without the lemmas common enough to be in COMMON_SHARE of the articles (and
+    COMMON_MIN at least), for the «any word» query; the groups as they are if none would
+    remain.
+
+    A group's weight is that of its rarest lemma, so «стройка» keeps its group necessary while
+    its synonym «строительство» is in most articles of a large base. Finding those articles
+    costs a bitmap of all of them (15 ms for 70,000 of 100,000), and of them the query keeps the
+    first SCAN_CAP the table happens to hold: no better candidates than none. With a few
+    hundred articles no lemma is common by this rule and nothing changes.
+    """
+    limit = max(COMMON_SHARE * total_docs, COMMON_MIN)
+    out = []
+    for g in groups:
+        rare = {lemma: w for lemma, w in g.lemmas.items() if g.doc_counts.get(lemma, 0) <= limit}
+        if rare:
+            out.append(replace(g, lemmas=rare))
+    return out or groups
+
+
 # --- ranking --------------------------------------------------------------------------------
 
 
@@ -181,6 +208,8 @@ class Scored:
     article_id: int
     score: float
     language: str = ""
+    # The article itself, read with the candidates (see _rows), for the hits.
+    article: Article | None = field(default=None, compare=False, repr=False)
 
 
 def recency_factor(reviewed_at: datetime | None, now: datetime) -> float:
@@ -226,15 +255,15 @@ def rank(analysed: AnalysedQuery, rows: list[tuple]) -> list[Scored]:
 
 
 def _rows(ids: list[int]) -> list[tuple]:
-    """(id, title lemmas, tag lemmas, body lemmas, reviewed_at, language, embedding) of the
-    candidates: what the lexical ranking, the news vectors and the reader's language need, in
-    one round trip."""
-    return list(
-        Article.objects.filter(pk__in=ids).values_list(
-            "pk", "search_title", "search_tags", "search_body", "reviewed_at", "language",
-            "embedding",
-        )
-    )  # fmt: skip
+    """(id, title lemmas, tag lemmas, body lemmas, reviewed_at, language, embedding, article)
+    of the candidates: what the lexical ranking, the news vectors, the reader's language and
+    the hits need, in one round trip (the hits were a second one; the few kilobytes of a
+    candidate's HTML cost less than it)."""
+    return [
+        (a.pk, a.search_title, a.search_tags, a.search_body, a.reviewed_at, a.language,
+         a.embedding, a)
+        for a in Article.objects.filter(pk__in=ids).defer("body")
+    ]  # fmt: skip
 
 
 def lsa_ranking(
@@ -316,8 +345,13 @@ def hybrid_ranking(
     # Ties (e.g. two articles of the same text) go to the lexical order, which knows recency.
     first = {s.article_id: i for i, s in enumerate(lists[0][1])} if lists else {}
     ordered = sorted(fused, key=lambda i: (-round(fused[i], 9), first.get(i, len(first)), i))
-    languages = {row[0]: row[5] for row in rows}
-    return [Scored(i, round(fused[i] * 100, 4), languages.get(i, "")) for i in ordered]
+    by_id = {row[0]: row for row in rows}
+    return [
+        Scored(i, round(fused[i] * 100, 4), by_id[i][5], by_id[i][7])
+        if i in by_id
+        else Scored(i, round(fused[i] * 100, 4))
+        for i in ordered
+    ]
 
 
 def index_article(article) -> None:

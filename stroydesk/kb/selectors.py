@@ -160,10 +160,21 @@ class SearchResults:
 
     query: str
     hits: list[SearchHit] = field(default_factory=list)
-    facets: list[TopicFacet] = field(default_factory=list)
     corrections: dict[str, str] = field(default_factory=dict)
     lemmas: frozenset[str] = frozenset()
     matched: int = 0
+    # The ranked articles, whose topics the facets count.
+    ranked_ids: list[int] = field(default_factory=list)
+    _facets: list[TopicFacet] | None = field(default=None, repr=False)
+
+    @property
+    def facets(self) -> list[TopicFacet]:
+        """Matching articles per topic, counted when first asked for: the search page shows
+        them, the suggestions while typing and the operator's panel do not, and the count is a
+        round trip to the database that they need not wait for."""
+        if self._facets is None:
+            self._facets = _facets(self.ranked_ids)
+        return self._facets
 
     def __iter__(self):
         return iter(self.hits)
@@ -211,11 +222,12 @@ def article_search(
     if re.search(r"[а-яё]", query, re.IGNORECASE):
         ranked.sort(key=lambda s: languages.get(s.article_id) != reader)
     results.matched = len(ranked)
-    results.facets = _facets([s.article_id for s in ranked])
+    results.ranked_ids = [s.article_id for s in ranked]
     top = ranked[:limit]
-    articles = Article.objects.defer(
-        "body", "search_title", "search_tags", "search_body", "embedding"
-    ).in_bulk([s.article_id for s in top])
+    articles = {s.article_id: s.article for s in top if s.article is not None}
+    missing = [s.article_id for s in top if s.article is None]
+    if missing:
+        articles.update(Article.objects.defer("body").in_bulk(missing))
     wanted = analysed.all_lemmas
     for s in top:
         article = articles[s.article_id]

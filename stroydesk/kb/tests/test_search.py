@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from stroydesk.kb import services
@@ -67,6 +69,18 @@ def test_facets_count_matching_articles_per_topic(make_article, topic):
     assert len(article_search("разрешение", user=ANON, topic=topic.parent)) == 3
 
 
+def test_facets_are_counted_only_when_asked_for(make_article, topic):
+    make_article("Разрешение один", "Текст.", topics=[topic])
+    with CaptureQueriesContext(connection) as during_search:
+        results = article_search("разрешение", user=ANON)
+    assert results.hits
+    assert not any("directory_topic" in q["sql"] for q in during_search.captured_queries)
+    with CaptureQueriesContext(connection) as asked:
+        assert [(f.topic.pk, f.count) for f in results.facets] == [(topic.pk, 1)]
+        assert results.facets  # counted once
+    assert len(asked.captured_queries) == 1
+
+
 def test_updated_text_is_searchable_and_old_text_is_not(make_article):
     article = make_article("Ордер", "Земляные работы.")
     data = services.article_data_of(article)
@@ -87,3 +101,16 @@ def test_english_articles_are_searchable(make_article):
     make_article("Building permits", "How permits are issued.", language="en")
     assert slugs("permit") == ["building-permits"]
     assert slugs("issuing a building permit") == ["building-permits"]
+
+
+def test_the_hits_are_read_with_the_candidates(make_article):
+    """One query of the articles table per search: the candidates' lemma text and the hits'
+    display fields come together."""
+    make_article("Разрешение на строительство", "Кто выдаёт разрешение.")
+    make_article("Разрешение на ввод", "Разрешение на ввод в эксплуатацию.")
+    article_search("разрешение", user=ANON)  # the article count and vectors, kept per process
+    with CaptureQueriesContext(connection) as captured:
+        results = article_search("разрешение", user=ANON)
+    assert len(results.hits) == 2 and all(h.title.startswith("Разрешение") for h in results)
+    reads = [q["sql"] for q in captured.captured_queries if 'FROM "kb_article"' in q["sql"]]
+    assert len(reads) == 1, reads

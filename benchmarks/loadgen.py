@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -27,8 +28,8 @@ SCRIPT = r"""
 local counter, threads = 0, {}
 local method, path, expect = %(method)s, %(path)s, %(expect)d
 local headers = %(headers)s
-local body_head, body_tail = %(head)s, %(tail)s
-local unique = %(unique)s
+local parts = %(parts)s
+local run = %(run)d
 
 function setup(thread)
   thread:set("id", #threads)
@@ -42,12 +43,9 @@ end
 function request()
   counter = counter + 1
   local body = nil
-  if body_head ~= nil then
-    if unique then
-      body = body_head .. string.format("%%d%%07d", id + 1, counter) .. body_tail
-    else
-      body = body_head
-    end
+  if parts ~= nil then
+    -- Every {n} of the body becomes this call's number: the run's, the thread's, the count.
+    body = table.concat(parts, string.format("%%d%%d%%07d", run, id + 1, counter))
   end
   return wrk.format(method, path, headers, body)
 end
@@ -98,6 +96,11 @@ def available() -> bool:
     return shutil.which("wrk") is not None
 
 
+def _run_number() -> int:
+    """A number of this run: a later run (or round) does not repeat an earlier one's callers."""
+    return secrets.randbelow(900_000) + 100_000
+
+
 def _lua(text: str | None) -> str:
     return "nil" if text is None else json.dumps(text, ensure_ascii=False)
 
@@ -115,17 +118,15 @@ def run(
     threads: int = 2,
 ) -> Result:
     """wrk against 127.0.0.1:``port`` for ``seconds``; ``{n}`` in the body becomes unique."""
-    head, _, tail = (body or "").partition("{n}")
-    unique = body is not None and "{n}" in body
+    parts = "nil" if body is None else "{" + ", ".join(_lua(p) for p in body.split("{n}")) + "}"
     lua_headers = "{" + ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in (headers or {}).items())
     script = SCRIPT % {
         "method": _lua(method),
         "path": _lua(path),
         "expect": expect,
         "headers": lua_headers + "}",
-        "head": _lua(head if body is not None else None),
-        "tail": _lua(tail),
-        "unique": "true" if unique else "false",
+        "parts": parts,
+        "run": _run_number(),
     }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
@@ -196,13 +197,14 @@ def _threads(port: int, call: Call, *, seconds: float, connections: int) -> Resu
     lock = threading.Lock()
     started = time.perf_counter()
     deadline = started + seconds
+    run = _run_number()
 
     def client(n: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         local: list[float] = []
         ok = err = i = 0
         while time.perf_counter() < deadline:
-            body = None if call.body is None else call.body.replace("{n}", f"{n + 1}{i:07d}")
+            body = None if call.body is None else call.body.replace("{n}", f"{run}{n + 1}{i:07d}")
             t0 = time.perf_counter()
             try:
                 conn.request(call.method, call.path, body=body, headers=call.headers or {})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -23,16 +25,23 @@ from stroydesk.cases.services import EARLIEST_YEAR
 from stroydesk.directory import selectors as directory
 from stroydesk.directory.models import Authority, Topic
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def _fresh(field: serializers.Field) -> serializers.Field:
     """A new, unbound field made as the declared one was; the fields given to it (a list's
     child, a nested serializer) are made anew too, the other arguments are shared: DRF deep-copies
-    them all for every request, which cost a tenth of a registration's time."""
+    them all for every request, which cost a tenth of a registration's time. Mutable containers
+    among the arguments (a list default, choices) are copied; validators are shared, as DRF does."""
     declared: Any = field
-    kwargs: dict[str, Any] = {
-        key: _fresh(value) if isinstance(value, serializers.Field) else value
-        for key, value in declared._kwargs.items()
-    }
+    kwargs: dict[str, Any] = {}
+    for key, value in declared._kwargs.items():
+        if isinstance(value, serializers.Field):
+            kwargs[key] = _fresh(value)
+        elif isinstance(value, list | dict | set) and key not in {"validators", "regex"}:
+            kwargs[key] = copy.deepcopy(value)  # a mutable default or initial is each one's own
+        else:
+            kwargs[key] = value
     return type(field)(*declared._args, **kwargs)
 
 
@@ -63,13 +72,17 @@ class TopicField(serializers.SlugRelatedField):
         return Topic.objects.all()
 
     def to_internal_value(self, data: Any) -> Topic:
-        # A number is a code as text, as the ORM's lookup took it; other shapes and NUL (which
-        # PostgreSQL refuses in text) are invalid.
-        if isinstance(data, bool) or not isinstance(data, str | int) or "\x00" in str(data):
+        # A number is a code as text, as the ORM's lookup took it; other shapes, NUL (which
+        # PostgreSQL refuses in text) and lone surrogates (which no database encodes) are
+        # invalid, as DRF's own text fields refuse them.
+        if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("invalid")
-        topic = directory.topic_by_code(code=str(data))
+        code = str(data)
+        if "\x00" in code or _SURROGATE.search(code):
+            self.fail("invalid")
+        topic = directory.topic_by_code(code=code)
         if topic is None:
-            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+            self.fail("does_not_exist", slug_name=self.slug_field, value=code)
         return topic
 
 

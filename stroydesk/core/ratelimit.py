@@ -91,17 +91,17 @@ def attempts_count(*, name: str, who: str, seconds: int) -> int:
         return 10**9
 
 
-_redis_clients: dict[int, Any] = {}
+_redis_clients: dict[tuple[str, ...], Any] = {}
 
 
 def _redis_client(backend: RedisCache) -> Any:
-    """The Redis client of the cache's connection pool, made once per process: Django's cache
-    makes a new client object for each call, which alone cost more than the round trip."""
+    """One Redis client per server list and process: Django's cache makes a new client object
+    for each call (which alone cost more than the round trip) and a backend for each thread."""
     django_client: Any = backend._cache  # type: ignore[attr-defined]
-    pool = django_client._get_connection_pool(0)
-    client = _redis_clients.get(id(pool))
+    servers = tuple(django_client._servers)
+    client = _redis_clients.get(servers)
     if client is None:
-        client = _redis_clients.setdefault(id(pool), django_client.get_client(write=True))
+        client = _redis_clients.setdefault(servers, django_client.get_client(write=True))
     return client
 
 
@@ -110,13 +110,13 @@ def _increment(key: str, *, timeout: int, expired: int | None = None) -> int:
     calls is made again, or, given ``expired``, that number is the answer."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        # One round trip: INCR makes the counter at 1 when absent, EXPIRE NX gives it its
-        # lifetime only then (every API call counts here).
+        # One round trip (every API call counts here): SET NX makes the counter, with its
+        # lifetime, only when absent; INCR counts. MULTI keeps the two together.
         redis_key = backend.make_and_validate_key(key)
-        pipe = _redis_client(backend).pipeline(transaction=False)
+        pipe = _redis_client(backend).pipeline(transaction=True)
+        pipe.set(redis_key, 0, ex=timeout, nx=True)
         pipe.incr(redis_key)
-        pipe.expire(redis_key, timeout, nx=True)
-        count, _expiry = pipe.execute()
+        _made, count = pipe.execute()
         return int(count)
     # The window's counter usually exists: one increment (adding first would cost every call
     # one more round trip to Redis).

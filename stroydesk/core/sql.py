@@ -14,6 +14,7 @@ out of signals); a model's ``save()`` logic must not be needed where ``insert`` 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -33,6 +34,12 @@ class _Part:
     model: type[Model]
     attnames: list[str]
     converters: list[tuple[int, Any, list[Converter]]]
+
+    @property
+    def pk_index(self) -> int:
+        pk = self.model._meta.pk
+        assert pk is not None
+        return self.attnames.index(pk.attname)
 
 
 def _columns(model: type[Model]) -> list[Field]:
@@ -70,7 +77,10 @@ class Select:
     ) -> None:
         self.model, self.where, self.join, self.left = model, where, join, left
         self.newest = newest
-        self._compiled: dict[str, tuple[str, list[_Part]]] = {}
+        # Per connection object (one a thread): the converters are its operations' methods.
+        self._compiled: weakref.WeakKeyDictionary[Any, tuple[str, list[_Part]]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._lock = threading.Lock()
 
     def _compile(self, connection: Any) -> tuple[str, list[_Part]]:
@@ -113,10 +123,10 @@ class Select:
         the caller with ``prep`` where the field needs it (datetimes on SQLite)."""
         alias = router.db_for_read(self.model)
         connection = connections[alias]
-        compiled = self._compiled.get(connection.vendor)
+        compiled = self._compiled.get(connection)
         if compiled is None:
             with self._lock:
-                compiled = self._compiled.setdefault(connection.vendor, self._compile(connection))
+                compiled = self._compiled.setdefault(connection, self._compile(connection))
         sql, parts = compiled
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -131,7 +141,7 @@ class Select:
             for i, col, chain in part.converters:
                 for convert in chain:
                     values[i] = convert(values[i], col, connection)
-            if part is not parts[0] and values[0] is None:  # an optional join found nothing
+            if part is not parts[0] and values[part.pk_index] is None:  # an optional join: none
                 objects.append(None)
                 continue
             objects.append(part.model.from_db(alias, part.attnames, values))

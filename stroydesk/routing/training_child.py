@@ -15,11 +15,15 @@ RESULT_PREFIX = "routing-training-result "
 
 
 def peak_mb() -> float:
-    """This process's peak resident memory (VmHWM), in MB."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+    """This process's peak resident memory (VmHWM), in MB; 0 where there is no /proc (the model
+    is stored by then: a missing figure must not fail the job)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return 0.0
 
 

@@ -3,6 +3,8 @@ statements (token, topic, applicant, number, request, history) and no savepoint.
 
 from __future__ import annotations
 
+import json
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -30,3 +32,16 @@ def test_an_api_registration_takes_six_statements(operator, directory):
     work = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
     assert len(statements) - len(work) <= 2, statements
     assert len(work) == 6, work
+
+
+def test_a_topic_code_no_database_can_take_is_refused_as_invalid(operator, directory):
+    # A lone surrogate is valid JSON but no database encodes it; NUL PostgreSQL refuses in text.
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=operator)[1]}")
+    for code in ("\ud800", "night\x00works", ["night-works"], True):
+        body = json.dumps({**BODY, "topic": code})
+        response = client.post("/api/v1/requests/", body, content_type="application/json")
+        assert response.status_code == 400, (code, response.content)
+        assert "topic" in response.json()["errors"], code
+    unknown = client.post("/api/v1/requests/", {**BODY, "topic": 404}, format="json")
+    assert unknown.status_code == 400 and "topic" in unknown.json()["errors"]

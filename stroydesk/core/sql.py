@@ -90,7 +90,10 @@ class Select:
         names = {f.name: f"t0.{quote(f.column)}" for f in fields}
         names.update({f.attname: f"t0.{quote(f.column)}" for f in fields})
         select = [f"t0.{quote(f.column)}" for f in fields]
-        parts = [_Part(self.model, [f.attname for f in fields], [])]
+        # Each model's columns with their converters (the ORM applies the same to its rows).
+        parts = [
+            _Part(self.model, [f.attname for f in fields], _converters(fields, "t0", connection))
+        ]
         source = f"{quote(meta.db_table)} t0"
         if self.join:
             fk = meta.get_field(self.join)
@@ -104,17 +107,16 @@ class Select:
             )
             names.update({f"{self.join}__{f.name}": f"t1.{quote(f.column)}" for f in rel_fields})
             select += [f"t1.{quote(f.column)}" for f in rel_fields]
-            parts.append(_Part(related, [f.attname for f in rel_fields], []))
+            parts.append(
+                _Part(
+                    related,
+                    [f.attname for f in rel_fields],
+                    _converters(rel_fields, "t1", connection),
+                )
+            )
         sql = f"SELECT {', '.join(select)} FROM {source} WHERE {self.where.format(**names)}"
         sql += f" ORDER BY t0.{quote(meta.pk.column)}{' DESC' if self.newest else ''}"
         sql += " LIMIT 1"
-        # Converters with the fields they belong to (the ORM applies the same to its rows).
-        parts[0] = _Part(self.model, parts[0].attnames, _converters(fields, "t0", connection))
-        if self.join:
-            related = parts[1].model
-            parts[1] = _Part(
-                related, parts[1].attnames, _converters(_columns(related), "t1", connection)
-            )
         return sql, parts
 
     def first(self, *params: Any) -> Any:

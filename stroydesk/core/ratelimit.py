@@ -118,17 +118,11 @@ def _increment(key: str, *, timeout: int, expired: int | None = None) -> int:
         pipe.incr(redis_key)
         _made, count = pipe.execute()
         return int(count)
-    # The window's counter usually exists: one increment (adding first would cost every call
-    # one more round trip to Redis).
+    # The process's own memory (no Redis): no round trips to save.
+    cache.add(key, 0, timeout=timeout)
     try:
         return int(cache.incr(key))
-    except ValueError:
-        pass
-    if cache.add(key, 1, timeout=timeout):
-        return 1
-    try:
-        return int(cache.incr(key))  # another call made it in between
-    except ValueError:
+    except ValueError:  # the counter expired between the two calls
         if expired is not None:
             return expired
         cache.add(key, 0, timeout=timeout)

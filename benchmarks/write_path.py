@@ -81,6 +81,13 @@ def main() -> int:
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--profile", type=int, default=0, help="print this many functions")
+    parser.add_argument("--sort", choices=["cumulative", "tottime"], default="cumulative")
+    parser.add_argument(
+        "--caller",
+        choices=["new", "known"],
+        default="new",
+        help="a new caller each registration, or the same one every time",
+    )
     args = parser.parse_args()
     setup(args.db)
 
@@ -116,13 +123,16 @@ def main() -> int:
         if not status[0].startswith(expect):
             raise SystemExit(f"{method} {path}: {status[0]} {answer[:300]!r}")
 
+    def caller(n: int) -> int:
+        return n if args.caller == "new" else 0
+
     def register(n: int) -> None:
         body = {
             "subject": "Шум от стройки ночью",
             "text": f"Обращение {n}: после 23:00 работает техника на стройплощадке.",
             "topic": "night-works",
             "channel": "phone",
-            "applicant": {"full_name": f"Абонент {n}", "email": f"caller{n}@example.ru"},
+            "applicant": {"full_name": f"Абонент {caller(n)}", "email": f"caller{caller(n)}@x.ru"},
         }
         call("POST", "/api/v1/requests/", json.dumps(body).encode(), expect="201")
 
@@ -139,7 +149,8 @@ def main() -> int:
         f"{'Redis' if os.environ.get('REDIS_URL') else 'no Redis'}, {args.calls} calls each, "
         f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
     )
-    print(f"  statements of one registration (a new caller): {len(queries.captured_queries)}")
+    statements = len(queries.captured_queries)
+    print(f"  statements of one registration (a {args.caller} caller): {statements}")
     for q in queries.captured_queries:
         print(f"    {q['sql'][:96]}")
 
@@ -164,7 +175,9 @@ def main() -> int:
             register(n)
         profile.disable()
         stats = pstats.Stats(profile)
-        stats.sort_stats("cumulative").print_stats(args.profile)
+        if os.environ.get("WRITE_PATH_PROFILE"):
+            stats.dump_stats(os.environ["WRITE_PATH_PROFILE"])
+        stats.sort_stats(args.sort).print_stats(args.profile)
     return 0
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField, empty, get_error_detail
+from rest_framework.serializers import as_serializer_error
 
 from stroydesk.accounts.models import Applicant, User
 from stroydesk.cases import selectors
@@ -46,17 +50,105 @@ def _fresh(field: serializers.Field) -> serializers.Field:
 
 
 class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know instead of silently dropping them."""
+    """Refuses fields it does not know instead of silently dropping them.
+
+    A JSON object is checked against fields made once per class: DRF makes and binds every
+    field anew for each serializer, which cost a fifth of a registration. DRF's fields keep no
+    state of a validation, and unbound they are their own root, so the loop below is DRF's own
+    (``Serializer.run_validation``) over them. What it could not take the same way goes through
+    DRF: form data, partial updates, fields read from another attribute or needing their parent
+    (``_shared_fields``). ``tests/test_validation_parity.py`` fuzzes both ways against each other.
+    """
 
     def get_fields(self) -> dict[str, serializers.Field]:
         return {name: _fresh(field) for name, field in self._declared_fields.items()}
 
     def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "keys"):
-            unknown = sorted(set(data.keys()) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+            _refuse_unknown(data.keys(), self.fields)
         return super().to_internal_value(data)
+
+    def run_validation(self, data: Any = empty) -> Any:
+        fields = _shared_fields(type(self))
+        if fields is None or type(data) is not dict or self.partial:
+            return super().run_validation(data)
+        _refuse_unknown(data.keys(), fields)
+        value: dict[str, Any] = {}
+        errors: dict[str, Any] = {}
+        for name, field in fields.items():
+            if field.read_only:
+                continue
+            check = getattr(self, "validate_" + name, None)
+            try:
+                validated = field.run_validation(data.get(name, empty))
+                if check is not None:
+                    validated = check(validated)
+            except serializers.ValidationError as exc:
+                errors[name] = exc.detail
+            except DjangoValidationError as exc:
+                errors[name] = get_error_detail(exc)
+            except SkipField:
+                pass
+            else:
+                value[name] = validated
+        if errors:
+            raise serializers.ValidationError(errors)
+        try:
+            if self.validators:
+                self.run_validators(value)
+            value = self.validate(value)
+        except (serializers.ValidationError, DjangoValidationError) as exc:
+            raise serializers.ValidationError(detail=as_serializer_error(exc)) from exc
+        return value
+
+
+def _refuse_unknown(names: Iterable[str], known: Iterable[str]) -> None:
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+
+
+# Each StrictSerializer class's fields, made once, or None where DRF's own way must validate.
+_SHARED: dict[type[StrictSerializer], dict[str, serializers.Field] | None] = {}
+
+
+def _shared_fields(cls: type[StrictSerializer]) -> dict[str, serializers.Field] | None:
+    try:
+        return _SHARED[cls]
+    except KeyError:
+        pass
+    fields = {name: _fresh(field) for name, field in cls._declared_fields.items()}
+    shareable = cls.get_fields is StrictSerializer.get_fields and all(
+        _works_unbound(field) for field in fields.values()
+    )
+    _SHARED[cls] = fields if shareable else None
+    return _SHARED[cls]
+
+
+def _works_unbound(field: serializers.Field, *, child: bool = False) -> bool:
+    """Whether the field validates alone as it does bound to a serializer: it reads its value
+    by its own name, needs nothing of its parent, and a nested serializer validates without the
+    root's context. (A list's child is bound to the list, under the name "".)"""
+    if (field.source is not None and not child) or isinstance(
+        field, serializers.HiddenField | serializers.ListSerializer
+    ):
+        return False
+    if any(getattr(v, "requires_context", False) for v in [*field.validators, field.default]):
+        return False
+    if isinstance(field, serializers.ListField):
+        return _works_unbound(field.child, child=True)
+    if isinstance(field, serializers.Serializer):
+        cls = type(field)
+        return (
+            isinstance(field, StrictSerializer)
+            and cls.validate is serializers.Serializer.validate
+            and not any(
+                name.startswith("validate_") and not hasattr(serializers.Serializer, name)
+                for name in dir(cls)
+            )
+            and _shared_fields(cls) is not None
+        )
+    return True
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,9 +19,16 @@ from django.utils.translation import gettext as _
 from stroydesk.accounts.models import Applicant, User
 from stroydesk.cases.attachments import CheckedFile
 from stroydesk.cases.models import Attachment, History, Request
-from stroydesk.cases.numbering import next_number, next_numbers
+from stroydesk.cases.numbering import insert_numbered, next_number, next_numbers, number_text
 from stroydesk.cases.search import search_text_for
-from stroydesk.cases.steps import atomic_step, attach, history_row, record, record_many
+from stroydesk.cases.steps import (
+    atomic_step,
+    attach,
+    history_row,
+    record_many,
+    recorded,
+    records_at_once,
+)
 from stroydesk.core.sql import insert
 from stroydesk.directory.models import Topic
 from stroydesk.workcalendar import selectors as workdays
@@ -101,11 +107,8 @@ def request_register(
     stored: list[Attachment] = []
     try:
         with atomic_step():
-            _numbered(request, next_number(year=request.year))
-            insert(request)
-            attach(request, attachments, stored)
-            data["attachments"] = len(stored)
-            record(
+            files = list(attachments)
+            first = history_row(
                 request,
                 action=A.REGISTER,
                 by=created_by,
@@ -113,6 +116,16 @@ def request_register(
                 at=request.registered_at,
                 data=data,
             )
+            # The usual request, without files, in one round trip where the database can.
+            if not files and records_at_once() and insert_numbered(request, first):
+                recorded(first)
+            else:
+                _numbered(request, next_number(year=request.year))
+                insert(request)
+                attach(request, files, stored)
+                data["attachments"] = len(stored)
+                first.request = request
+                record_many([first])
     except BaseException:
         for attachment in stored:
             attachment.file.delete(save=False)
@@ -200,4 +213,4 @@ def _prepared(registration: Registration, *, now: datetime) -> tuple[Request, di
 
 def _numbered(request: Request, sequence: int) -> None:
     request.sequence = sequence
-    request.number = f"{settings.REQUEST_NUMBER_PREFIX}-{request.year}-{sequence:06d}"
+    request.number = number_text(year=request.year, sequence=sequence)

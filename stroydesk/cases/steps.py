@@ -220,6 +220,19 @@ def record(
     return row
 
 
+def records_at_once() -> bool:
+    """Whether ``record`` writes a row at once, no caller's batch holding it for later (the
+    rows of a batch must keep their order)."""
+    return _batch.get() is None
+
+
+def recorded(row: History) -> History:
+    """Publish, as ``record`` does, a history row that its caller wrote with a statement of its
+    own (``numbering.insert_numbered``)."""
+    _publish(row)
+    return row
+
+
 def history_row(
     request: Request,
     *,

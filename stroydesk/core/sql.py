@@ -185,6 +185,19 @@ def _insert_statement(model: type[Model], connection: Any) -> tuple[str, str, li
     return compiled
 
 
+def new_row_values(obj: Model, fields: Sequence[Field], connection: Any) -> list[Any]:
+    """The values of a new row for ``fields`` of ``obj``, as ``save()`` gives them to the
+    database: ``auto_now_add`` and defaults applied, a related object saved after it was
+    assigned giving its key now, and an unsaved one refused."""
+    obj._prepare_related_fields_for_save(operation_name="insert", fields=fields)  # type: ignore[attr-defined]
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def insert_columns(model: type[Model], connection: Any) -> list[Field]:
+    """The fields an INSERT of a new ``model`` row writes (all but the key), in column order."""
+    return _insert_statement(model, connection)[2]
+
+
 def insert(obj: M) -> M:
     """``INSERT`` a new row for ``obj`` (its key made by the database) and set its primary key;
     ``auto_now_add`` and defaults apply as in ``save()``. One statement, compiled once per model
@@ -209,15 +222,7 @@ def insert_many(objs: Sequence[M]) -> Sequence[M]:
     with connection.cursor() as cursor:
         for start in range(0, len(objs), _BATCH_ROWS):
             chunk = objs[start : start + _BATCH_ROWS]
-            for obj in chunk:
-                # As save() does: a related object saved after it was assigned gives its key
-                # now, and an unsaved one is refused.
-                obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
-            params = [
-                f.get_db_prep_save(f.pre_save(obj, True), connection)
-                for obj in chunk
-                for f in fields
-            ]
+            params = [value for obj in chunk for value in new_row_values(obj, fields, connection)]
             if returning:
                 cursor.execute(head + ", ".join([placeholders] * len(chunk)) + tail, params)
                 keys = [row[0] for row in cursor.fetchall()]

@@ -159,7 +159,7 @@ def test_failed_registration_after_files_were_stored_removes_them(
         raise RuntimeError("database went away")
 
     # The history row is written after the files are stored: it fails, the files must go.
-    monkeypatch.setattr(registration, "record", broken_record)
+    monkeypatch.setattr(registration, "record_many", broken_record)
     upload = SimpleUploadedFile("план.pdf", PDF)
     checked = check_attachment(name="план.pdf", size=len(PDF), file=upload)
     with pytest.raises(RuntimeError):

@@ -1,5 +1,6 @@
 """The write path of every channel, pinned: registering a request through the API costs six
-statements (token, topic, applicant, number, request, history) and no savepoint."""
+statements (token, topic, applicant, number, request, history) and no savepoint — four on
+PostgreSQL, where the number, the request and its history row are one statement."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ BODY = {
 }
 
 
-def test_an_api_registration_takes_six_statements(operator, directory):
+def test_an_api_registration_takes_six_statements_four_on_postgresql(operator, directory):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=operator)[1]}")
     assert client.post("/api/v1/requests/", BODY, format="json").status_code == 201
@@ -31,7 +32,7 @@ def test_an_api_registration_takes_six_statements(operator, directory):
     # The test's own transaction wraps the view's in one savepoint pair; the view adds none.
     work = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
     assert len(statements) - len(work) <= 2, statements
-    assert len(work) == 6, work
+    assert len(work) == (4 if connection.vendor == "postgresql" else 6), work
 
 
 def test_a_topic_code_no_database_can_take_is_refused_as_invalid(operator, directory):

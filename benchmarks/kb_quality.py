@@ -183,8 +183,9 @@ def report_questions(label: str, questions: list[dict], ranked: list[list[str]])
         )
 
 
-# Parts of the hybrid ranking that --ablate switches off one at a time (kb.search.FEATURES).
-ABLATIONS = ("dictionary", "semantic", "transliteration", "lexical")
+# Parts of the hybrid ranking that --ablate switches off one at a time (kb.search.FEATURES;
+# «synonyms» is data/synonyms.json, the dictionary the admin edits is «dictionary»).
+ABLATIONS = ("dictionary", "synonyms", "semantic", "transliteration", "lexical")
 
 
 def quality(*, backend: str, with_baseline: bool, show_misses: bool, ablate: bool) -> None:

@@ -149,16 +149,27 @@ def position(question: dict, candidates: list[dict], weights: np.ndarray | None)
     return next((n for n, k in enumerate(order) if k["slug"] in question["expected"]), None)
 
 
+def rr(p: int | None) -> float:
+    return 0.0 if p is None else 1 / (p + 1)
+
+
 def figures(positions: list[int | None]) -> str:
     n = max(len(positions), 1)
     r1 = sum(p == 0 for p in positions if p is not None) / n
     r3 = sum(p < 3 for p in positions if p is not None) / n
-    mrr = sum(1 / (p + 1) for p in positions if p is not None) / n
+    mrr = sum(rr(p) for p in positions) / n
     return f"recall@1 {r1:.3f}  recall@3 {r3:.3f}  MRR {mrr:.3f}"
 
 
 def show(label: str, items, fused: list, learned: list) -> None:
-    print(f"{label} (n={len(items)})")
+    from kb_quality import bootstrap_interval
+
+    diff = [rr(a) - rr(b) for a, b in zip(learned, fused, strict=True)]
+    low, high = bootstrap_interval(diff)
+    print(
+        f"{label} (n={len(items)}): learned minus fusion, MRR {sum(diff) / len(diff):+.3f} "
+        f"(95 % interval {low:+.3f} … {high:+.3f})"
+    )
     kinds = sorted({q.get("kind", "") for q, _c in items})
     for kind in ["all", *kinds] if len(kinds) > 1 else ["all"]:
         idx = [i for i, (q, _c) in enumerate(items) if kind == "all" or q.get("kind") == kind]

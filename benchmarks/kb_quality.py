@@ -170,8 +170,15 @@ def report(label: str, queries: list[dict], ranked: list[list[str]], *, by_kind:
         print_metrics(f"  … {kind}", m, len(idx))
 
 
-def report_questions(label: str, questions: list[dict], ranked: list[list[str]]) -> None:
-    """Overall, then per split (dev, test) with each kind."""
+def report_questions(
+    label: str,
+    questions: list[dict],
+    ranked: list[list[str]],
+    *,
+    against: list[list[str]] | None = None,
+) -> None:
+    """Overall, then per split (dev, test) with each kind; with ``against`` (the full search's
+    rankings), the paired difference of MRR with its 95 % bootstrap interval, per split."""
     report(f"{label}: all questions", questions, ranked, by_kind=False)
     for split in ("dev", "test"):
         idx = [i for i, q in enumerate(questions) if q.get("split") == split]
@@ -181,10 +188,51 @@ def report_questions(label: str, questions: list[dict], ranked: list[list[str]])
             [ranked[i] for i in idx],
             by_kind=True,
         )
+    intervals = []
+    for split in ("all", "dev", "test"):
+        idx = [i for i, q in enumerate(questions) if split == "all" or q.get("split") == split]
+        mine = reciprocal_ranks([ranked[i] for i in idx], [questions[i] for i in idx])
+        if against is None:
+            low, high = bootstrap_interval(mine)
+            intervals.append(f"{split} [{low:.3f}, {high:.3f}]")
+        else:
+            full = reciprocal_ranks([against[i] for i in idx], [questions[i] for i in idx])
+            diff = [a - b for a, b in zip(mine, full, strict=True)]
+            low, high = bootstrap_interval(diff)
+            intervals.append(f"{split} {sum(diff) / len(diff):+.3f} [{low:+.3f}, {high:+.3f}]")
+    title = "MRR, 95 % interval" if against is None else "MRR minus the full search's, 95 %"
+    print(f"    {title}: " + "   ".join(intervals), flush=True)
 
 
-# Parts of the hybrid ranking that --ablate switches off one at a time (kb.search.FEATURES).
-ABLATIONS = ("dictionary", "semantic", "transliteration", "lexical")
+def reciprocal_ranks(ranked_lists: list[list[str]], questions: list[dict]) -> list[float]:
+    """1 / position of the first expected article in each ranking (0 when it is absent)."""
+    out = []
+    for ranked, q in zip(ranked_lists, questions, strict=True):
+        first = next((n for n, slug in enumerate(ranked) if slug in q["expected"]), None)
+        out.append(0.0 if first is None else 1 / (first + 1))
+    return out
+
+
+def bootstrap_interval(
+    values: list[float], *, rounds: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """The 2.5th and 97.5th percentiles of the mean over resamples of the questions.
+
+    With 100 questions a change of one question's rank moves MRR by up to 0.01, and the
+    questions differ far more than that: the interval says which differences are more than
+    the luck of which questions were written.
+    """
+    if not values:
+        return (0.0, 0.0)
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(rng.choices(values, k=n)) / n for _ in range(rounds))
+    return means[int(0.025 * rounds)], means[int(0.975 * rounds) - 1]
+
+
+# Parts of the hybrid ranking that --ablate switches off one at a time (kb.search.FEATURES;
+# «synonyms» is data/synonyms.json, the dictionary the admin edits is «dictionary»).
+ABLATIONS = ("dictionary", "synonyms", "semantic", "transliteration", "lexical")
 
 
 def quality(*, backend: str, with_baseline: bool, show_misses: bool, ablate: bool) -> None:
@@ -209,7 +257,12 @@ def quality(*, backend: str, with_baseline: bool, show_misses: bool, ablate: boo
         for space in semantic.PARTS:
             semantic.PARTS[space] = False
             try:
-                report_questions(f"without {space} vectors", questions, our_rankings(questions))
+                report_questions(
+                    f"without {space} vectors",
+                    questions,
+                    our_rankings(questions),
+                    against=ours,
+                )
             finally:
                 semantic.PARTS[space] = True
         features = getattr(search, "FEATURES", {})
@@ -219,13 +272,17 @@ def quality(*, backend: str, with_baseline: bool, show_misses: bool, ablate: boo
             saved = dict(features)
             features[part] = False
             try:
-                report_questions(f"without {part}", questions, our_rankings(questions))
+                report_questions(
+                    f"without {part}", questions, our_rankings(questions), against=ours
+                )
             finally:
                 features.update(saved)
     if with_baseline:
         for op in ("and", "or"):
             label = f"baseline russian {'AND' if op == 'and' else 'OR'}"
-            report_questions(label, questions, baseline_rankings(questions, operator=op))
+            report_questions(
+                label, questions, baseline_rankings(questions, operator=op), against=ours
+            )
 
 
 # --- latency --------------------------------------------------------------------------------

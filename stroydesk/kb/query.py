@@ -32,7 +32,13 @@ PHRASE_GAP = 2
 
 # Parts of the ranking; the benchmark switches them off one at a time to measure each
 # (``kb.search`` reads the same table).
-FEATURES = {"dictionary": True, "semantic": True, "transliteration": True, "lexical": True}
+FEATURES = {
+    "dictionary": True,
+    "synonyms": True,
+    "semantic": True,
+    "transliteration": True,
+    "lexical": True,
+}
 
 
 @dataclass
@@ -270,7 +276,7 @@ def _analyse(query: str, state: tuple[str, str]) -> AnalysedQuery:
             group_token.append(None)
     if not raw_groups:
         return AnalysedQuery(state=state)
-    synonyms = synonym_map()
+    synonyms = synonym_map() if FEATURES["synonyms"] else {}
     wanted = {lemma for g in raw_groups for lemma in g.lemmas}
     wanted |= {r[1] for t in group_token if t is not None for r in t.readings}
     wanted |= {s for lemma in list(wanted) for s in synonyms.get(lemma, ())}

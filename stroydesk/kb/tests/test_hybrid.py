@@ -368,3 +368,21 @@ def test_a_typo_is_corrected_to_a_word_of_an_article_added_later(seeded_once, db
     make_article("Скворечник на дереве во дворе", "Скворечник вешают без согласования.")
     corrections = kb_query.analyse_query("скворешник во дворе").corrections
     assert corrections["скворешник"] == "скворечник"
+
+
+def test_the_synonyms_switch_leaves_the_synonym_list_out(seeded_once, db):
+    """The benchmark's ablation of data/synonyms.json (FEATURES["synonyms"]) changes the
+    analysis, and only while it is off."""
+
+    def lemmas(question: str) -> set[str]:
+        return set(kb_query.analyse_query(question).semantic_lemmas)
+
+    with_list = lemmas("канализация для дома")
+    assert "водоотведение" in with_list
+    kb_query.FEATURES["synonyms"] = False
+    try:
+        without = lemmas("канализация для дома")
+    finally:
+        kb_query.FEATURES["synonyms"] = True
+    assert "водоотведение" not in without and "канализация" in without
+    assert lemmas("канализация для дома") == with_list

@@ -15,12 +15,14 @@ import base64
 import logging
 import re
 import smtplib
+import time
 import uuid
 from collections.abc import Iterable
 
+from django import db
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
@@ -187,8 +189,29 @@ def outgoing_deliver(*, outgoing_id: int) -> int | None:
     if outgoing.withhold_body:
         sent["body"] = ""
         sent["attachments"] = []
-    OutgoingMessage.objects.filter(pk=outgoing_id).update(**sent)
+    _mark_sent(outgoing_id, sent)
     return None
+
+
+def _mark_sent(outgoing_id: int, sent: dict[str, object]) -> None:
+    """Record that the SMTP server took the letter. The database may be away at this moment (a
+    restart, a fail-over): the mark is tried again for half the sending lease, since a letter
+    left *sending* past the lease is sent once more by the sweep — a second copy in the
+    applicant's mailbox."""
+    deadline = time.monotonic() + settings.EMAIL_SENDING_LEASE_SECONDS / 2
+    pause = 0.2
+    while True:
+        try:
+            OutgoingMessage.objects.filter(pk=outgoing_id).update(**sent)
+            return
+        except (OperationalError, InterfaceError):
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("e-mail %s sent, its mark waits for the database", outgoing_id)
+            if not db.connection.in_atomic_block:  # a broken connection is not used again
+                db.connection.close_if_unusable_or_obsolete()
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
 
 def outgoing_resend(*, outgoing: OutgoingMessage) -> None:

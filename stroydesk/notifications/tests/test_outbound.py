@@ -158,3 +158,52 @@ def test_registration_notice_goes_through_the_outbound_log(
     [mail] = _received(smtp)
     assert mail["Message-ID"].strip() == f"<{outgoing.message_id}>"
     assert request.number in mail["Subject"]
+
+
+def _database_away_for(monkeypatch, failures: int) -> list[int]:
+    """The *sent* mark's UPDATE fails ``failures`` times as with the database restarting."""
+    from django.db import OperationalError
+    from django.db.models.query import QuerySet
+
+    real_update = QuerySet.update
+    calls: list[int] = []
+
+    def update(self, **kwargs):
+        if self.model is OutgoingMessage and kwargs.get("status") == Status.SENT:
+            calls.append(1)
+            if len(calls) <= failures:
+                raise OperationalError("the database system is shutting down")
+        return real_update(self, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "update", update)
+    monkeypatch.setattr(outbound.time, "sleep", lambda _s: None)
+    return calls
+
+
+def _logged(key: str) -> OutgoingMessage:
+    return OutgoingMessage.objects.create(
+        key=key, to=["a@example.ru"], subject="Тема", body="Текст", message_id=f"{key}@x"
+    )
+
+
+def test_a_sent_letter_waits_for_the_database_to_mark_it_sent(smtp, monkeypatch):
+    # The SMTP server took it; a letter left *sending* would be sent again after the lease.
+    calls = _database_away_for(monkeypatch, failures=3)
+    letter = _logged("mark-waits")
+    assert outbound.outgoing_deliver(outgoing_id=letter.pk) is None
+    letter.refresh_from_db()
+    assert (letter.status, len(calls), len(smtp.messages)) == (Status.SENT, 4, 1)
+
+
+def test_a_database_away_past_half_the_lease_leaves_the_letter_sending(smtp, monkeypatch, settings):
+    from django.db import OperationalError
+
+    settings.EMAIL_SENDING_LEASE_SECONDS = 1  # the pauses (0.2, 0.4) exhaust half of it
+    ticks = iter(range(0, 1000))
+    monkeypatch.setattr(outbound.time, "monotonic", lambda: next(ticks) * 0.3)
+    _database_away_for(monkeypatch, failures=10**6)
+    letter = _logged("mark-gives-up")
+    with pytest.raises(OperationalError):
+        outbound.outgoing_deliver(outgoing_id=letter.pk)
+    letter.refresh_from_db()
+    assert letter.status == Status.SENDING and len(smtp.messages) == 1

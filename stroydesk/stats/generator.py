@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -40,7 +41,7 @@ from stroydesk.accounts.models import Applicant, User
 from stroydesk.accounts.services import applicant_create, user_create
 from stroydesk.cases import services as cases
 from stroydesk.cases import steps
-from stroydesk.cases.models import Request
+from stroydesk.cases.models import History, Request
 from stroydesk.directory.models import Authority, Topic
 from stroydesk.directory.selectors import topic_competent_authorities
 from stroydesk.directory.services import directory_seed, specialist_appoint
@@ -171,7 +172,10 @@ def generate_history(
         for day, planned in plan:
             # A day in one transaction: its requests registered together, their history rows
             # written together at the end, and no letters about them (nobody to write to).
-            with transaction.atomic(), steps.bulk(batch_history=True, publish=False):
+            with (
+                transaction.atomic(),
+                steps.bulk(batch_history=True, publish=False, history_order=_walk_order),
+            ):
                 created += walker.day(walker.arrivals(day, planned))
             if progress and (day + timedelta(days=1)).day == 1:
                 progress(f"{day:%Y-%m}: {created} requests, {time.perf_counter() - started:.0f} s")
@@ -311,6 +315,7 @@ class _Walker:
         self.cast = cast
         self.profile = year_profile(year)
         self.calls = 0
+        self.life: list[tuple[Callable[..., object], dict[str, Any]]] = []
 
     def arrivals(self, day: date, planned: int) -> list[tuple[str, datetime]]:
         """The channels and registration moments of one day's requests, in time order."""
@@ -353,10 +358,37 @@ class _Walker:
             drafts.append((registration, operator))
         requests = cases.request_register_many([registration for registration, _ in drafts])
         self.calls += 1  # one call registers the day
+        lives = []
         for request, (registration, operator) in zip(requests, drafts, strict=True):
             assert registration.registered_at is not None
+            self.life = []
             self._walk(request, operator, registration.registered_at)
+            lives.append(self.life)
+        self._live(lives)
         return len(requests)
+
+    def _live(self, lives: list[list[tuple[Callable[..., object], dict[str, Any]]]]) -> None:
+        """Take the day's steps: the n-th step of every request together, each kind of step by
+        its command for many requests where there is one (one statement per kind of row for
+        the day, not one per request), the rest one by one. A request's steps keep their
+        order; the moments and texts were drawn before, in the order of the one-by-one walk,
+        and nothing drawn depends on a step's result, so the history is the same."""
+        for n in range(max(map(len, lives), default=0)):
+            kinds: dict[Callable[..., object], list[dict[str, Any]]] = {}
+            for life in lives:
+                if n < len(life):
+                    service, kwargs = life[n]
+                    kinds.setdefault(service, []).append(kwargs)
+            for service, calls in kinds.items():
+                batched = _BATCHED.get(service)
+                if batched is not None:
+                    many, item = batched
+                    many([item(**kwargs) for kwargs in calls])
+                    self.calls += 1
+                    continue
+                for kwargs in calls:
+                    service(**kwargs)
+                    self.calls += 1
 
     def _walk(self, request: Request, operator: User, at: datetime) -> None:
         rng, cast = self.rng, self.cast
@@ -497,9 +529,25 @@ class _Walker:
             moment = workdays.start_of_day(day) + timedelta(hours=self.rng.uniform(8, 11))
         return moment
 
-    def _call(self, service: Callable[..., object], **kwargs: object) -> None:
-        service(**kwargs)
-        self.calls += 1
+    def _call(self, service: Callable[..., object], **kwargs: Any) -> None:
+        """A step of the request being walked, taken later with the day's others (``_live``)."""
+        self.life.append((service, kwargs))
+
+
+# The commands for one request that have a command for many, with the item it takes.
+_BATCHED: dict[Callable[..., object], tuple[Callable[[list[Any]], object], type]] = {
+    cases.request_take: (cases.request_take_many, cases.Step),
+    cases.request_answer: (cases.request_answer_many, cases.Step),
+    cases.request_close: (cases.request_close_many, cases.Step),
+    cases.request_escalate: (cases.request_escalate_many, cases.Escalating),
+    cases.request_authority_answer: (cases.request_authority_answer_many, cases.Step),
+}
+
+
+def _walk_order(row: History) -> tuple[bool, int]:
+    """The day's history as the one-by-one walk wrote it: the registrations, then each request's
+    life in turn (requests are numbered, and so keyed, in the order of the day)."""
+    return row.action != History.Action.REGISTER, row.request_id
 
 
 def _answer(request: Request) -> str:

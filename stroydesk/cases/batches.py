@@ -1,6 +1,6 @@
 """Lifecycle steps for many requests at once: the most frequent commands of ``cases.services``
-(take, escalate, the authority's answer, answer, close) for a batch of requests, each under the
-same rules as the command for one, with one statement per kind of row for the whole batch.
+(take, escalate, the authority's answer, answer, close, rate) for a batch of requests, each
+under the same rules as the command for one, with one statement per kind of row for the batch.
 
 For a caller that takes the same step on many requests at a time (the demo-history generator's
 days): a statement per request costs the database its planning and executor start each time,
@@ -15,19 +15,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import User
-from stroydesk.cases.models import Answer, Escalation, History, Request
+from stroydesk.cases.models import Answer, Escalation, History, Rating, Request
 from stroydesk.cases.steps import (
     ConcurrentChange,
     Move,
     TransitionNotAllowed,
     atomic_step,
     authorize,
+    history_row,
     move_many,
+    record_many,
     required,
 )
 from stroydesk.core.sql import insert_many, update_many
@@ -57,6 +59,17 @@ class Escalating:
     authority: Authority
     at: datetime
     question: str = ""
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One request's part of ``request_rate_many``."""
+
+    request: Request
+    by: User
+    score: int
+    at: datetime
+    comment: str = ""
 
 
 def request_take_many(steps: Sequence[Step]) -> None:
@@ -187,3 +200,58 @@ def request_authority_answer_many(steps: Sequence[Step]) -> list[Answer]:
         ]
         insert_many(answers)
     return answers
+
+
+def request_rate_many(rates: Sequence[Rate]) -> list[Rating]:
+    """``request_rate`` for each request of the batch: the answers rated read in one SELECT,
+    the ratings in one INSERT."""
+    comments = []
+    for rate in rates:
+        request, by = rate.request, rate.by
+        if by.role != User.Role.APPLICANT or request.applicant.user_id != by.pk:
+            raise PermissionDenied(_("Only the applicant rates the answer to their request."))
+        if request.status not in {S.ANSWERED, S.CLOSED}:
+            raise TransitionNotAllowed(_("Only an answered request can be rated."))
+        if not isinstance(rate.score, int) or not 1 <= rate.score <= 5:
+            raise ValidationError({"score": [_("Choose a mark from 1 to 5.")]})
+        comment = (rate.comment or "").strip()
+        if len(comment) > 2000:
+            raise ValidationError({"comment": [_("The comment is longer than 2000 characters.")]})
+        comments.append(comment)
+    # As ``request_rate``: the last final answer of each request (latest moment, then key).
+    last: dict[int, tuple[datetime, int]] = {}
+    for pk, request_id, created_at in Answer.objects.filter(
+        request_id__in=[r.request.pk for r in rates], kind=Answer.Kind.FINAL
+    ).values_list("pk", "request_id", "created_at"):
+        last[request_id] = max((created_at, pk), last.get(request_id, (created_at, pk)))
+    if any(r.request.pk not in last for r in rates):
+        raise TransitionNotAllowed(_("There is no answer to rate yet."))
+    ratings = [
+        Rating(
+            request=r.request,
+            answer_id=last[r.request.pk][1],
+            score=r.score,
+            comment=comment,
+            created_at=r.at,
+        )
+        for r, comment in zip(rates, comments, strict=True)
+    ]
+    try:
+        with atomic_step():
+            insert_many(ratings)
+            record_many(
+                [
+                    history_row(
+                        r.request,
+                        action=A.RATED,
+                        by=r.by,
+                        at=r.at,
+                        comment=comment,
+                        data={"score": r.score},
+                    )
+                    for r, comment in zip(rates, comments, strict=True)
+                ]
+            )
+    except IntegrityError:
+        raise TransitionNotAllowed(_("This answer has been rated already.")) from None
+    return ratings

@@ -25,6 +25,9 @@ from stroydesk.cases.batches import (  # re-exported: the commands for many requ
     Escalating as Escalating,
 )
 from stroydesk.cases.batches import (
+    Rate as Rate,
+)
+from stroydesk.cases.batches import (
     Step as Step,
 )
 from stroydesk.cases.batches import (
@@ -38,6 +41,9 @@ from stroydesk.cases.batches import (
 )
 from stroydesk.cases.batches import (
     request_escalate_many as request_escalate_many,
+)
+from stroydesk.cases.batches import (
+    request_rate_many as request_rate_many,
 )
 from stroydesk.cases.batches import (
     request_take_many as request_take_many,

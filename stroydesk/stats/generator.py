@@ -541,6 +541,7 @@ _BATCHED: dict[Callable[..., object], tuple[Callable[[list[Any]], object], type]
     cases.request_close: (cases.request_close_many, cases.Step),
     cases.request_escalate: (cases.request_escalate_many, cases.Escalating),
     cases.request_authority_answer: (cases.request_authority_answer_many, cases.Step),
+    cases.request_rate: (cases.request_rate_many, cases.Rate),
 }
 
 

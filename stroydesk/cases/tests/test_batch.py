@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from stroydesk.cases import numbering, services, steps
 from stroydesk.cases.events import RequestEvent, request_events
-from stroydesk.cases.models import History, Request
+from stroydesk.cases.models import History, Rating, Request
 from stroydesk.cases.tests.factories import ApplicantFactory, make_request
 
 pytestmark = pytest.mark.django_db
@@ -254,3 +254,38 @@ def test_a_bulk_block_writes_its_history_in_the_order_asked(operator):
         (cases[1].pk, "take"),
         (cases[1].pk, "answer"),
     ]
+
+
+def test_ratings_for_many_rate_each_last_answer_once(
+    applicant_user, other_applicant_user, operator
+):
+    at = timezone.now() - timedelta(days=1)
+    mine = make_request(applicant=applicant_user.applicant, status=S.ANSWERED, operator=operator)
+    services.request_reopen(request=mine, by=operator, reason="Дополнить")
+    services.request_answer(request=mine, by=operator, text="Дополненный ответ")
+    theirs = make_request(
+        applicant=other_applicant_user.applicant, status=S.CLOSED, operator=operator
+    )
+    ratings = services.request_rate_many(
+        [
+            services.Rate(mine, applicant_user, 5, at, "  Спасибо "),
+            services.Rate(theirs, other_applicant_user, 2, at),
+        ]
+    )
+    assert [(r.answer.text, r.score, r.comment) for r in Rating.objects.order_by("id")] == [
+        ("Дополненный ответ", 5, "Спасибо"),
+        ("Ответ заявителю.", 2, ""),
+    ]
+    assert [r.pk for r in ratings] == list(
+        Rating.objects.order_by("id").values_list("pk", flat=True)
+    )
+    rows = History.objects.filter(action="rated").order_by("id")
+    assert [(row.request_id, row.actor_id, row.data) for row in rows] == [
+        (mine.pk, applicant_user.pk, {"score": 5}),
+        (theirs.pk, other_applicant_user.pk, {"score": 2}),
+    ]
+    with pytest.raises(services.TransitionNotAllowed), transaction.atomic():
+        services.request_rate_many([services.Rate(theirs, other_applicant_user, 3, at)])
+    with pytest.raises(PermissionDenied):  # not their request
+        services.request_rate_many([services.Rate(mine, other_applicant_user, 3, at)])
+    assert Rating.objects.count() == 2

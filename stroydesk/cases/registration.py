@@ -23,7 +23,7 @@ from stroydesk.cases.models import Attachment, History, Request
 from stroydesk.cases.numbering import next_number, next_numbers
 from stroydesk.cases.search import search_text_for
 from stroydesk.cases.steps import atomic_step, attach, history_row, record, record_many
-from stroydesk.core.sql import insert
+from stroydesk.core.sql import insert, insert_many
 from stroydesk.directory.models import Topic
 from stroydesk.workcalendar import selectors as workdays
 
@@ -138,7 +138,8 @@ def request_register_many(registrations: Sequence[Registration]) -> list[Request
                 requests, next_numbers(year=year, count=len(requests)), strict=True
             ):
                 _numbered(request, number)
-        requests = Request.objects.bulk_create([request for request, _data in prepared])
+        requests = [request for request, _data in prepared]
+        insert_many(requests)  # keys read back in order, as bulk_create, without its compiler
         record_many(
             [
                 history_row(

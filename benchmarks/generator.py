@@ -11,6 +11,10 @@ statement (``SELECT 1``): the ratio says how many round trips one generated requ
     .venv/bin/python benchmarks/generator.py                        # SQLite, scale 0.05
     .venv/bin/python benchmarks/generator.py --db postgres          # PostgreSQL at 127.0.0.1
     .venv/bin/python benchmarks/generator.py --scale 1 --profile /tmp/gen.prof
+    .venv/bin/python benchmarks/generator.py --scale 0.02 --digest   # the same rows as before?
+
+At a small scale a day has few requests, so the commands for many requests (one statement per
+kind of step and day) gain less than at full size: compare rates at the same scale.
 """
 
 from __future__ import annotations
@@ -49,7 +53,8 @@ def main() -> int:
     parser.add_argument(
         "--digest",
         action="store_true",
-        help="print a digest of the generated rows (to check that a change generates the same)",
+        help="print a digest of the generated rows, to check that a change generates the same "
+        "(DIGEST_PARTS=1: one per table, to find where two runs differ)",
     )
     args = parser.parse_args()
 

@@ -18,10 +18,15 @@ What makes it look like a year of the center:
   two in three have a portal account, and some of those rate the answer (1–5).
 
 The same ``seed`` gives the same history. Each day is one batch: its requests registered by
-one ``request_register_many``, their steps in ``steps.bulk`` with the history rows written
-together at the day's end, and no events published (letters about 2020 to people who do not
-exist); what the accounts' services queue for the applicant pool goes to a throwaway in-memory
-queue while it runs.
+one ``request_register_many``; each request's life drawn in turn (its steps, moments and texts),
+then the day's steps taken round by round — the first step of every request, then the second…
+— each kind of step by its command for many requests where ``cases`` has one (take, escalate,
+the authority's answer, answer, rate, close: one statement per kind of row for the round), the
+rare ones one by one; in ``steps.bulk``, with the history rows written together at the day's
+end in the order of a one-by-one walk, and no events published (letters about 2020 to people
+who do not exist). What the accounts' services queue for the applicant pool goes to a
+throwaway in-memory queue while it runs. ``benchmarks/generator.py --digest`` prints a digest
+of the generated rows, to check that a change to the generator makes the same history.
 """
 
 from __future__ import annotations

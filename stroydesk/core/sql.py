@@ -259,26 +259,28 @@ def update_many(
     connection = connections[alias]
     quote = connection.ops.quote_name
     meta = model._meta
-    columns = [meta.pk if name == "pk" else meta.get_field(name) for name in (*match, *fields)]
-    assert all(isinstance(f, Field) and f.concrete for f in columns)
+    columns: list[Field] = []
+    for name in (*match, *fields):
+        field = meta.pk if name == "pk" else meta.get_field(name)
+        assert isinstance(field, Field) and field.concrete and field.column
+        columns.append(field)
+    names = [quote(str(f.column)) for f in columns]
     table = quote(meta.db_table)
     # VALUES columns are column1, column2… on both databases; PostgreSQL types them from the
     # first row, so it names the types there (a column of NULLs would be text otherwise).
     if connection.vendor == "postgresql":
-        first = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in columns)  # type: ignore[union-attr]
+        first = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in columns)
     else:
         first = ", ".join(["%s"] * len(columns))
     other = f"({', '.join(['%s'] * len(columns))})"
     assignments = [
-        f"{quote(f.column)} = v.column{len(match) + i + 1}"  # type: ignore[union-attr]
-        for i, f in enumerate(columns[len(match) :])
+        f"{name} = v.column{len(match) + i + 1}" for i, name in enumerate(names[len(match) :])
     ]
     if increment is not None:
-        column = quote(meta.get_field(increment).column)  # type: ignore[union-attr]
+        column = quote(str(meta.get_field(increment).column))  # type: ignore[union-attr]
         assignments.insert(0, f"{column} = {table}.{column} + 1")
     where = " AND ".join(
-        f"{table}.{quote(f.column)} = v.column{i + 1}"  # type: ignore[union-attr]
-        for i, f in enumerate(columns[: len(match)])
+        f"{table}.{name} = v.column{i + 1}" for i, name in enumerate(names[: len(match)])
     )
     changed = 0
     with connection.cursor() as cursor:
@@ -291,7 +293,7 @@ def update_many(
                 for field, value in zip(columns, row, strict=True):
                     if hasattr(value, "prepare_database_save"):  # a related object: its key
                         value = value.prepare_database_save(field)
-                    params.append(field.get_db_prep_save(value, connection))  # type: ignore[union-attr]
+                    params.append(field.get_db_prep_save(value, connection))
             cursor.execute(
                 f"UPDATE {table} SET {', '.join(assignments)} FROM (VALUES {values}) AS v "
                 f"WHERE {where}",

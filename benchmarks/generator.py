@@ -11,6 +11,10 @@ statement (``SELECT 1``): the ratio says how many round trips one generated requ
     .venv/bin/python benchmarks/generator.py                        # SQLite, scale 0.05
     .venv/bin/python benchmarks/generator.py --db postgres          # PostgreSQL at 127.0.0.1
     .venv/bin/python benchmarks/generator.py --scale 1 --profile /tmp/gen.prof
+    .venv/bin/python benchmarks/generator.py --scale 0.02 --digest   # the same rows as before?
+
+At a small scale a day has few requests, so the commands for many requests (one statement per
+kind of step and day) gain less than at full size: compare rates at the same scale.
 """
 
 from __future__ import annotations
@@ -46,6 +50,12 @@ def main() -> int:
     parser.add_argument("--commit", action="store_true", help="a transaction per day")
     parser.add_argument("--pg-db", default=PG_BENCH_DB, help="the scratch database's name")
     parser.add_argument("--profile", help="write a cProfile (CPU time) of the generation here")
+    parser.add_argument(
+        "--digest",
+        action="store_true",
+        help="print a digest of the generated rows, to check that a change generates the same "
+        "(DIGEST_PARTS=1: one per table, to find where two runs differ)",
+    )
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="stroydesk-generator-")
@@ -102,16 +112,22 @@ def main() -> int:
     profile = cProfile.Profile(time.process_time) if args.profile else None
     created = 0
     wall, used = time.perf_counter(), cpu()
-    with connection.execute_wrapper(count), transaction.atomic():
-        if profile:
-            profile.enable()
-        for year, full in YEARS.items():
-            created += generate_history(year=year, count=full, seed=1, scale=args.scale).created
-        if profile:
-            profile.disable()
+    digest = ""
+    with transaction.atomic():
+        with connection.execute_wrapper(count):
+            if profile:
+                profile.enable()
+            for year, full in YEARS.items():
+                created += generate_history(year=year, count=full, seed=1, scale=args.scale).created
+            if profile:
+                profile.disable()
+        gen_wall, gen_cpu = time.perf_counter() - wall, cpu() - used
         if not args.commit:
+            digest = generated_digest() if args.digest else ""
             transaction.set_rollback(True)
-    gen_wall, gen_cpu = time.perf_counter() - wall, cpu() - used
+    if args.commit:  # the commit is part of the work
+        gen_wall, gen_cpu = time.perf_counter() - wall, cpu() - used
+        digest = generated_digest() if args.digest else ""
     if profile:
         profile.dump_stats(args.profile)
 
@@ -142,7 +158,82 @@ def main() -> int:
         f"  the full size ({total} requests) at this rate: {total / per_wall / 60:.1f} min by the "
         f"clock, {total / per_cpu / 60:.1f} CPU min (target: under 3 min)"
     )
+    if args.digest:
+        print(f"  digest of the generated rows: {digest}")
     return 0
+
+
+def generated_digest() -> str:
+    """A hash of every row the generation wrote, table by table.
+
+    Moments taken from the clock or at random (a login's creation and unusable password,
+    ``updated_at`` of a request never moved, ``entered_at`` in a registration's details) are
+    left out — the generated history lies years in the past. Escalations, answers and ratings
+    are named by what they are (their request and moment), not by their keys, and so are the
+    rows of the statistics: a generator that makes the same rows in another order gives the
+    same digest.
+    """
+    import hashlib
+    import json
+    from datetime import datetime, timedelta
+
+    from django.apps import apps
+    from django.db import models
+    from django.utils import timezone
+
+    from stroydesk.cases.models import Answer, Escalation, Rating
+
+    recent = timezone.now() - timedelta(days=1)
+
+    def plain(value: object) -> object:
+        if isinstance(value, datetime):
+            return "now" if value > recent else value.isoformat()
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if k != "entered_at"}
+        return value
+
+    natural = {
+        Escalation: ("request_id", "escalated_at"),
+        Answer: ("request_id", "created_at", "kind"),
+        Rating: ("request_id", "created_at"),
+    }
+    names_of = {
+        model: {
+            pk: [plain(v) for v in rest]
+            for pk, *rest in model.objects.values_list("pk", *fields).iterator(chunk_size=2000)
+        }
+        for model, fields in natural.items()
+    }
+    digest = hashlib.sha256()
+    for label in ("accounts", "directory", "cases", "stats"):
+        for model in apps.get_app_config(label).get_models():
+            fields = [f for f in model._meta.concrete_fields if f.attname != "password"]
+            keyed = model in natural or (
+                label == "stats" and isinstance(model._meta.pk, models.AutoField)
+            )
+            rows = []
+            for row in (
+                model.objects.order_by("pk")
+                .values_list(*(f.attname for f in fields))
+                .iterator(chunk_size=2000)
+            ):
+                values = []
+                for field, value in zip(fields, row, strict=True):
+                    if field.primary_key and keyed:
+                        continue  # a key the database chose: the row is named by its content
+                    if field.is_relation and field.related_model in names_of:
+                        value = names_of[field.related_model].get(value)
+                    values.append(plain(value))
+                rows.append(json.dumps(values, default=str, sort_keys=True))
+            if keyed or any(
+                f.primary_key and f.is_relation and f.related_model in names_of for f in fields
+            ):
+                rows.sort()
+            part = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+            if os.environ.get("DIGEST_PARTS"):
+                print(f"  {model._meta.label:32s} {len(rows):7d} rows  {part[:12]}")
+            digest.update(f"{model._meta.label} {part}".encode())
+    return digest.hexdigest()[:16]
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from stroydesk.cases.steps import (
     recorded,
     records_at_once,
 )
-from stroydesk.core.sql import insert
+from stroydesk.core.sql import insert, insert_many
 from stroydesk.directory.models import Topic
 from stroydesk.workcalendar import selectors as workdays
 
@@ -151,7 +151,8 @@ def request_register_many(registrations: Sequence[Registration]) -> list[Request
                 requests, next_numbers(year=year, count=len(requests)), strict=True
             ):
                 _numbered(request, number)
-        requests = Request.objects.bulk_create([request for request, _data in prepared])
+        requests = [request for request, _data in prepared]
+        insert_many(requests)  # keys read back in order, as bulk_create, without its compiler
         record_many(
             [
                 history_row(

@@ -21,6 +21,33 @@ from django.utils.translation import gettext as _
 
 from stroydesk.accounts.models import User
 from stroydesk.cases.attachments import CheckedFile
+from stroydesk.cases.batches import (  # re-exported: the commands for many requests at once
+    Escalating as Escalating,
+)
+from stroydesk.cases.batches import (
+    Rate as Rate,
+)
+from stroydesk.cases.batches import (
+    Step as Step,
+)
+from stroydesk.cases.batches import (
+    request_answer_many as request_answer_many,
+)
+from stroydesk.cases.batches import (
+    request_authority_answer_many as request_authority_answer_many,
+)
+from stroydesk.cases.batches import (
+    request_close_many as request_close_many,
+)
+from stroydesk.cases.batches import (
+    request_escalate_many as request_escalate_many,
+)
+from stroydesk.cases.batches import (
+    request_rate_many as request_rate_many,
+)
+from stroydesk.cases.batches import (
+    request_take_many as request_take_many,
+)
 from stroydesk.cases.lifecycle import (
     ASSIGNEES,
     applicant_may_add_information,

@@ -8,7 +8,7 @@ exactly one wins, the other gets ``ConcurrentChange``), the side rows, and one `
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -28,7 +28,7 @@ from stroydesk.cases.lifecycle import ACTION_LABELS, TRANSITIONS
 from stroydesk.cases.models import Attachment, Escalation, History, Request
 from stroydesk.core import errors as core_errors
 from stroydesk.core.errors import Refused
-from stroydesk.core.sql import Select, insert, insert_many
+from stroydesk.core.sql import Select, insert, insert_many, update_many
 from stroydesk.directory.models import Authority
 from stroydesk.workcalendar import selectors as workdays
 
@@ -39,11 +39,17 @@ _batch: ContextVar[_HistoryBatch | None] = ContextVar("cases_history_batch", def
 @dataclass
 class _HistoryBatch:
     publish: bool
+    order: Callable[[History], Any] | None = None
     rows: list[History] = field(default_factory=list)
 
 
 @contextmanager
-def bulk(*, batch_history: bool = False, publish: bool = True) -> Iterator[None]:
+def bulk(
+    *,
+    batch_history: bool = False,
+    publish: bool = True,
+    history_order: Callable[[History], Any] | None = None,
+) -> Iterator[None]:
     """Run many commands inside the caller's own transaction, without a savepoint for each.
 
     For a caller that gives up on the first error anyway (the history generator): the savepoint
@@ -56,18 +62,22 @@ def bulk(*, batch_history: bool = False, publish: bool = True) -> Iterator[None]
     INSERT each; inside the block ``record`` returns rows not yet saved, so it suits a caller
     that does not read the history back before the block ends. ``publish=False`` tells nobody
     of the rows (a past year made up for the statistics has no one to write letters to); the
-    rows are written all the same.
+    rows are written all the same. ``history_order``: a key the batch's rows are sorted by
+    (stably) before they are written, for a caller that takes its steps in another order than
+    the one its history should keep.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("bulk() must run inside the caller's transaction")
     token = _in_bulk.set(True)
     # A plain bulk() inside a batching one keeps to the outer batch: the rows stay in order.
-    own = _HistoryBatch(publish) if batch_history or not publish else None
+    own = _HistoryBatch(publish, history_order) if batch_history or not publish else None
     batch = own or _batch.get()
     batch_token = _batch.set(batch)
     try:
         yield
         if own is not None and own.rows:
+            if own.order is not None:
+                own.rows.sort(key=own.order)
             insert_many(own.rows)
             if own.publish:
                 for row in own.rows:
@@ -132,6 +142,79 @@ def move(
         escalation=escalation,
     )
     return request
+
+
+@dataclass
+class Move:
+    """One request's part of ``move_many``: the arguments ``move`` takes for it."""
+
+    request: Request
+    by: User | None
+    at: datetime
+    comment: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    escalation: Escalation | None = None
+
+
+def move_many(moves: Sequence[Move], *, action: History.Action) -> None:
+    """``move`` for many requests and one action: the same checks for each, one
+    compare-and-set for all (all or none: one request changed by someone else refuses the
+    batch with ``ConcurrentChange``) and their history rows together. Each move sets the same
+    ``fields``."""
+    if not moves:
+        return
+    transition = TRANSITIONS[action]
+    names = list(moves[0].fields)
+    rows, targets = [], []
+    for step in moves:
+        request = step.request
+        check_actor(request, transition.roles, step.by)
+        if request.status not in transition.sources:
+            raise TransitionNotAllowed(
+                _("The action «%(action)s» is not possible for a request in status «%(status)s».")
+                % {"action": ACTION_LABELS[action], "status": Request.Status(request.status).label}
+            )
+        if list(step.fields) != names:
+            raise ValueError("every move of a batch sets the same fields")
+        target = transition.target_from(request.status, request.paused_status)
+        targets.append(target)
+        rows.append(
+            [request.pk, request.status, request.version, target, step.at, *step.fields.values()]
+        )
+    if len({row[0] for row in rows}) != len(rows):
+        raise ValueError("a request may move once in a batch")
+    changed = update_many(
+        Request,
+        ("pk", "status", "version"),
+        ("status", "updated_at", *names),
+        rows,
+        increment="version",
+    )
+    if changed != len(rows):
+        raise ConcurrentChange(_("The request was changed by someone else; reload it."))
+    history = []
+    for step, target in zip(moves, targets, strict=True):
+        request, source = step.request, step.request.status
+        request.status = target
+        request.version += 1
+        for name, value in step.fields.items():
+            setattr(request, name, value)
+        history.append(
+            history_row(
+                request,
+                action=action,
+                by=step.by,
+                at=step.at,
+                from_status=source,
+                to_status=target,
+                comment=step.comment,
+                data=step.data,
+                is_public=transition.public,
+                escalation=step.escalation,
+            )
+        )
+    record_many(history)
 
 
 def _compare_and_set(request: Request, source: str, values: dict[str, Any]) -> int:

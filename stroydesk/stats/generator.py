@@ -18,10 +18,15 @@ What makes it look like a year of the center:
   two in three have a portal account, and some of those rate the answer (1–5).
 
 The same ``seed`` gives the same history. Each day is one batch: its requests registered by
-one ``request_register_many``, their steps in ``steps.bulk`` with the history rows written
-together at the day's end, and no events published (letters about 2020 to people who do not
-exist); what the accounts' services queue for the applicant pool goes to a throwaway in-memory
-queue while it runs.
+one ``request_register_many``; each request's life drawn in turn (its steps, moments and texts),
+then the day's steps taken round by round — the first step of every request, then the second…
+— each kind of step by its command for many requests where ``cases`` has one (take, escalate,
+the authority's answer, answer, rate, close: one statement per kind of row for the round), the
+rare ones one by one; in ``steps.bulk``, with the history rows written together at the day's
+end in the order of a one-by-one walk, and no events published (letters about 2020 to people
+who do not exist). What the accounts' services queue for the applicant pool goes to a
+throwaway in-memory queue while it runs. ``benchmarks/generator.py --digest`` prints a digest
+of the generated rows, to check that a change to the generator makes the same history.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -40,7 +46,7 @@ from stroydesk.accounts.models import Applicant, User
 from stroydesk.accounts.services import applicant_create, user_create
 from stroydesk.cases import services as cases
 from stroydesk.cases import steps
-from stroydesk.cases.models import Request
+from stroydesk.cases.models import History, Request
 from stroydesk.directory.models import Authority, Topic
 from stroydesk.directory.selectors import topic_competent_authorities
 from stroydesk.directory.services import directory_seed, specialist_appoint
@@ -171,7 +177,10 @@ def generate_history(
         for day, planned in plan:
             # A day in one transaction: its requests registered together, their history rows
             # written together at the end, and no letters about them (nobody to write to).
-            with transaction.atomic(), steps.bulk(batch_history=True, publish=False):
+            with (
+                transaction.atomic(),
+                steps.bulk(batch_history=True, publish=False, history_order=_walk_order),
+            ):
                 created += walker.day(walker.arrivals(day, planned))
             if progress and (day + timedelta(days=1)).day == 1:
                 progress(f"{day:%Y-%m}: {created} requests, {time.perf_counter() - started:.0f} s")
@@ -311,6 +320,7 @@ class _Walker:
         self.cast = cast
         self.profile = year_profile(year)
         self.calls = 0
+        self.life: list[tuple[Callable[..., object], dict[str, Any]]] = []
 
     def arrivals(self, day: date, planned: int) -> list[tuple[str, datetime]]:
         """The channels and registration moments of one day's requests, in time order."""
@@ -353,10 +363,37 @@ class _Walker:
             drafts.append((registration, operator))
         requests = cases.request_register_many([registration for registration, _ in drafts])
         self.calls += 1  # one call registers the day
+        lives = []
         for request, (registration, operator) in zip(requests, drafts, strict=True):
             assert registration.registered_at is not None
+            self.life = []
             self._walk(request, operator, registration.registered_at)
+            lives.append(self.life)
+        self._live(lives)
         return len(requests)
+
+    def _live(self, lives: list[list[tuple[Callable[..., object], dict[str, Any]]]]) -> None:
+        """Take the day's steps: the n-th step of every request together, each kind of step by
+        its command for many requests where there is one (one statement per kind of row for
+        the day, not one per request), the rest one by one. A request's steps keep their
+        order; the moments and texts were drawn before, in the order of the one-by-one walk,
+        and nothing drawn depends on a step's result, so the history is the same."""
+        for n in range(max(map(len, lives), default=0)):
+            kinds: dict[Callable[..., object], list[dict[str, Any]]] = {}
+            for life in lives:
+                if n < len(life):
+                    service, kwargs = life[n]
+                    kinds.setdefault(service, []).append(kwargs)
+            for service, calls in kinds.items():
+                batched = _BATCHED.get(service)
+                if batched is not None:
+                    many, item = batched
+                    many([item(**kwargs) for kwargs in calls])
+                    self.calls += 1
+                    continue
+                for kwargs in calls:
+                    service(**kwargs)
+                    self.calls += 1
 
     def _walk(self, request: Request, operator: User, at: datetime) -> None:
         rng, cast = self.rng, self.cast
@@ -497,9 +534,26 @@ class _Walker:
             moment = workdays.start_of_day(day) + timedelta(hours=self.rng.uniform(8, 11))
         return moment
 
-    def _call(self, service: Callable[..., object], **kwargs: object) -> None:
-        service(**kwargs)
-        self.calls += 1
+    def _call(self, service: Callable[..., object], **kwargs: Any) -> None:
+        """A step of the request being walked, taken later with the day's others (``_live``)."""
+        self.life.append((service, kwargs))
+
+
+# The commands for one request that have a command for many, with the item it takes.
+_BATCHED: dict[Callable[..., object], tuple[Callable[[list[Any]], object], type]] = {
+    cases.request_take: (cases.request_take_many, cases.Step),
+    cases.request_answer: (cases.request_answer_many, cases.Step),
+    cases.request_close: (cases.request_close_many, cases.Step),
+    cases.request_escalate: (cases.request_escalate_many, cases.Escalating),
+    cases.request_authority_answer: (cases.request_authority_answer_many, cases.Step),
+    cases.request_rate: (cases.request_rate_many, cases.Rate),
+}
+
+
+def _walk_order(row: History) -> tuple[bool, int]:
+    """The day's history as the one-by-one walk wrote it: the registrations, then each request's
+    life in turn (requests are numbered, and so keyed, in the order of the day)."""
+    return row.action != History.Action.REGISTER, row.request_id
 
 
 def _answer(request: Request) -> str:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from stroydesk.cases import numbering, services, steps
 from stroydesk.cases.events import RequestEvent, request_events
-from stroydesk.cases.models import History, Request
+from stroydesk.cases.models import History, Rating, Request
 from stroydesk.cases.tests.factories import ApplicantFactory, make_request
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +173,164 @@ def test_one_registration_on_postgresql_is_one_statement():
         services.request_register(applicant=applicant, channel="api", subject="В", text="?")
     work = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(work) == 1 and work[0].startswith("WITH"), work
+
+
+# --- Lifecycle steps for many requests ----------------------------------------------------
+
+
+def _rows(case: Request) -> list[tuple]:
+    """A request's state and history as the commands left them, without keys and clock."""
+    case.refresh_from_db()
+    history = History.objects.filter(request=case).exclude(action="register").order_by("id")
+    return [
+        (case.status, case.version, case.operator_id, case.authority_id, case.due_at),
+        (case.answered_at, case.closed_at),
+        *[(h.action, h.from_status, h.to_status, h.actor_id, h.at, h.data) for h in history],
+        *[
+            (e.status, e.authority_id, e.question, e.due_at, e.answered_at, e.answered_by_id)
+            for e in case.escalations.order_by("id")
+        ],
+        *[
+            (a.kind, a.text, a.author_id, a.created_at, a.escalation is not None)
+            for a in case.answers.order_by("id")
+        ],
+    ]
+
+
+def test_the_commands_for_many_leave_what_the_commands_for_one_leave(
+    operator, specialist, authority
+):
+    at = timezone.now() - timedelta(days=3)
+    one, many = make_request(), [make_request() for _ in range(3)]
+    moments = [at + timedelta(hours=h) for h in range(4)]
+    services.request_take(request=one, by=operator, at=moments[0])
+    services.request_escalate(
+        request=one, by=operator, authority=authority, question="Вопрос", at=moments[1]
+    )
+    services.request_authority_answer(
+        request=one, by=specialist, text="Ответ органа", at=moments[2]
+    )
+    services.request_answer(request=one, by=operator, text="Ответ", at=moments[3])
+    services.request_close(request=one, by=operator, at=moments[3] + timedelta(hours=1))
+    with CaptureQueriesContext(connection) as queries:
+        services.request_take_many([services.Step(c, operator, moments[0]) for c in many])
+    work = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(work) == 2, work  # one compare-and-set for all, their history rows
+    services.request_escalate_many(
+        [services.Escalating(c, operator, authority, moments[1], "Вопрос") for c in many]
+    )
+    services.request_authority_answer_many(
+        [services.Step(c, specialist, moments[2], "Ответ органа") for c in many]
+    )
+    services.request_answer_many([services.Step(c, operator, moments[3], "Ответ") for c in many])
+    services.request_close_many(
+        [services.Step(c, operator, moments[3] + timedelta(hours=1)) for c in many]
+    )
+    expected = _rows(one)
+    assert expected[0][0] == S.CLOSED
+    for case in many:
+        assert _rows(case) == expected
+        assert case.version == Request.objects.get(pk=case.pk).version  # the copies kept up
+
+
+def test_a_batch_with_one_request_in_the_wrong_status_moves_none(operator):
+    ready, taken = make_request(), make_request(status=S.IN_PROGRESS, operator=operator)
+    with pytest.raises(services.TransitionNotAllowed):
+        services.request_take_many(
+            [
+                services.Step(ready, operator, timezone.now()),
+                services.Step(taken, operator, timezone.now()),
+            ]
+        )
+    assert Request.objects.get(pk=ready.pk).status == S.REGISTERED
+    assert not History.objects.filter(action="take", request=ready).exists()
+
+
+def test_a_batch_with_one_request_changed_by_someone_else_moves_none(operator, operator2):
+    first, second = make_request(), make_request()
+    stale = Request.objects.get(pk=second.pk)
+    services.request_take(request=second, by=operator2)  # someone else was faster
+    with pytest.raises(services.ConcurrentChange):
+        services.request_take_many(
+            [
+                services.Step(first, operator, timezone.now()),
+                services.Step(stale, operator, timezone.now()),
+            ]
+        )
+    assert Request.objects.get(pk=first.pk).status == S.REGISTERED
+    assert Request.objects.get(pk=second.pk).operator == operator2
+
+
+def test_a_batch_is_refused_to_a_role_that_may_not_take_the_step(operator, specialist):
+    case = make_request(status=S.IN_PROGRESS, operator=operator)
+    with pytest.raises(PermissionDenied):
+        services.request_answer_many([services.Step(case, specialist, timezone.now(), "Ответ")])
+    assert Request.objects.get(pk=case.pk).status == S.IN_PROGRESS
+
+
+def test_the_authority_answers_only_what_is_escalated_to_it(operator, specialist, authority):
+    escalated = make_request(status=S.IN_PROGRESS, operator=operator)
+    services.request_escalate(request=escalated, by=operator, authority=authority)
+    in_work = make_request(status=S.IN_PROGRESS, operator=operator)
+    with pytest.raises(PermissionDenied):  # not with the specialist's authority
+        services.request_authority_answer_many(
+            [
+                services.Step(escalated, specialist, timezone.now(), "Ответ"),
+                services.Step(in_work, specialist, timezone.now(), "Ответ"),
+            ]
+        )
+    assert escalated.escalations.get().status == "open"
+
+
+def test_a_bulk_block_writes_its_history_in_the_order_asked(operator):
+    cases = [make_request(), make_request()]
+    with (
+        transaction.atomic(),
+        steps.bulk(batch_history=True, history_order=lambda row: row.request_id),
+    ):
+        for case in reversed(cases):
+            services.request_take(request=case, by=operator)
+        for case in reversed(cases):
+            services.request_answer(request=case, by=operator, text="Ответ")
+    rows = History.objects.filter(action__in=["take", "answer"]).order_by("id")
+    assert [(row.request_id, row.action) for row in rows] == [
+        (cases[0].pk, "take"),
+        (cases[0].pk, "answer"),
+        (cases[1].pk, "take"),
+        (cases[1].pk, "answer"),
+    ]
+
+
+def test_ratings_for_many_rate_each_last_answer_once(
+    applicant_user, other_applicant_user, operator
+):
+    at = timezone.now() - timedelta(days=1)
+    mine = make_request(applicant=applicant_user.applicant, status=S.ANSWERED, operator=operator)
+    services.request_reopen(request=mine, by=operator, reason="Дополнить")
+    services.request_answer(request=mine, by=operator, text="Дополненный ответ")
+    theirs = make_request(
+        applicant=other_applicant_user.applicant, status=S.CLOSED, operator=operator
+    )
+    ratings = services.request_rate_many(
+        [
+            services.Rate(mine, applicant_user, 5, at, "  Спасибо "),
+            services.Rate(theirs, other_applicant_user, 2, at),
+        ]
+    )
+    assert [(r.answer.text, r.score, r.comment) for r in Rating.objects.order_by("id")] == [
+        ("Дополненный ответ", 5, "Спасибо"),
+        ("Ответ заявителю.", 2, ""),
+    ]
+    assert [r.pk for r in ratings] == list(
+        Rating.objects.order_by("id").values_list("pk", flat=True)
+    )
+    rows = History.objects.filter(action="rated").order_by("id")
+    assert [(row.request_id, row.actor_id, row.data) for row in rows] == [
+        (mine.pk, applicant_user.pk, {"score": 5}),
+        (theirs.pk, other_applicant_user.pk, {"score": 2}),
+    ]
+    with pytest.raises(services.TransitionNotAllowed), transaction.atomic():
+        services.request_rate_many([services.Rate(theirs, other_applicant_user, 3, at)])
+    with pytest.raises(PermissionDenied):  # not their request
+        services.request_rate_many([services.Rate(mine, other_applicant_user, 3, at)])
+    assert Rating.objects.count() == 2

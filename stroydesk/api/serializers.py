@@ -138,10 +138,11 @@ def _works_unbound(field: serializers.Field, *, child: bool = False) -> bool:
     if isinstance(field, serializers.ListField):
         return _works_unbound(field.child, child=True)
     if isinstance(field, serializers.Serializer):
+        if not isinstance(field, StrictSerializer):
+            return False
         cls = type(field)
         return (
-            isinstance(field, StrictSerializer)
-            and cls.validate is serializers.Serializer.validate
+            cls.validate is serializers.Serializer.validate
             and not any(
                 name.startswith("validate_") and not hasattr(serializers.Serializer, name)
                 for name in dir(cls)
